@@ -1,0 +1,1 @@
+"""Pure image and text processing: bytes -> page images -> cleaned pages -> words -> fields. No database."""

@@ -1,0 +1,114 @@
+"""The only module that runs Tesseract. Maps its failures onto DocDesk errors and its output onto `Word`s."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pytesseract
+
+from errors import DocDeskError, TransientError
+from ocr.types import BoundingBox, Word
+
+# Tesseract's OpenMP threads make it ~2.2x slower on this 2-core machine; we parallelise by process instead.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+class EngineUnavailable(DocDeskError):
+    """Tesseract or a language pack is missing: an installation problem, not the file's fault."""
+
+    code = "engine_unavailable"
+
+
+@dataclass(frozen=True)
+class Orientation:
+    rotate: int  # degrees clockwise that turn the page upright: 0, 90, 180 or 270
+    confidence: float  # Tesseract OSD's orientation confidence (roughly 0..20+; < 2 means unsure)
+
+
+class Engine(Protocol):
+    """What the pipeline needs from an OCR engine, so another one can be plugged in later."""
+
+    def read_words(self, image: np.ndarray) -> list[Word]: ...
+
+    def detect_orientation(self, image: np.ndarray) -> Orientation | None: ...
+
+
+class TesseractEngine:
+    """pytesseract wrapper: one page in, words with 0..1 confidences and pixel boxes out."""
+
+    def __init__(self, language: str = "eng", psm: int = 6, timeout_s: float = 60.0):
+        self.language = language
+        self.psm = psm
+        self.timeout_s = timeout_s
+
+    def read_words(self, image: np.ndarray, *, psm: int | None = None) -> list[Word]:
+        config = f"--psm {psm or self.psm}"
+        data = self._call(pytesseract.image_to_data, image, lang=self.language, config=config,
+                          output_type=pytesseract.Output.DICT)
+        return words_from_data(data)
+
+    def detect_orientation(self, image: np.ndarray) -> Orientation | None:
+        """Tesseract OSD; None when the page has too little text to tell."""
+        try:
+            osd = self._call(pytesseract.image_to_osd, image, config="--psm 0 -c min_characters_to_try=5")
+        except DocDeskError as error:
+            if error.code == "ocr_failed":  # "Too few characters" and similar: OSD cannot decide
+                return None
+            raise
+        rotate = re.search(r"Rotate:\s*(\d+)", osd)
+        confidence = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
+        if not rotate or not confidence:
+            return None
+        return Orientation(int(rotate.group(1)) % 360, float(confidence.group(1)))
+
+    def _call(self, function, image, **kwargs):
+        try:
+            return function(image, timeout=self.timeout_s, **kwargs)
+        except pytesseract.TesseractNotFoundError as error:
+            raise EngineUnavailable(
+                "Tesseract is not installed or not on PATH: run `make install` (Debian package tesseract-ocr)."
+            ) from error
+        except pytesseract.TesseractError as error:
+            if "Failed loading language" in str(error) or "Error opening data file" in str(error):
+                raise EngineUnavailable(
+                    f"Tesseract language data for '{self.language}' is missing: install tesseract-ocr-{self.language}."
+                ) from error
+            raise DocDeskError(f"Tesseract could not read this page: {error.message}", code="ocr_failed") from error
+        except RuntimeError as error:
+            if "timeout" in str(error).lower():
+                raise TransientError(
+                    f"Reading the page took longer than {self.timeout_s:.0f} s and was stopped.", code="ocr_timeout"
+                ) from error
+            raise
+
+
+def words_from_data(data: dict[str, list]) -> list[Word]:
+    """Turn image_to_data's column dict into Words, dropping empty cells and non-word rows."""
+    words = []
+    for i, text in enumerate(data["text"]):
+        text = (text or "").strip()
+        confidence = float(data["conf"][i])
+        if not text or confidence < 0:
+            continue
+        box = BoundingBox(int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i]))
+        words.append(Word(text=text, confidence=max(0.0, min(1.0, confidence / 100)), box=box,
+                          block=int(data["block_num"][i]), paragraph=int(data["par_num"][i]),
+                          line=int(data["line_num"][i])))
+    return words
+
+
+def probe(language: str = "eng") -> str:
+    """Startup check: returns Tesseract's version, or raises EngineUnavailable saying exactly what to install."""
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        raise EngineUnavailable("Tesseract is not installed or not on PATH: run `make install` (Debian package tesseract-ocr).")
+    available = set(pytesseract.get_languages(config=""))
+    missing = [lang for lang in language.split("+") if lang not in available]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        raise EngineUnavailable(f"Tesseract language data missing: {', '.join(missing)}; install {packages}.")
+    return str(pytesseract.get_tesseract_version())

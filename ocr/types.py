@@ -1,0 +1,155 @@
+"""The typed OCR tree shared by every stage. Frozen, so a stage can never change what an earlier one found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """Pixel box on the page image the words were read from (the cleaned page, after rotation)."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    @property
+    def center_y(self) -> float:
+        return self.top + self.height / 2
+
+    def union(self, other: BoundingBox) -> BoundingBox:
+        left, top = min(self.left, other.left), min(self.top, other.top)
+        right, bottom = max(self.right, other.right), max(self.bottom, other.bottom)
+        return BoundingBox(left, top, right - left, bottom - top)
+
+    def as_list(self) -> list[int]:
+        return [self.left, self.top, self.width, self.height]
+
+    @staticmethod
+    def enclosing(boxes: list[BoundingBox]) -> BoundingBox:
+        result = boxes[0]
+        for box in boxes[1:]:
+            result = result.union(box)
+        return result
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    confidence: float  # 0..1
+    box: BoundingBox
+    block: int = 0
+    paragraph: int = 0
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class StepTrace:
+    """What one preprocessing step did on one page: its name, what it found, and how long it took."""
+
+    name: str
+    ms: float
+    details: dict[str, Any] = field(default_factory=dict)
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page after OCR. Boxes refer to an image of `width` x `height` pixels."""
+
+    index: int
+    width: int
+    height: int
+    words: tuple[Word, ...]
+    dpi: int | None = None
+    trace: tuple[StepTrace, ...] = ()
+    ocr_ms: float = 0.0
+
+    @property
+    def text(self) -> str:
+        """Words joined into Tesseract's own lines, lines by newlines."""
+        lines: list[str] = []
+        current_key, current = None, []
+        for word in self.words:
+            key = (word.block, word.paragraph, word.line)
+            if key != current_key and current:
+                lines.append(" ".join(current))
+                current = []
+            current_key = key
+            current.append(word.text)
+        if current:
+            lines.append(" ".join(current))
+        return "\n".join(lines)
+
+    @property
+    def mean_confidence(self) -> float | None:
+        if not self.words:
+            return None
+        return sum(w.confidence for w in self.words) / len(self.words)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One extracted value: normalized `value` (ISO date, '12.50', 'MYR' ...), the `raw` OCR text it came from."""
+
+    name: str
+    value: str
+    raw: str
+    confidence: float  # 0..1: OCR confidence combined with how sure the rule is
+    page: int | None = None
+    box: BoundingBox | None = None
+
+
+@dataclass(frozen=True)
+class LineItem:
+    description: str
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    amount: Decimal | None
+    confidence: float
+    page: int | None = None
+    box: BoundingBox | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A failed cross-field check or another reason a reviewer should look, e.g. code 'total_mismatch'."""
+
+    code: str
+    message: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Extraction:
+    fields: dict[str, Field]
+    line_items: tuple[LineItem, ...] = ()
+    flags: tuple[Flag, ...] = ()
+
+
+FIELD_NAMES: tuple[str, ...] = (
+    "vendor",
+    "vendor_address",
+    "vendor_phone",
+    "vendor_tax_id",
+    "date",
+    "time",
+    "receipt_number",
+    "subtotal",
+    "tax",
+    "rounding",
+    "total",
+    "currency",
+    "payment_method",
+)

@@ -1,0 +1,47 @@
+"""One typed settings object, read from the environment (prefix DOCDESK_) and an optional .env file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCDESK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file, the queue and the blob store.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file data_dir/docdesk.db.")
+    queue_url: str | None = Field(None, description="redis://... to use Redis; default: SQLite queue in data_dir.")
+
+    max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest accepted file, in bytes.")
+    max_page_pixels: int = Field(60_000_000, gt=0, description="Largest accepted page, in pixels (width x height).")
+    max_pages: int = Field(50, gt=0, description="Most pages accepted in one file.")
+    pdf_dpi: int = Field(300, ge=72, le=600, description="Resolution PDF pages are rasterized at.")
+
+    ocr_language: str = Field("eng", description="Tesseract language(s), e.g. 'eng' or 'eng+msa'.")
+    ocr_page_timeout_s: float = Field(60.0, gt=0, description="Tesseract time limit per page, in seconds.")
+    document_timeout_s: float = Field(300.0, gt=0, description="Time limit for processing one document, in seconds.")
+    default_currency: str = Field("MYR", min_length=3, max_length=3, description="ISO 4217 code used when a receipt shows none.")
+    date_order: Literal["DMY", "MDY", "YMD"] = Field("DMY", description="How to read ambiguous dates like 03/04/2019.")
+    low_confidence: float = Field(0.6, ge=0, le=1, description="Fields below this confidence are flagged for review.")
+
+    workers: int | None = Field(None, ge=1, description="Worker processes; default: one per CPU core.")
+    lease_s: float = Field(600.0, gt=0, description="A document in 'processing' longer than this is requeued.")
+    max_attempts: int = Field(3, ge=1, description="Tries for a transient failure before a document is failed.")
+
+    session_idle_minutes: int = Field(60, gt=0, description="Sign-in expires after this much inactivity.")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'docdesk.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
