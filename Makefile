@@ -1,0 +1,28 @@
+# DocDesk: `make run` serves the app with a worker; `make test` runs the whole suite. Both install first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export OMP_THREAD_LIMIT := 1
+
+.PHONY: install install-test run test fuzz bench clean
+
+install: $(VENV)/.installed
+	@scripts/install-system.sh
+
+install-test: install
+	@scripts/install-system.sh --test
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+run: install
+	@$(PY) cli.py db upgrade
+	@scripts/run.sh
+
+test: install-test
+	@$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,274 @@
+"""Small pure steps on page images (uint8 numpy arrays). Each returns the new image and what it found.
+
+A step that is not sure it helps leaves the page alone: `details["skipped"]` says why. Thresholds were
+chosen by measurement on generated degraded receipts and on the SROIE dev scans (see bench/RESULTS-ocr.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+Details = dict[str, Any]
+
+
+# --- grayscale ----------------------------------------------------------------------------------
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        image = image[:, :, :3]
+    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark-on-light ink as a 0/1 mask (Otsu), robust to a shaded page by thresholding against a local background."""
+    _, mask = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return mask
+
+
+def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
+    h, w = gray.shape[:2]
+    scale = min(1.0, longest / max(h, w))
+    if scale < 1.0:
+        gray = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return gray, scale
+
+
+def _rotate_bound(image: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotate counter-clockwise by `degrees`, growing the canvas, filling with the page's background."""
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    border = int(np.percentile(image, 90))  # paper colour
+    return cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=border)
+
+
+def turn(image: np.ndarray, clockwise: int) -> np.ndarray:
+    """Turn by 0/90/180/270 degrees clockwise."""
+    return np.ascontiguousarray(np.rot90(image, k=-(clockwise // 90) % 4))
+
+
+# --- text geometry: line sharpness of the projection profile ---------------------------------------
+
+class _Profile:
+    """Ink points of a downscaled page; scores how sharply they fall into horizontal lines at an angle."""
+
+    def __init__(self, gray: np.ndarray, *, longest: int = 1000, max_points: int = 60_000, seed: int = 0):
+        small, self.scale = _small(gray, longest)
+        mask = _ink_mask(small)
+        ys, xs = np.nonzero(mask)
+        self.ink_fraction = len(xs) / max(1, mask.size)
+        if len(xs) > max_points:
+            pick = np.random.default_rng(seed).choice(len(xs), max_points, replace=False)
+            xs, ys = xs[pick], ys[pick]
+        self.x = xs.astype(np.float32) - small.shape[1] / 2
+        self.y = ys.astype(np.float32) - small.shape[0] / 2
+        self.n = len(xs)
+
+    def score(self, degrees: float) -> float:
+        """Sum of squared row counts after turning the points by `degrees` (ccw): high when text lines are level."""
+        if self.n == 0:
+            return 0.0
+        t = np.deg2rad(degrees)
+        # image rows grow downwards; rotating the page ccw by t maps a point's row to:
+        rows = self.y * np.cos(t) + self.x * np.sin(t)
+        counts = np.bincount((rows - rows.min()).astype(np.int32))
+        return float(np.dot(counts, counts)) / (self.n * self.n)
+
+
+def text_angle(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[float, float, float]:
+    """The text's skew (degrees, counter-clockwise positive), its score, and the score at 0 (for the caller's 'is it sure' test)."""
+    profile = _Profile(gray)
+    coarse = np.arange(-max_angle, max_angle + 0.01, 1.0)
+    scores = [profile.score(a) for a in coarse]
+    best = float(coarse[int(np.argmax(scores))])
+    fine = np.arange(best - 1.0, best + 1.0001, 0.1)
+    fine_scores = [profile.score(a) for a in fine]
+    best = float(fine[int(np.argmax(fine_scores))])
+    return best, max(fine_scores), profile.score(0.0)
+
+
+# --- orientation --------------------------------------------------------------------------------
+
+def looks_sideways(gray: np.ndarray, *, ratio: float = 1.25) -> tuple[bool, Details]:
+    """True when text lines run vertically: the column profile (after small skews) is much sharper than the rows'."""
+    profile = _Profile(gray, longest=700, max_points=25_000)
+    if profile.n < 200:
+        return False, {"reason": "too little ink"}
+    angles = np.arange(-15.0, 15.01, 3.0)
+    rows = max(profile.score(a) for a in angles)
+    cols = max(profile.score(a + 90.0) for a in angles)
+    return cols > ratio * rows, {"row_score": round(rows, 5), "col_score": round(cols, 5)}
+
+
+def orient(gray: np.ndarray, *, engine, always: bool = False, min_confidence: float = 2.0,
+           candidates: tuple[int, ...] | None = None) -> tuple[np.ndarray, Details]:
+    """Turn the page upright (0/90/180/270). OSD runs only when lines look vertical, unless `always`.
+
+    When OSD is unsure (no answer or confidence below `min_confidence`), the candidates are read on a crop and
+    the one with the best mean word confidence wins.
+    """
+    details: Details = {}
+    if not always:
+        sideways, info = looks_sideways(gray)
+        details.update(info)
+        if not sideways:
+            return gray, {**details, "rotate": 0, "skipped": True, "reason": "lines are horizontal"}
+        candidates = candidates or (90, 270)
+    candidates = candidates or (0, 90, 180, 270)
+    small, _ = _small(gray, 1600)  # OSD only needs a few lines at a normal size
+    answer = engine.detect_orientation(small)
+    if answer is not None and answer.confidence >= min_confidence and answer.rotate in candidates:
+        details.update(method="osd", osd_confidence=round(answer.confidence, 2))
+        rotate = answer.rotate
+    else:
+        rotate, scores = _best_by_confidence(small, engine, candidates)
+        details.update(method="confidence", osd=None if answer is None else
+                       {"rotate": answer.rotate, "confidence": round(answer.confidence, 2)}, scores=scores)
+    details["rotate"] = rotate
+    return (turn(gray, rotate) if rotate else gray), details
+
+
+def _best_by_confidence(gray: np.ndarray, engine, candidates) -> tuple[int, dict[int, float]]:
+    h, w = gray.shape
+    scores: dict[int, float] = {}
+    for rotate in candidates:
+        page = turn(gray, rotate)
+        ph = page.shape[0]
+        crop = page[: max(ph // 2, min(ph, 600))]  # the top half is enough text to judge
+        words = engine.read_words(crop)
+        good = [word.confidence for word in words if len(word.text) > 1]
+        scores[rotate] = round(float(np.mean(good)) * min(1.0, len(good) / 10), 3) if good else 0.0
+    return max(scores, key=scores.get), scores
+
+
+# --- deskew -------------------------------------------------------------------------------------
+
+def deskew(gray: np.ndarray, *, max_angle: float = 15.0, min_angle: float = 0.3,
+           min_gain: float = 1.15) -> tuple[np.ndarray, Details]:
+    """Level the text lines (projection profile of ink points, coarse 1 deg then 0.1 deg).
+
+    Skipped when the best angle is tiny, or when levelling does not sharpen the profile by `min_gain` (no clear lines).
+    """
+    angle, best, at_zero = text_angle(gray, max_angle=max_angle)
+    gain = best / at_zero if at_zero > 0 else 0.0
+    details: Details = {"angle": round(angle, 2), "gain": round(gain, 3)}
+    if abs(angle) < min_angle:
+        return gray, {**details, "skipped": True, "reason": "already level"}
+    if gain < min_gain or abs(angle) >= max_angle:
+        return gray, {**details, "skipped": True, "reason": "no clear text lines"}
+    return _rotate_bound(gray, -angle), details
+
+
+# --- noise --------------------------------------------------------------------------------------
+
+def noise_sigma(gray: np.ndarray) -> float:
+    """Immerkaer's fast estimate of Gaussian noise (std. dev. in grey levels), on a 1000-px copy."""
+    small, _ = _small(gray, 1000)
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+    response = cv2.filter2D(small.astype(np.float32), -1, kernel)
+    h, w = small.shape
+    return float(np.sqrt(np.pi / 2) / (6 * (w - 2) * (h - 2)) * np.abs(response[1:-1, 1:-1]).sum())
+
+
+def denoise(gray: np.ndarray, *, threshold: float = 8.0) -> tuple[np.ndarray, Details]:
+    """Median + light Gaussian smoothing, only when the page is measurably noisy (clean scans are left alone)."""
+    sigma = noise_sigma(gray)
+    details: Details = {"sigma": round(sigma, 2)}
+    if sigma < threshold:
+        return gray, {**details, "skipped": True, "reason": "clean"}
+    out = cv2.medianBlur(gray, 3)
+    if sigma >= 2 * threshold:
+        out = cv2.GaussianBlur(out, (3, 3), 0)
+    return out, details
+
+
+# --- lighting and binarization -------------------------------------------------------------------
+
+def background(gray: np.ndarray) -> np.ndarray:
+    """Paper brightness everywhere: a grey closing (removes dark text) on a small copy, blurred, scaled back."""
+    small, scale = _small(gray, 400)
+    size = max(3, int(round(max(small.shape) / 25)) | 1)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    closed = cv2.GaussianBlur(closed, (0, 0), size / 2)
+    return cv2.resize(closed, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def flatten_light(gray: np.ndarray, *, min_range: float = 30.0) -> tuple[np.ndarray, Details]:
+    """Divide by the estimated paper brightness when it varies by `min_range` grey levels or more (shade, photos)."""
+    bg = background(gray)
+    low, high = np.percentile(bg, [2, 98])
+    details: Details = {"paper_range": round(float(high - low), 1)}
+    if high - low < min_range:
+        return gray, {**details, "skipped": True, "reason": "even lighting"}
+    flat = cv2.divide(gray, np.maximum(bg, 1), scale=255)
+    return flat, details
+
+
+def otsu(gray: np.ndarray) -> np.ndarray:
+    _, out = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return out
+
+
+def adaptive(gray: np.ndarray, *, block: int = 31, c: int = 10) -> np.ndarray:
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block | 1, c)
+
+
+def sauvola(gray: np.ndarray, *, window: int = 31, k: float = 0.2, r: float = 128.0) -> np.ndarray:
+    """Sauvola's threshold T = m * (1 + k (s / r - 1)) over a `window` box, with box filters (no extra deps)."""
+    g = gray.astype(np.float32)
+    mean = cv2.boxFilter(g, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+    sq = cv2.boxFilter(g * g, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+    std = np.sqrt(np.maximum(sq - mean * mean, 0))
+    threshold = mean * (1 + k * (std / r - 1))
+    return np.where(g > threshold, 255, 0).astype(np.uint8)
+
+
+# --- scale --------------------------------------------------------------------------------------
+
+def text_height(gray: np.ndarray) -> float | None:
+    """Median height (px) of character-sized connected components, or None when there are too few."""
+    small, scale = _small(gray, 1600)
+    mask = _ink_mask(small)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return None
+    heights = stats[1:, cv2.CC_STAT_HEIGHT].astype(np.float32)
+    widths = stats[1:, cv2.CC_STAT_WIDTH].astype(np.float32)
+    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float32)
+    keep = (heights >= 4) & (areas >= 6) & (widths <= 3 * heights) & (heights <= 0.2 * small.shape[0]) \
+        & (widths <= 0.5 * small.shape[1])
+    if keep.sum() < 15:
+        return None
+    return float(np.median(heights[keep])) / scale
+
+
+def rescale(gray: np.ndarray, *, target: float = 30.0, low: float = 20.0, high: float = 60.0,
+            max_side: int = 5000) -> tuple[np.ndarray, Details]:
+    """Scale so the median character is about `target` px high (Tesseract reads ~20-40 px text best).
+
+    Only when it is outside [low, high]: small text is upscaled (cubic), huge photos downscaled (area).
+    """
+    height = text_height(gray)
+    details: Details = {"text_height": None if height is None else round(height, 1)}
+    if height is None:
+        return gray, {**details, "skipped": True, "reason": "no text found"}
+    if low <= height <= high:
+        return gray, {**details, "skipped": True, "reason": "text size suits the engine"}
+    factor = target / height
+    h, w = gray.shape
+    factor = min(factor, max_side / max(h, w))
+    if 0.9 < factor < 1.1:
+        return gray, {**details, "skipped": True, "reason": "size limit"}
+    interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
+    out = cv2.resize(gray, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=interpolation)
+    return out, {**details, "factor": round(factor, 3)}

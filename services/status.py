@@ -1,0 +1,10 @@
+"""How many documents are where: for the sidebar, `cli.py status` and the monitor."""
+
+from settings import Settings, get_settings
+from storage import repository
+from storage.db import session_factory
+
+
+def document_counts(settings: Settings | None = None) -> dict[str, int]:
+    with session_factory(settings or get_settings()).begin() as session:
+        return repository.count_by_status(session)

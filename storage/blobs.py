@@ -1,0 +1,73 @@
+"""Content-addressed file store: originals and derived page images, keyed by their SHA-256.
+
+A blob is written to a temporary file in the target folder, fsynced, then hard-linked into place, so a
+reader never sees a partial file, a crash leaves at most a stray temp file, and nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+            raise ValueError(f"not a blob key: {key!r}")
+        return self.root / key[:2] / key[2:4] / key
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def get(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
+    def put(self, data: bytes) -> str:
+        """Store `data` and return its key. Storing the same bytes again is a no-op."""
+        key = sha256_hex(data)
+        target = self.path(key)
+        if target.is_file():
+            return key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            try:
+                os.link(temp_name, target)  # atomic, and refuses to replace an existing blob
+            except FileExistsError:
+                pass  # another writer stored the same bytes first
+            _fsync_dir(target.parent)
+        finally:
+            os.unlink(temp_name)
+        return key
+
+    def remove_stray_temp_files(self, older_than_s: float = 3600) -> int:
+        """Delete temp files left by writers that crashed mid-write (old enough not to be in use)."""
+        removed = 0
+        cutoff = time.time() - older_than_s
+        for temp in self.root.glob("*/*/.tmp-*"):
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,232 @@
+"""SQLAlchemy 2.0 typed models. Change them together with a migration in storage/migrations/versions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+# Stable constraint names, so batch migrations on SQLite can find and alter them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: use storage.models.utcnow()")
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class DecimalText(TypeDecorator):
+    """Exact decimals stored as text: SQLite has no decimal type and floats would lose cents."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect):
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value: str | None, dialect):
+        return None if value is None else Decimal(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON, Decimal: DecimalText}
+
+
+class Status(enum.StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    NEEDS_REVIEW = "needs_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class Role(enum.StrEnum):
+    UPLOADER = "uploader"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class Source(enum.StrEnum):
+    OCR = "ocr"
+    USER = "user"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None for single-sign-on-only users
+    role: Mapped[str] = mapped_column(String(16), default=Role.UPLOADER)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int]
+    page_count: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED, index=True)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    flags: Mapped[list[Any]] = mapped_column(default=list)  # [{"code", "message", "fields"}], from cross-field checks
+    min_confidence: Mapped[float | None]  # lowest field confidence: the review queue's sort key
+    mean_ocr_confidence: Mapped[float | None]
+    uploaded_by: Mapped[str | None] = mapped_column(String(64), index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    review_note: Mapped[str | None] = mapped_column(Text)  # e.g. the reason for a rejection
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None]  # start of the current processing lease
+    finished_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    pages: Mapped[list[Page]] = relationship(back_populates="document", cascade="all, delete-orphan",
+                                             order_by="Page.index")
+    fields: Mapped[list[Field]] = relationship(back_populates="document", cascade="all, delete-orphan")
+    line_items: Mapped[list[LineItem]] = relationship(back_populates="document", cascade="all, delete-orphan",
+                                                      order_by="LineItem.position")
+
+    __mapper_args__ = {"version_id_col": version}  # optimistic locking: a stale save raises StaleDataError
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    index: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    dpi: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text, default="")
+    mean_confidence: Mapped[float | None]
+    trace: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "ms", "details", "skipped"}]
+    words: Mapped[list[Any]] = mapped_column(default=list)  # [[text, confidence, left, top, width, height]]
+    original_key: Mapped[str | None] = mapped_column(String(64))  # blob key of the page as loaded
+    cleaned_key: Mapped[str | None] = mapped_column(String(64))  # blob key of the page as read by OCR
+    ocr_ms: Mapped[float | None]
+
+    document: Mapped[Document] = relationship(back_populates="pages")
+
+
+class Field(Base):
+    __tablename__ = "fields"
+    __table_args__ = (UniqueConstraint("document_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None]
+    page_index: Mapped[int | None]
+    box: Mapped[list[Any] | None] = mapped_column(JSON)  # [left, top, width, height] on the cleaned page
+    source: Mapped[str] = mapped_column(String(8), default=Source.OCR)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="fields")
+    revisions: Mapped[list[FieldRevision]] = relationship(back_populates="field", cascade="all, delete-orphan",
+                                                          order_by="FieldRevision.at")
+
+
+class FieldRevision(Base):
+    __tablename__ = "field_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id", ondelete="CASCADE"), index=True)
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    user: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    field: Mapped[Field] = relationship(back_populates="revisions")
+
+
+class LineItem(Base):
+    __tablename__ = "line_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[Decimal | None]
+    unit_price: Mapped[Decimal | None]
+    amount: Mapped[Decimal | None]
+    confidence: Mapped[float | None]
+    page_index: Mapped[int | None]
+    box: Mapped[list[Any] | None] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(8), default=Source.OCR)
+
+    document: Mapped[Document] = relationship(back_populates="line_items")
+
+
+class ProcessingRun(Base):
+    """One attempt at processing a document: outcome and timings, for the monitor page."""
+
+    __tablename__ = "processing_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed | retry
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int | None]
+    total_ms: Mapped[float | None]
+    step_ms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    worker: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user: Mapped[str | None] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    document_id: Mapped[int | None] = mapped_column(index=True)  # no foreign key: the trail outlives documents
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,38 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from settings import Settings
+
+
+def test_defaults_put_everything_in_the_data_folder(monkeypatch):
+    for name in ("DOCDESK_DATA_DIR", "DOCDESK_DATABASE_URL", "DOCDESK_QUEUE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.data_dir == Path("data")
+    assert settings.sqlalchemy_url == f"sqlite:///{Path('data/docdesk.db').resolve()}"
+    assert settings.blob_dir == Path("data/blobs")
+    assert settings.queue_url is None
+
+
+def test_environment_overrides_with_prefix(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOCDESK_MAX_UPLOAD_BYTES", "1024")
+    monkeypatch.setenv("DOCDESK_MAX_PAGES", "3")
+    monkeypatch.setenv("DOCDESK_OCR_LANGUAGE", "eng+msa")
+    monkeypatch.setenv("DOCDESK_DATABASE_URL", "postgresql://docdesk@localhost/docdesk")
+    settings = Settings(_env_file=None)
+    assert settings.data_dir == tmp_path
+    assert settings.max_upload_bytes == 1024
+    assert settings.max_pages == 3
+    assert settings.ocr_language == "eng+msa"
+    assert settings.sqlalchemy_url == "postgresql://docdesk@localhost/docdesk"
+
+
+@pytest.mark.parametrize("name, value", [("DOCDESK_MAX_PAGES", "0"), ("DOCDESK_MAX_UPLOAD_BYTES", "lots"),
+                                         ("DOCDESK_DATE_ORDER", "DDMM"), ("DOCDESK_DEFAULT_CURRENCY", "RINGGIT")])
+def test_invalid_values_are_refused(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)
