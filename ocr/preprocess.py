@@ -99,15 +99,30 @@ def text_angle(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[float, flo
 
 # --- orientation --------------------------------------------------------------------------------
 
-def looks_sideways(gray: np.ndarray, *, ratio: float = 1.25) -> tuple[bool, Details]:
-    """True when text lines run vertically: the column profile (after small skews) is much sharper than the rows'."""
+def looks_sideways(gray: np.ndarray, *, ratio: float = 1.6) -> tuple[bool, Details]:
+    """True when text lines run vertically.
+
+    Measure: the squared coefficient of variation of the ink profile (best over small skews), across rows vs
+    across columns. On 100 upright SROIE scans the column/row ratio was 0.2-1.45 (one shaded outlier 3.2);
+    generated receipts turned 90 degrees give ~2.5. A false alarm costs one OSD call, never a wrong turn.
+    """
     profile = _Profile(gray, longest=700, max_points=25_000)
     if profile.n < 200:
         return False, {"reason": "too little ink"}
-    angles = np.arange(-15.0, 15.01, 3.0)
-    rows = max(profile.score(a) for a in angles)
-    cols = max(profile.score(a + 90.0) for a in angles)
-    return cols > ratio * rows, {"row_score": round(rows, 5), "col_score": round(cols, 5)}
+    best = {}
+    for base in (0.0, 90.0):
+        top = (-1.0, 0.0)
+        for angle in np.arange(-15.0, 15.01, 3.0):
+            t = np.deg2rad(angle + base)
+            rows = profile.y * np.cos(t) + profile.x * np.sin(t)
+            counts = np.bincount((rows - rows.min()).astype(np.int32)).astype(np.float64)
+            cv = len(counts) * float(np.dot(counts, counts)) / profile.n ** 2 - 1
+            if cv > top[0]:
+                top = (cv, float((counts < 0.05 * counts.max()).mean()))
+        best[base] = top
+    (rows_cv, rows_gap), (cols_cv, cols_gap) = best[0.0], best[90.0]
+    sideways = cols_cv > ratio * rows_cv and cols_gap > rows_gap
+    return sideways, {"line_ratio": round(cols_cv / max(rows_cv, 1e-9), 2)}
 
 
 def orient(gray: np.ndarray, *, engine, always: bool = False, min_confidence: float = 2.0,
@@ -123,7 +138,7 @@ def orient(gray: np.ndarray, *, engine, always: bool = False, min_confidence: fl
         details.update(info)
         if not sideways:
             return gray, {**details, "rotate": 0, "skipped": True, "reason": "lines are horizontal"}
-        candidates = candidates or (90, 270)
+        candidates = candidates or (0, 90, 270)
     candidates = candidates or (0, 90, 180, 270)
     small, _ = _small(gray, 1600)  # OSD only needs a few lines at a normal size
     answer = engine.detect_orientation(small)
