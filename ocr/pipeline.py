@@ -117,14 +117,7 @@ def default_engine(settings: Settings) -> TesseractEngine:
 def extract_document(data: bytes, *, settings: Settings, engine: Engine | None = None,
                      keep_images: bool = True) -> DocumentResult:
     """Bytes of one uploaded file -> pages with words, the cleaned images, the extracted fields and timings."""
-    try:
-        from ocr.fields import extract_fields
-    except ModuleNotFoundError as missing:  # TODO(#3): drop once ocr/fields.py is in the tree
-        if missing.name != "ocr.fields":
-            raise
-
-        def extract_fields(pages, **_kwargs):
-            return Extraction(fields={})
+    from ocr.fields import extract_fields
 
     engine = engine or default_engine(settings)
     total_start = time.perf_counter()
