@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements.txt
 
 run: install
 	@$(PY) cli.py db upgrade
+	@$(PY) cli.py users ensure-admin
 	@scripts/run.sh
 
 test: install-test

@@ -18,6 +18,108 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {revision}")
 
 
+users_app = typer.Typer(help="User accounts and roles (uploader, reviewer, admin).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+ROLE_HELP = "uploader, reviewer or admin"
+
+
+def _read_password(password_stdin: bool, generate: bool, prompt: str) -> str | None:
+    """The password from stdin, generated (None), or asked for twice at the terminal."""
+    import sys
+
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if generate:
+        return None
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+def _fail(error: Exception) -> None:
+    typer.echo(f"error: {getattr(error, 'message', error)}", err=True)
+    raise typer.Exit(2)
+
+
+@users_app.command("add")
+def users_add(name: str, role: str = typer.Option(..., "--role", help=ROLE_HELP),
+              password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+              generate: bool = typer.Option(False, "--generate", help="Generate a password and print it once.")) -> None:
+    """Add a user. Asks for the password unless --password-stdin or --generate."""
+    from errors import DocDeskError
+    from services import users
+
+    try:
+        account, generated = users.add_user(name, role, _read_password(password_stdin, generate, "Password"))
+    except DocDeskError as error:
+        _fail(error)
+    typer.echo(f"added {account.name} ({account.role})")
+    if generated:
+        typer.echo(f"password: {generated}  (shown once: write it down)")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with their role and state."""
+    from services import users
+
+    for account in users.list_users():
+        seen = account.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if account.last_sign_in_at else "never"
+        typer.echo(f"{account.name:<24} {account.role:<9} {'active' if account.active else 'disabled':<9} last sign-in {seen}")
+
+
+@users_app.command("set-role")
+def users_set_role(name: str, role: str = typer.Argument(..., help=ROLE_HELP)) -> None:
+    """Change a user's role."""
+    from errors import DocDeskError
+    from services import users
+
+    try:
+        account = users.set_role(name, role)
+    except DocDeskError as error:
+        _fail(error)
+    typer.echo(f"{account.name} is now {account.role}")
+
+
+@users_app.command("disable")
+def users_disable(name: str, enable: bool = typer.Option(False, "--enable", help="Enable the user again.")) -> None:
+    """Disable a user (signs them out at their next click); --enable undoes it."""
+    from errors import DocDeskError
+    from services import users
+
+    try:
+        account = users.set_active(name, enable)
+    except DocDeskError as error:
+        _fail(error)
+    typer.echo(f"{account.name} is {'active' if account.active else 'disabled'}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(name: str,
+                         password_stdin: bool = typer.Option(False, "--password-stdin", help="Read it from stdin."),
+                         generate: bool = typer.Option(False, "--generate", help="Generate one and print it once.")) -> None:
+    """Set a new password for a user and clear their failed attempts."""
+    from errors import DocDeskError
+    from services import users
+
+    try:
+        generated = users.reset_password(name, _read_password(password_stdin, generate, "New password"))
+    except DocDeskError as error:
+        _fail(error)
+    typer.echo(f"password reset for {name}" + (f": {generated}  (shown once)" if generated else ""))
+
+
+@users_app.command("ensure-admin")
+def users_ensure_admin() -> None:
+    """On a database without users, create 'admin' with a random password and print it once (used by make run)."""
+    from services import users
+
+    password = users.ensure_first_admin()
+    if password:
+        typer.echo("=" * 60)
+        typer.echo(f"First start: created user 'admin' with password: {password}")
+        typer.echo("Sign in with it now and add your own users; it is not shown again.")
+        typer.echo("=" * 60)
+
+
 def _extract_one(path: str) -> dict:
     """Worker: one file -> its JSON line (errors become the line's "error", never an exception)."""
     from ocr.pipeline import document_to_json, extract_document

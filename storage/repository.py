@@ -73,6 +73,14 @@ def user_by_name(session: Session, name: str) -> User | None:
     return session.scalars(select(User).where(User.name == name)).first()
 
 
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name)))
+
+
+def has_users(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(User)) > 0
+
+
 def add_audit(session: Session, action: str, *, user: str | None = None, document_id: int | None = None,
               **details: Any) -> AuditEvent:
     event = AuditEvent(action=action, user=user, document_id=document_id, details=details)

@@ -1,0 +1,47 @@
+"""Who may do what. Checked in every service call, not only by hiding buttons.
+
+`user=None` means the local command line: whoever can run cli.py can already read the data folder.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy.orm import Session
+
+from errors import PermissionDenied
+from storage import repository
+from storage.models import Role
+
+
+class Permission(enum.StrEnum):
+    UPLOAD = "upload"
+    VIEW_OWN = "view_own"  # see the documents one uploaded
+    VIEW_ALL = "view_all"  # documents page: everyone's documents
+    REVIEW = "review"
+    EXPORT = "export"
+    MONITOR = "monitor"
+    MANAGE_USERS = "manage_users"
+    AUDIT = "audit"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.UPLOADER: frozenset({Permission.UPLOAD, Permission.VIEW_OWN}),
+    Role.REVIEWER: frozenset({Permission.VIEW_OWN, Permission.VIEW_ALL, Permission.REVIEW, Permission.EXPORT}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def allowed(role: str | None, permission: Permission) -> bool:
+    return role is not None and permission in GRANTS.get(Role(role), frozenset())
+
+
+def require(session: Session, user: str | None, permission: Permission) -> None:
+    """Raise PermissionDenied unless `user` (an active account) holds `permission`."""
+    if user is None:
+        return
+    account = repository.user_by_name(session, user)
+    if account is None or not account.active:
+        raise PermissionDenied("Your account is not active: sign in again or ask an admin.")
+    if not allowed(account.role, permission):
+        raise PermissionDenied(f"A {account.role} may not {permission.value.replace('_', ' ')}: ask an admin for access.")

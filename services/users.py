@@ -1,0 +1,208 @@
+"""Accounts: sign-in with argon2 hashes and a wait after repeated failures, and user administration."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from errors import DocDeskError
+from services.access import Permission, require
+from settings import Settings, get_settings
+from storage import repository
+from storage.db import session_factory
+from storage.models import Role, User, utcnow
+
+FREE_ATTEMPTS = 5  # failures allowed for a name before each further try must wait
+FIRST_WAIT_S = 30  # doubles with each further failure
+MAX_WAIT_S = 15 * 60
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a real password")  # verified for unknown names so timing reveals nothing
+
+
+class SignInError(DocDeskError):
+    code = "sign_in_failed"
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    active: bool
+    last_sign_in_at: datetime | None
+
+
+def _account(user: User) -> Account:
+    return Account(user.name, user.role, user.active, user.last_sign_in_at)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return password_hash is not None and _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def wait_seconds(failed_attempts: int, last_failed_at: datetime | None, now: datetime) -> float:
+    """How long the next try for this name must wait: nothing for the first FREE_ATTEMPTS failures."""
+    if failed_attempts < FREE_ATTEMPTS or last_failed_at is None:
+        return 0.0
+    wait = min(MAX_WAIT_S, FIRST_WAIT_S * 2 ** (failed_attempts - FREE_ATTEMPTS))
+    return max(0.0, wait - (now - last_failed_at).total_seconds())
+
+
+def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Account:
+    """Check a name and password. Raises SignInError with a message safe to show (never which part was wrong).
+    The failure is committed (counter, audit) before the error is raised."""
+    name = name.strip()
+    with session_factory(settings or get_settings()).begin() as session:
+        user = repository.user_by_name(session, name)
+        now = utcnow()
+        wait = wait_seconds(user.failed_attempts, user.last_failed_at, now) if user is not None else 0
+        if wait > 0:
+            repository.add_audit(session, "sign_in_refused", user=name, reason="waiting")
+            failure = SignInError(f"Too many failed attempts: wait {wait:.0f} s and try again.", code="locked")
+        elif user is None or not user.active or not verify_password(user.password_hash, password):
+            if user is None:
+                verify_password(_DUMMY_HASH, password)
+            else:
+                user.failed_attempts += 1
+                user.last_failed_at = now
+            repository.add_audit(session, "sign_in_failed", user=name)
+            failure = SignInError("Wrong name or password, or the account is disabled.")
+        else:
+            failure = None
+            user.failed_attempts = 0
+            user.last_sign_in_at = now
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            repository.add_audit(session, "sign_in", user=name)
+            account = _account(user)
+    if failure is not None:
+        raise failure
+    return account
+
+
+def sign_in_external(name: str, *, settings: Settings | None = None) -> Account:
+    """Single sign-on: the identity provider vouched for `name`; it must be a known, active local user."""
+    with session_factory(settings or get_settings()).begin() as session:
+        user = repository.user_by_name(session, name)
+        known = user is not None and user.active
+        repository.add_audit(session, "sign_in" if known else "sign_in_failed", user=name, via="sso")
+        if known:
+            user.last_sign_in_at = utcnow()
+            account = _account(user)
+    if not known:
+        raise SignInError(f"{name} has no active DocDesk account: ask an admin to add it.")
+    return account
+
+
+def current_account(name: str, *, settings: Settings | None = None) -> Account | None:
+    """The account behind a session, re-read each page view so a disabled user is out at once."""
+    with session_factory(settings or get_settings()).begin() as session:
+        user = repository.user_by_name(session, name)
+        return _account(user) if user is not None and user.active else None
+
+
+# --- administration ----------------------------------------------------------------------------
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role(role.strip().lower())
+    except ValueError:
+        raise DocDeskError(f"Unknown role '{role}': use uploader, reviewer or admin.", code="bad_role") from None
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DocDeskError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password")
+
+
+def add_user(name: str, role: str, password: str | None = None, *, by: str | None = None,
+             settings: Settings | None = None) -> tuple[Account, str | None]:
+    """Create an account; without a password one is generated and returned (shown once, never stored)."""
+    name, role = name.strip(), parse_role(role)
+    if not name or len(name) > 64 or not name.isprintable():
+        raise DocDeskError("User names need 1 to 64 printable characters.", code="bad_name")
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    _check_password(password)
+    with session_factory(settings or get_settings()).begin() as session:
+        require(session, by, Permission.MANAGE_USERS)
+        if repository.user_by_name(session, name) is not None:
+            raise DocDeskError(f"A user named {name} exists already.", code="user_exists")
+        user = User(name=name, role=role, password_hash=hash_password(password))
+        session.add(user)
+        repository.add_audit(session, "user_added", user=by, target=name, role=role.value)
+        return _account(user), generated
+
+
+def list_users(*, by: str | None = None, settings: Settings | None = None) -> list[Account]:
+    with session_factory(settings or get_settings()).begin() as session:
+        require(session, by, Permission.MANAGE_USERS)
+        return [_account(u) for u in repository.all_users(session)]
+
+
+def _change(name: str, action: str, change, *, by: str | None, settings: Settings | None, **details) -> Account:
+    with session_factory(settings or get_settings()).begin() as session:
+        require(session, by, Permission.MANAGE_USERS)
+        user = repository.user_by_name(session, name)
+        if user is None:
+            raise DocDeskError(f"No user named {name}.", code="no_such_user")
+        change(user)
+        repository.add_audit(session, action, user=by, target=name, **details)
+        return _account(user)
+
+
+def set_role(name: str, role: str, *, by: str | None = None, settings: Settings | None = None) -> Account:
+    role = parse_role(role)
+    return _change(name, "role_changed", lambda u: setattr(u, "role", role), by=by, settings=settings,
+                   role=role.value)
+
+
+def set_active(name: str, active: bool, *, by: str | None = None, settings: Settings | None = None) -> Account:
+    if by == name and not active:
+        raise DocDeskError("You cannot disable your own account.", code="self_disable")
+    return _change(name, "user_enabled" if active else "user_disabled", lambda u: setattr(u, "active", active),
+                   by=by, settings=settings)
+
+
+def reset_password(name: str, password: str | None = None, *, by: str | None = None,
+                   settings: Settings | None = None) -> str | None:
+    """Set a new password (generated when None, and returned) and clear the failed-attempt count."""
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    _check_password(password)
+
+    def apply(user: User) -> None:
+        user.password_hash = hash_password(password)
+        user.failed_attempts = 0
+        user.last_failed_at = None
+
+    _change(name, "password_reset", apply, by=by, settings=settings)
+    return generated
+
+
+def ensure_first_admin(*, settings: Settings | None = None) -> str | None:
+    """On a database without users, create `admin` with a random password and return it (printed once)."""
+    with session_factory(settings or get_settings()).begin() as session:
+        if repository.has_users(session):
+            return None
+    _, password = add_user("admin", Role.ADMIN, settings=settings)
+    return password
+

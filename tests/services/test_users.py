@@ -1,0 +1,114 @@
+from datetime import timedelta
+
+import pytest
+
+from errors import DocDeskError, PermissionDenied
+from services import users
+from storage.db import session_factory
+from storage.models import AuditEvent, Role, utcnow
+
+
+def audit_actions(settings):
+    with session_factory(settings).begin() as session:
+        return [e.action for e in session.query(AuditEvent).order_by(AuditEvent.id)]
+
+
+def test_passwords_are_hashed_with_argon2_and_verified():
+    hashed = users.hash_password("correct horse battery")
+    assert hashed.startswith("$argon2id$") and "correct" not in hashed
+    assert users.verify_password(hashed, "correct horse battery")
+    assert not users.verify_password(hashed, "wrong password!")
+    assert not users.verify_password("not-a-hash", "anything at all")
+    assert not users.verify_password(None, "anything at all")
+
+
+def test_sign_in_success_and_failure_are_audited(migrated):
+    users.add_user("alice", "reviewer", "s3cret-enough", settings=migrated)
+    account = users.sign_in("alice", "s3cret-enough", settings=migrated)
+    assert (account.name, account.role) == ("alice", "reviewer")
+    with pytest.raises(users.SignInError, match="Wrong name or password"):
+        users.sign_in("alice", "nope-nope-nope", settings=migrated)
+    with pytest.raises(users.SignInError, match="Wrong name or password"):
+        users.sign_in("mallory", "whatever-long", settings=migrated)
+    assert audit_actions(migrated) == ["user_added", "sign_in", "sign_in_failed", "sign_in_failed"]
+
+
+def test_after_five_failures_the_next_try_must_wait(migrated):
+    users.add_user("bob", "uploader", "right-password", settings=migrated)
+    for _ in range(users.FREE_ATTEMPTS):
+        with pytest.raises(users.SignInError) as failure:
+            users.sign_in("bob", "wrong-password", settings=migrated)
+        assert failure.value.code == "sign_in_failed"
+    with pytest.raises(users.SignInError) as locked:
+        users.sign_in("bob", "right-password", settings=migrated)  # even the right one waits
+    assert locked.value.code == "locked" and "wait 30 s" in locked.value.message
+
+
+def test_wait_grows_with_failures_and_runs_out():
+    now = utcnow()
+    assert users.wait_seconds(4, now, now) == 0
+    assert users.wait_seconds(5, now, now) == 30
+    assert users.wait_seconds(6, now, now) == 60
+    assert users.wait_seconds(30, now, now) == users.MAX_WAIT_S
+    assert users.wait_seconds(5, now - timedelta(seconds=31), now) == 0
+
+
+def test_password_reset_clears_the_wait(migrated):
+    users.add_user("carol", "uploader", "first-password", settings=migrated)
+    for _ in range(users.FREE_ATTEMPTS):
+        with pytest.raises(users.SignInError):
+            users.sign_in("carol", "bad-password", settings=migrated)
+    users.reset_password("carol", "second-password", settings=migrated)
+    assert users.sign_in("carol", "second-password", settings=migrated).name == "carol"
+
+
+def test_disabled_users_cannot_sign_in_and_lose_their_session(migrated):
+    users.add_user("dave", "reviewer", "dave-password", settings=migrated)
+    users.set_active("dave", False, settings=migrated)
+    with pytest.raises(users.SignInError):
+        users.sign_in("dave", "dave-password", settings=migrated)
+    assert users.current_account("dave", settings=migrated) is None
+
+
+def test_first_admin_is_created_once_with_a_random_password(migrated):
+    password = users.ensure_first_admin(settings=migrated)
+    assert password and len(password) >= users.MIN_PASSWORD_LENGTH
+    assert users.sign_in("admin", password, settings=migrated).role == Role.ADMIN
+    assert users.ensure_first_admin(settings=migrated) is None
+    assert users.ensure_first_admin(settings=migrated) is None
+
+
+def test_generated_passwords_differ():
+    assert users.generate_password() != users.generate_password()
+
+
+def test_only_admins_manage_users(migrated):
+    users.add_user("root", "admin", "admin-password", settings=migrated)
+    users.add_user("rita", "reviewer", "rita-password", by="root", settings=migrated)
+    with pytest.raises(PermissionDenied):
+        users.add_user("eve", "admin", "eve-password", by="rita", settings=migrated)
+    with pytest.raises(PermissionDenied):
+        users.set_role("rita", "admin", by="rita", settings=migrated)
+    assert users.set_role("rita", "admin", by="root", settings=migrated).role == "admin"
+    assert [a.name for a in users.list_users(by="root", settings=migrated)] == ["rita", "root"]
+
+
+@pytest.mark.parametrize("name, password, code", [("", "long-enough-pw", "bad_name"), ("x" * 65, "long-enough-pw", "bad_name"),
+                                                   ("ok", "short", "weak_password")])
+def test_bad_names_and_weak_passwords_are_refused(migrated, name, password, code):
+    with pytest.raises(DocDeskError) as error:
+        users.add_user(name, "uploader", password, settings=migrated)
+    assert error.value.code == code
+
+
+def test_duplicate_names_and_self_disable_are_refused(migrated):
+    users.add_user("root", "admin", "admin-password", settings=migrated)
+    with pytest.raises(DocDeskError, match="exists already"):
+        users.add_user("root", "uploader", "another-password", settings=migrated)
+    with pytest.raises(DocDeskError, match="your own account"):
+        users.set_active("root", False, by="root", settings=migrated)
+
+
+def test_unknown_roles_are_refused_with_the_choices(migrated):
+    with pytest.raises(DocDeskError, match="use uploader, reviewer or admin"):
+        users.add_user("zed", "boss", "a-long-password", settings=migrated)
