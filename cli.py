@@ -166,5 +166,34 @@ def extract(files: list[str] = typer.Argument(..., help="Receipt files (JPEG, PN
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command("eval")
+def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/ (and box/) like sroie-dev."),
+                 limit: int = typer.Option(None, "--limit", help="Score only the first N receipts."),
+                 start: int = typer.Option(0, "--start", help="Skip the first N receipts (in name order)."),
+                 report: str = typer.Option(None, "--report", help="Write a markdown report to this file."),
+                 split_at: int = typer.Option(None, "--split-at", help="Also score receipts before / from N apart."),
+                 workers: int = typer.Option(2, "--workers", help="Parallel processes.")) -> None:
+    """Score field extraction (vendor, address, date, total) and OCR against a labelled folder."""
+    import shlex
+    import sys
+
+    from ocr.evaluate import evaluate_dataset, render_report, summarize, summary_table
+
+    results = evaluate_dataset(dataset, start=start, limit=limit, processes=workers)
+    if not results:
+        typer.echo(f"no receipts found under {dataset}/img", err=True)
+        raise typer.Exit(1)
+    summaries = {"all": summarize(results)}
+    if split_at is not None and 0 < split_at < len(results):
+        summaries[f"before {split_at}"] = summarize(results[:split_at])
+        summaries[f"from {split_at}"] = summarize(results[split_at:])
+    typer.echo(summary_table(summaries))
+    if report:
+        command = "python " + " ".join(shlex.quote(arg) for arg in sys.argv)
+        with open(report, "w", encoding="utf-8") as handle:
+            handle.write(render_report(results, command=command, split_at=split_at))
+        typer.echo(f"report written to {report}")
+
+
 if __name__ == "__main__":
     app()

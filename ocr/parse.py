@@ -62,6 +62,7 @@ def parse_amount(text: str, *, require_decimals: bool = True) -> Decimal | None:
         sign = ""
         if token.startswith("-"):
             sign, token = "-", token[1:]
+        token = re.sub(r"(?<=[.,]) (?=\d\d$)", "", token)  # '62. 80': OCR split the cents off
         token = token.replace(" ", "")
         match = _AMOUNT.match(token)
         if match:
@@ -86,7 +87,7 @@ def format_amount(value: Decimal) -> str:
 
 _AMOUNT_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9.,])-?(?:(?:RM|MYR|S\$|US\$|[$€£])\s?)?[-(]?"
-    r"(?:[0-9OoSlI|]{1,3}(?:,[0-9OoSlI]{3})+|[0-9OoSlI|]+)[.,][0-9OoSlI]{2}\)?-?(?![0-9A-Za-z])")
+    r"(?:[0-9OoSlI|]{1,3}(?:,[0-9OoSlI]{3})+|[0-9OoSlI|]+)[.,] ?[0-9OoSlI]{2}\)?-?(?![0-9A-Za-z])")
 
 
 def amounts_in(text: str) -> list[tuple[Decimal, str]]:

@@ -1,0 +1,240 @@
+"""Score extraction against a labelled folder laid out like sroie-dev: img/NNN.jpg, key/NNN.json, box/NNN.csv.
+
+Matching rules (the dataset README's): vendor and address equal after collapsing whitespace and upper-casing;
+date the same calendar day (the key's printed date read day-first unless impossible); total the same amount to
+the cent. Precision = correct / predicted, recall = correct / gold, both over labelled fields only (a field whose
+key is empty is not scored). The scoring functions are pure; `evaluate_dataset` runs the real pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from rapidfuzz.distance import Levenshtein
+
+from ocr.parse import parse_amount, parse_date
+
+# key name in the dataset -> our field name
+SCORED: dict[str, str] = {"company": "vendor", "address": "vendor_address", "date": "date", "total": "total"}
+FIELDS: tuple[str, ...] = tuple(SCORED.values())
+
+
+# --- pure scoring -------------------------------------------------------------------------------
+
+def normalize_text(text: str | None) -> str:
+    return " ".join((text or "").upper().split())
+
+
+def gold_amount(text: str) -> Decimal | None:
+    """The key's total as printed ('RM 8.60', '$6.60', '33.90', '1,234.00') -> Decimal, or None."""
+    value = parse_amount(text or "", require_decimals=False)
+    return value
+
+
+def gold_date(text: str):
+    """The key's printed date, day-first unless impossible (also '20180304' and 'OCT 3, 2016')."""
+    return parse_date(text or "", date_order="DMY", today=None)
+
+
+def field_correct(name: str, gold: str, predicted: str | None) -> bool:
+    """Whether a predicted value (our normalized form) matches the key's printed value."""
+    if predicted is None or predicted == "":
+        return False
+    if name in ("vendor", "vendor_address"):
+        return normalize_text(gold) == normalize_text(predicted)
+    if name == "date":
+        expected = gold_date(gold)
+        return expected is not None and expected.isoformat() == predicted.strip()
+    if name == "total":
+        expected = gold_amount(gold)
+        got = parse_amount(predicted, require_decimals=False)
+        return expected is not None and got is not None and expected == got
+    raise ValueError(f"unknown field {name}")
+
+
+def character_error_rate(expected: str, got: str) -> float:
+    """Levenshtein distance over the expected length, after collapsing whitespace."""
+    a, b = " ".join(expected.split()), " ".join(got.split())
+    return Levenshtein.distance(a, b) / max(1, len(a))
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated percentile (q in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass
+class ReceiptResult:
+    name: str
+    gold: dict[str, str]  # our field name -> the key's printed value ('' when unlabelled)
+    predicted: dict[str, str | None]
+    raw: dict[str, str | None] = field(default_factory=dict)
+    cer: float | None = None
+    seconds: float = 0.0
+    pages: int = 1
+    error: str | None = None
+
+    def correct(self, name: str) -> bool | None:
+        """True/False for a labelled field, None when the key leaves it empty."""
+        gold = self.gold.get(name, "")
+        if not gold.strip():
+            return None
+        return field_correct(name, gold, self.predicted.get(name))
+
+
+@dataclass
+class Summary:
+    receipts: int
+    accuracy: dict[str, float]
+    precision: float
+    recall: float
+    f1: float
+    cer: float | None
+    seconds_p50: float | None
+    seconds_p95: float | None
+    errors: int
+
+
+def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) -> Summary:
+    fields = tuple(fields)
+    accuracy, correct_total, predicted_total, gold_total = {}, 0, 0, 0
+    for name in fields:
+        labelled = [r for r in results if r.correct(name) is not None]
+        correct = sum(1 for r in labelled if r.correct(name))
+        accuracy[name] = correct / len(labelled) if labelled else 0.0
+        correct_total += correct
+        gold_total += len(labelled)
+        predicted_total += sum(1 for r in labelled if r.predicted.get(name))
+    precision = correct_total / predicted_total if predicted_total else 0.0
+    recall = correct_total / gold_total if gold_total else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    cers = [r.cer for r in results if r.cer is not None]
+    per_page = [r.seconds / max(1, r.pages) for r in results if r.error is None]
+    return Summary(len(results), accuracy, precision, recall, f1, sum(cers) / len(cers) if cers else None,
+                   percentile(per_page, 50), percentile(per_page, 95), sum(1 for r in results if r.error))
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def summary_table(summaries: dict[str, Summary]) -> str:
+    """Markdown table, one column per named subset (e.g. 'all', 'tune 0-49', 'holdout 50-99')."""
+    names = list(summaries)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    first = next(iter(summaries.values()))
+    rows = [("receipts", lambda s: str(s.receipts))]
+    rows += [(f"accuracy {name}", lambda s, n=name: _fmt(s.accuracy[n])) for name in first.accuracy]
+    rows += [("precision", lambda s: _fmt(s.precision)), ("recall", lambda s: _fmt(s.recall)),
+             ("**F1 (4 fields)**", lambda s: f"**{_fmt(s.f1)}**"), ("OCR CER (vs box text)", lambda s: _fmt(s.cer)),
+             ("s/page p50", lambda s: _fmt(s.seconds_p50, 2)), ("s/page p95", lambda s: _fmt(s.seconds_p95, 2)),
+             ("errors", lambda s: str(s.errors))]
+    for label, render in rows:
+        lines.append(f"| {label} | " + " | ".join(render(summaries[n]) for n in names) + " |")
+    return "\n".join(lines)
+
+
+def _cell(text: str | None) -> str:
+    if text is None:
+        return "—"
+    return " ".join(str(text).split()).replace("|", "\\|")[:120] or "—"
+
+
+def mistakes_table(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) -> str:
+    lines = ["| receipt | field | expected | got | raw |", "|---|---|---|---|---|"]
+    for result in results:
+        if result.error:
+            lines.append(f"| {result.name} | (error) | | | {_cell(result.error)} |")
+            continue
+        for name in fields:
+            if result.correct(name) is False:
+                lines.append(f"| {result.name} | {name} | {_cell(result.gold.get(name))} | "
+                             f"{_cell(result.predicted.get(name))} | {_cell(result.raw.get(name))} |")
+    return "\n".join(lines)
+
+
+def render_report(results: Sequence[ReceiptResult], *, title: str = "Field extraction", command: str = "",
+                  split_at: int | None = None) -> str:
+    summaries = {"all": summarize(results)}
+    if split_at is not None and 0 < split_at < len(results):
+        summaries[f"tune 0-{split_at - 1}"] = summarize(results[:split_at])
+        summaries[f"holdout {split_at}-{len(results) - 1}"] = summarize(results[split_at:])
+    parts = [f"# {title}", ""]
+    if command:
+        parts += ["```", command, "```", ""]
+    parts += [summary_table(summaries), "", "## Mistakes (expected, got, raw OCR text)", "", mistakes_table(results), ""]
+    return "\n".join(parts)
+
+
+# --- running the pipeline over a folder ---------------------------------------------------------
+
+def load_gold(key_path: Path) -> dict[str, str]:
+    data = json.loads(Path(key_path).read_text(encoding="utf-8"))
+    return {ours: str(data.get(theirs) or "") for theirs, ours in SCORED.items()}
+
+
+def box_text(box_path: Path) -> str:
+    """The labelled text lines of a box CSV (x1,y1,...,x4,y4,TEXT; the text may itself contain commas)."""
+    lines = []
+    for row in Path(box_path).read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = row.split(",", 8)
+        if len(parts) == 9:
+            lines.append(parts[8])
+    return "\n".join(lines)
+
+
+def list_receipts(dataset: Path, *, start: int = 0, limit: int | None = None) -> list[Path]:
+    images = sorted(p for p in (Path(dataset) / "img").iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png",
+                                                                                        ".tif", ".tiff", ".pdf"})
+    images = images[start:]
+    return images[:limit] if limit is not None else images
+
+
+def evaluate_one(image_path: str | Path) -> ReceiptResult:
+    """Run the real pipeline (ocr.pipeline.extract_document) on one labelled receipt and score it."""
+    from ocr.pipeline import extract_document
+    from settings import get_settings
+
+    image_path = Path(image_path)
+    root = image_path.parent.parent
+    gold = load_gold(root / "key" / f"{image_path.stem}.json")
+    start = time.perf_counter()
+    try:
+        result = extract_document(image_path.read_bytes(), settings=get_settings(), keep_images=False)
+    except Exception as error:  # noqa: BLE001 - one failing receipt is a result, not a crash
+        return ReceiptResult(image_path.stem, gold, {}, error=f"{type(error).__name__}: {error}",
+                             seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    fields = result.extraction.fields
+    predicted = {name: fields[name].value if name in fields else None for name in FIELDS}
+    raw = {name: fields[name].raw if name in fields else None for name in FIELDS}
+    cer = None
+    box_path = root / "box" / f"{image_path.stem}.csv"
+    if box_path.exists():
+        cer = character_error_rate(box_text(box_path), "\n".join(page.text for page in result.pages))
+    return ReceiptResult(image_path.stem, gold, predicted, raw, cer, seconds, max(1, len(result.pages)))
+
+
+def evaluate_dataset(dataset: str | Path, *, start: int = 0, limit: int | None = None,
+                     processes: int = 2) -> list[ReceiptResult]:
+    """Score every receipt in the folder (in name order) with `processes` worker processes."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    images = list_receipts(Path(dataset), start=start, limit=limit)
+    if processes <= 1 or len(images) <= 1:
+        return [evaluate_one(path) for path in images]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        return list(pool.map(evaluate_one, images, chunksize=1))

@@ -1,0 +1,712 @@
+"""Words with boxes -> receipt fields with a normalized value, the raw text, a confidence, a page and a box.
+
+Works from geometry: words are grouped into rows by vertical position (ocr.layout), labels are matched
+fuzzily (OCR writes T0TAL, TOTAI, Tota1), a label's value is taken from the same row or the row just
+below, and candidates are ranked by where they sit on the page and by agreement with other fields
+(subtotal + tax + rounding = total, cash - change = total). Cross-field checks become Flags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from itertools import product
+from typing import Iterable, Sequence
+
+from rapidfuzz import fuzz
+
+from ocr.layout import Row, group_rows, min_mean_confidence
+from ocr.parse import amounts_in, currency_of, dates_in, format_amount, times_in
+from ocr.types import BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
+
+LOW_CONFIDENCE = 0.6  # same default as settings.low_confidence
+REQUIRED = ("vendor", "date", "total")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    value: str
+    raw: str
+    words: tuple[Word, ...]
+    page: int
+    certainty: float  # how sure the rule is, 0..1
+    score: float  # ranking among candidates for the same field (higher is better)
+    row: int = -1  # global row index
+
+    @property
+    def confidence(self) -> float:
+        return round(max(0.0, min(1.0, min_mean_confidence(self.words) * self.certainty)), 3)
+
+    def to_field(self) -> Field:
+        box = BoundingBox.enclosing([w.box for w in self.words]) if self.words else None
+        return Field(self.name, self.value, self.raw, self.confidence, self.page, box)
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.value)
+
+
+# --- label matching -----------------------------------------------------------------------------
+
+_TO_LETTERS = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I", "$": "S", "€": "E"})
+
+
+def label_tokens(text: str) -> list[str]:
+    """Upper-cased alphabetic tokens of a label, with digits OCR put in words turned back into letters."""
+    tokens = []
+    for raw in re.split(r"[\s:;,.()\[\]/*=~_'\"+-]+", text.upper()):
+        if not raw:
+            continue
+        letters = sum(ch.isalpha() for ch in raw)
+        if letters and letters >= len(raw) / 2:
+            raw = raw.translate(_TO_LETTERS)
+        token = re.sub(r"[^A-Z0-9%&#@]", "", raw)
+        if token:
+            tokens.append(token)
+    return tokens
+
+
+def _like(token: str, word: str) -> bool:
+    """Fuzzy equality scaled to length: exact for short words, one slip for 5-7 letters, two beyond."""
+    if token == word:
+        return True
+    if len(word) <= 3 or abs(len(token) - len(word)) > 2:
+        return False
+    return fuzz.ratio(token, word) >= (80 if len(word) <= 7 else 75)
+
+
+def has_word(tokens: Sequence[str], *words: str) -> bool:
+    return any(_like(token, word) for token in tokens for word in words)
+
+
+def has_phrase(tokens: Sequence[str], phrase: str) -> bool:
+    """Phrase match over consecutive tokens, also when OCR ran words together ('SUBTOTAL' for 'SUB TOTAL')."""
+    parts = phrase.split()
+    n = len(parts)
+    for i in range(len(tokens)):
+        if i + n <= len(tokens) and all(_like(t, p) for t, p in zip(tokens[i:i + n], parts)):
+            return True
+        if n > 1 and _like(tokens[i], "".join(parts)):
+            return True
+    return False
+
+
+def amount_kind(text: str) -> tuple[str, float] | None:
+    """What an amount on this row means, from its label: ('total', strength), ('subtotal', ...), ..."""
+    tokens = label_tokens(re.sub(r"-?(?:RM|\$)?\s?\d[\d,.]*", " ", text))
+    if not tokens:
+        return None
+    if has_word(tokens, "CHANGE", "BAKI", "CHG"):
+        return ("change", 1.0)
+    if has_word(tokens, "ROUNDING", "ROUND", "RND", "ROUNDED") and not has_phrase(tokens, "TOTAL ROUNDED"):
+        if not has_word(tokens, "TOTAL") or has_word(tokens, "ADJ", "ADJUSTMENT", "ADJUSTMENTS"):
+            return ("rounding", 1.0)
+    if has_phrase(tokens, "SUB TOTAL") or has_word(tokens, "SUBTOTAL", "SUBTTL"):
+        return ("subtotal", 1.0)
+    joined = " ".join(tokens)
+    excluding = bool(re.search(r"\b(EXC|EXCL|BEFORE|WITHOUT)", joined))
+    including = bool(re.search(r"\b(INC|INCL|INCLUDING|INCLUSIVE|AFTER)", joined))
+    taxword = has_word(tokens, "GST", "SST", "TAX", "VAT", "CUKAI", "SERVICE", "SVC")
+    if has_word(tokens, "QTY", "QUANTITY", "ITEM", "ITEMS", "PCS", "UNITS", "ITEMCS", "SAVING", "SAVINGS",
+                "DISCOUNT", "DISC", "POINTS", "POINT", "TENDERED", "TENDER", "WEIGHT"):
+        return None
+    totalish = has_word(tokens, "TOTAL", "TOTAI", "TTL", "TOTEL", "TOTA", "IOTAL", "TATAL", "FOTAL", "JUMLAH", "NETT", "NET", "GRAND", "PAYABLE") or \
+        has_phrase(tokens, "AMOUNT DUE") or has_phrase(tokens, "BALANCE DUE") or has_phrase(tokens, "AMT DUE")
+    if totalish and excluding:
+        return ("subtotal", 0.8)
+    if totalish and taxword and not including:
+        return ("tax", 0.8)
+    if totalish:
+        strength = 0.8
+        if has_word(tokens, "GRAND", "NETT", "PAYABLE", "ROUNDED") or has_phrase(tokens, "AMOUNT DUE") or including:
+            strength = 1.0
+        return ("total", strength)
+    if taxword and not has_word(tokens, "INVOICE", "ID", "REG", "NO", "SUMMARY", "CODE"):
+        return ("tax", 0.9 if has_word(tokens, "GST", "SST", "TAX", "VAT") else 0.6)
+    if has_word(tokens, "CASH", "TUNAI", "PAID", "PAYMENT", "VISA", "MASTER", "MASTERCARD", "CARD", "DEBIT",
+                "CREDIT", "AMEX"):
+        return ("paid", 1.0)
+    if has_word(tokens, "AMOUNT", "AMT") and len(tokens) <= 2:
+        return ("total", 0.5)
+    return None
+
+
+# --- the extraction -----------------------------------------------------------------------------
+
+@dataclass
+class _Doc:
+    rows: list[Row]
+    positions: list[float]  # 0 (top of first page) .. 1 (bottom of last page)
+    heights: list[float]
+
+
+def _rows(pages: Sequence[PageResult]) -> _Doc:
+    rows, positions, heights = [], [], []
+    n = max(1, len(pages))
+    for order, page in enumerate(pages):
+        for row in group_rows(page.words, page=page.index):
+            rows.append(row)
+            positions.append((order + row.box.center_y / max(1, page.height)) / n)
+            heights.append(max(w.box.height for w in row.words))
+    return _Doc(rows, positions, heights)
+
+
+def _words_for(row: Row, raw: str, start_hint: int = 0) -> tuple[Word, ...]:
+    start = row.text.find(raw, start_hint)
+    if start < 0:
+        return row.words
+    return row.span(start, start + len(raw)) or row.words
+
+
+def _amount_candidates(doc: _Doc) -> dict[str, list[Candidate]]:
+    """Labelled amounts: each label row takes the rightmost amount on its row, or on the row just below."""
+    found: dict[str, list[Candidate]] = {}
+    rows = doc.rows
+    for i, row in enumerate(rows):
+        kind = amount_kind(row.text)
+        if kind is None:
+            continue
+        name, strength = kind
+        amounts = amounts_in(row.text)
+        source, certainty = row, 1.0
+        if not amounts and i + 1 < len(rows) and rows[i + 1].page == row.page:
+            below = rows[i + 1]
+            gap = below.box.top - row.box.bottom
+            if gap < 2 * doc.heights[i] and amount_kind(below.text) is None:
+                amounts, source, certainty = amounts_in(below.text), below, 0.85
+        if not amounts:
+            continue
+        value, raw = amounts[-1]
+        if name in ("paid", "change"):
+            value = abs(value)
+        words = _words_for(source, raw)
+        label_words = tuple(w for w in row.words if w not in words)
+        if name in ("total", "subtotal") and value < 0:
+            continue
+        candidate = Candidate(name, format_amount(value), f"{row.text}" if source is row else f"{row.text} / {raw}",
+                              words + label_words[:3], row.page, certainty * (0.7 + 0.3 * strength),
+                              strength + doc.positions[i] * 0.5 + i * 1e-4 - _summary_penalty(row.text, amounts), i)
+        found.setdefault(name, []).append(candidate)
+    for name in found:
+        found[name].sort(key=lambda c: -c.score)
+    return found
+
+
+def _summary_penalty(text: str, amounts: list) -> float:
+    """Tax summary tables repeat 'Total' with several columns of amounts: not the amount due."""
+    penalty = 0.8 if len(amounts) >= 2 else 0.0
+    if re.search(r"%|\bSUPPLIES\b|\bSUMMARY\b|@", text, re.IGNORECASE):
+        penalty += 0.4
+    return penalty
+
+
+def _close(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) <= Decimal("0.01")
+
+
+def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, Candidate]:
+    """Pick total, subtotal, tax, rounding so that they agree with each other when any combination does."""
+    chosen: dict[str, Candidate] = {}
+    totals = found.get("total", [])[:4]
+    subtotals = found.get("subtotal", [])[:3]
+    taxes = found.get("tax", [])[:3]
+    roundings = found.get("rounding", [])[:2]
+    paid = found.get("paid", [])
+    change = found.get("change", [])
+
+    best, best_score = None, None
+    for total, subtotal, tax, rounding in product(totals or [None], subtotals or [None], taxes or [None],
+                                                  roundings or [None]):
+        score = sum(c.score for c in (total, subtotal, tax, rounding) if c is not None)
+        if total is not None and subtotal is not None:
+            parts = subtotal.amount + (tax.amount if tax else 0) + (rounding.amount if rounding else 0)
+            inclusive = subtotal.amount + (rounding.amount if rounding else 0)
+            if _close(parts, total.amount) or _close(inclusive, total.amount):
+                score += 3
+        if total is not None and paid:
+            if any(_close(p.amount - c.amount, total.amount) for p in paid[:2] for c in change[:2]):
+                score += 1.5
+            elif any(_close(p.amount, total.amount) for p in paid[:2]):
+                score += 1
+        if total is not None and totals and total.amount == max(t.amount for t in totals):
+            score += 0.3
+        if best_score is None or score > best_score:
+            best, best_score = (total, subtotal, tax, rounding), score
+    if best:
+        for candidate in best:
+            if candidate is not None:
+                chosen[candidate.name] = candidate
+    if "total" not in chosen:
+        fallback = _total_fallback(found, doc)
+        if fallback:
+            chosen["total"] = fallback
+    return chosen
+
+
+def _total_fallback(found: dict[str, list[Candidate]], doc: _Doc) -> Candidate | None:
+    """No total label: cash paid minus change, else the amount paid, else the largest amount in the lower part."""
+    paid, change = found.get("paid", []), found.get("change", [])
+    if paid and change and paid[0].amount - change[0].amount > 0:
+        value = paid[0].amount - change[0].amount
+        return Candidate("total", format_amount(value), f"{paid[0].raw} - {change[0].raw}",
+                         paid[0].words + change[0].words, paid[0].page, 0.6, 0)
+    if paid:
+        return replace(paid[0], name="total", certainty=0.5)
+    best = None
+    for i, row in enumerate(doc.rows):
+        if doc.positions[i] < 0.3:
+            continue
+        for value, raw in amounts_in(row.text):
+            if value > 0 and (best is None or value > best[0]):
+                best = (value, raw, row)
+    if best:
+        value, raw, row = best
+        return Candidate("total", format_amount(value), row.text, _words_for(row, raw), row.page, 0.35, 0)
+    return None
+
+
+_DATE_LABEL = ("DATE", "TARIKH", "DATED", "DT")
+
+
+def _date_candidates(doc: _Doc, date_order: str, today: date) -> list[tuple[Candidate, date]]:
+    found = []
+    for i, row in enumerate(doc.rows):
+        tokens = label_tokens(row.text)
+        for value, raw in dates_in(row.text, date_order=date_order, today=today):
+            score = 1.0
+            if has_word(tokens, *_DATE_LABEL):
+                score += 0.6
+            if has_word(tokens, "EXPIRY", "EXPIRE", "EXP", "VALID", "DUE", "BEST", "BEFORE", "USE"):
+                score -= 0.8
+            score -= 0.1 * doc.positions[i]
+            certainty = 0.95 if re.search(r"\d{4}|[A-Za-z]{3}", raw) else 0.85
+            found.append((Candidate("date", value.isoformat(), raw, _words_for(row, raw), row.page,
+                                    certainty, score, i), value))
+    counts: dict[date, int] = {}
+    for _, value in found:
+        counts[value] = counts.get(value, 0) + 1
+    found = [(replace(c, score=c.score + 0.2 * (counts[v] - 1)), v) for c, v in found]
+    found.sort(key=lambda cv: -cv[0].score)
+    return found
+
+
+def _time_candidate(doc: _Doc, date_row: int | None) -> Candidate | None:
+    best = None
+    for i, row in enumerate(doc.rows):
+        tokens = label_tokens(row.text)
+        for value, raw in times_in(row.text):
+            score = 1.0 + (0.5 if has_word(tokens, "TIME", "MASA") else 0) + (0.5 if i == date_row else 0)
+            if has_word(tokens, "PARKING", "DURATION", "VALID"):
+                score -= 0.7
+            candidate = Candidate("time", value, raw, _words_for(row, raw), row.page, 0.9, score, i)
+            if best is None or candidate.score > best.score:
+                best = candidate
+    return best
+
+
+# --- vendor and address ---------------------------------------------------------------------------
+
+_STRONG_SUFFIX = re.compile(
+    r"\b(SDN\.?\s*BHD\.?|BHD\.?|BERHAD|S/B|SDN|PTE\.?\s*LTD\.?|LTD\.?|LIMITED|LLC|INC\.?|GMBH|PLC|CORP\.?|"
+    r"ENTERPRISES?|TRADING|TRADERS?|HOLDINGS|INDUSTRIES|CO\.)(?![A-Z])", re.IGNORECASE)
+_LEGAL_END = re.compile(r"\b(SDN\.?\s*BHD\.?|BHD\.?|BERHAD|S/B|PTE\.?\s*LTD\.?|LTD\.?|LIMITED|LLC|INC\.|GMBH|PLC|"
+                        r"CO\.(?=\s*$|\s+[A-Z]{3,}))(?![A-Z])", re.IGNORECASE)
+_BUSINESS_WORD = re.compile(
+    r"\b(RESTAURANT|RESTORAN|CAFE|KOPITIAM|BAKERY|BAKERIES|HARDWARE|STATIONERY|BOOKS?|MART|PHARMACY|FARMASI|"
+    r"KEDAI|PERNIAGAAN|SYARIKAT|COMPANY|STORE|SHOP|SUPERMARKET|MINIMARKET|PASARAYA|PASAR|HOUSE|KITCHEN|"
+    r"MARKETING|SERVICES|RETAIL|HOTEL|CLINIC|KLINIK|BISTRO|BAR|GRILL|FOOD|MARKET|OUTLET|CENTRE|CENTER)\b",
+    re.IGNORECASE)
+_HEADING = ("TAX INVOICE", "INVOICE", "RECEIPT", "OFFICIAL RECEIPT", "SIMPLIFIED TAX INVOICE", "CASH BILL",
+            "CASH SALE", "CASH SALES", "BILL", "WELCOME", "COPY", "CUSTOMER COPY", "MERCHANT COPY", "ORDER",
+            "TAX INVOICE RECEIPT", "SALES RECEIPT", "CHECK", "GUEST CHECK", "DUPLICATE", "REPRINT")
+_REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO)?\.?\s*[:;.]?\s*)?"
+                     r"\b\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
+_PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s-]?)?\(?0\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
+_STOP_LABEL = ("TEL", "TELEPHONE", "PHONE", "FAX", "HP", "MOBILE", "EMAIL", "WEBSITE", "GST", "SST", "TAX",
+               "INVOICE", "RECEIPT", "CASHIER", "DATE", "TABLE", "BILL", "REG", "VAT", "TIN", "ABN")
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _is_junk(row: Row, strict: bool = True) -> bool:
+    """Logo fragments and specks: few letters, or (strict) words Tesseract itself was unsure of."""
+    text = _plain(row.text)
+    letters = _letters(text)
+    if letters < 3 or letters < 0.3 * len(text.replace(" ", "")):
+        return True
+    if not strict:
+        return False
+    words = [w for w in row.words if any(ch.isalnum() for ch in w.text)]
+    return not words or sum(w.confidence for w in words) / len(words) < 0.5
+
+
+def _plain(text: str) -> str:
+    """Row text without the stray punctuation tokens Tesseract makes of borders and specks ('|', '~', '‘')."""
+    tokens = text.split()
+    kept = []
+    for i, token in enumerate(tokens):
+        if all(ch in _JUNK_CHARS for ch in token):
+            continue
+        if token in (".", ",", "-", ":", "&") and (i == 0 or i == len(tokens) - 1):
+            continue
+        kept.append(token)
+    return " ".join(kept)
+
+
+_JUNK_CHARS = set("|~‘’`_—\\;'\"“”«»^=+*!")
+
+
+def _clean_vendor(text: str) -> str:
+    text = _REG_NO.sub(" ", _plain(text))
+    # OCR slips inside the legal suffix: SON BHD, SDN BHI, SDN BILD, SON. GHD.
+    text = re.sub(r"\bS[DO0o]N(\.?)\s*[BG8][A-Z0-9]{1,3}\b(\.?)", lambda m: f"SDN{m[1]} BHD{m[2]}", text)
+    # A name ends at its last legal suffix; what follows is a registration number or a branch.
+    last = None
+    for last in _LEGAL_END.finditer(text):
+        pass
+    if last is not None and last.end() < len(text):
+        text = text[:last.end()]
+    text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).]+$", "", text.strip())
+    return " ".join(text.split())
+
+
+def _clean_address(text: str) -> str:
+    text = _plain(text)
+    text = re.sub(r"\s+([,.])", r"\1", text)
+    text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).,]+$", "", text.strip())
+    return " ".join(text.split())
+
+
+def _is_heading(row: Row) -> bool:
+    tokens = label_tokens(row.text)
+    joined = " ".join(tokens)
+    return any(fuzz.ratio(joined, heading) >= 85 for heading in _HEADING)
+
+
+def _stops_address(row: Row) -> bool:
+    tokens = label_tokens(row.text)
+    if tokens and has_word(tokens[:3], *_STOP_LABEL):
+        return True
+    if _PHONE.search(row.text) and not re.search(r"\b\d{5}\b", row.text):
+        return True
+    if dates_in(row.text) or amounts_in(row.text) and not re.search(r"\b(NO|LOT|JALAN|JLN)\b", row.text, re.I):
+        return True
+    return _is_heading(row)
+
+
+def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
+    """The business name: a row near the top with a legal suffix, else the first capitalised text row."""
+    first_page = doc.rows[0].page if doc.rows else 0
+    top = [(i, row) for i, row in enumerate(doc.rows[:14]) if row.page == first_page and doc.positions[i] < 0.45]
+    best: tuple[float, int, list[int]] | None = None
+    for rank, (i, row) in enumerate(top):
+        if _is_junk(row) or _is_heading(row):
+            continue
+        text = row.text
+        score = 0.0
+        if _STRONG_SUFFIX.search(text):
+            score = 3.0
+        elif _BUSINESS_WORD.search(text):
+            score = 2.0
+        elif _letters(text) >= 4 and not re.match(r"^\W*(NO|LOT|JALAN|JLN|\d)", text, re.I) and \
+                not re.search(r"[:;]|\d{3,}", text) and doc.positions[i] < 0.3:
+            upper = sum(ch.isupper() for ch in text) / max(1, _letters(text))
+            score = 1.0 + 0.5 * upper
+        else:
+            continue
+        if _stops_address(row) and score < 3:
+            continue
+        score -= 0.12 * rank
+        rows = [i]
+        # A suffix row that starts with '(' or is only the suffix continues the name on the row above.
+        stripped = _REG_NO.sub("", text).strip()
+        if rank > 0 and score >= 2.5 and (stripped.startswith("(") or re.fullmatch(
+                r"\(?[A-Z .]*\)?\s*(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD)", stripped, re.I)) and len(stripped.split()) <= 4:
+            j, above = top[rank - 1]
+            if not _is_junk(above) and not _is_heading(above) and not _stops_address(above):
+                rows = [j, i]
+        if best is None or score > best[0]:
+            best = (score, i, rows)
+    if best is None:
+        return None, -1
+    score, i, rows = best
+    words = tuple(w for r in rows for w in doc.rows[r].words)
+    raw = " ".join(doc.rows[r].text for r in rows)
+    value = _clean_vendor(raw)
+    if not value:
+        return None, -1
+    certainty = 0.9 if score >= 2.5 else 0.75 if score >= 1.8 else 0.55
+    return Candidate("vendor", value, raw, words, doc.rows[i].page, certainty, score, i), max(rows)
+
+
+def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
+    """The rows under the vendor name, skipping registration numbers, up to the phone / tax-id / heading row."""
+    if vendor_row < 0:
+        return None
+    rows: list[Row] = []
+    for i in range(vendor_row + 1, min(len(doc.rows), vendor_row + 9)):
+        row = doc.rows[i]
+        if row.page != doc.rows[vendor_row].page:
+            break
+        stripped = _REG_NO.sub("", row.text).strip(" ()-:.")
+        if not rows and (_letters(stripped) < 3 or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)):
+            continue
+        if _is_junk(row, strict=False) or re.match(r"\W*(LICENSEE|FORMERLY|A MEMBER|OPERATED BY|FRANCHISE)",
+                                                     row.text, re.I):
+            continue
+        if _stops_address(row) or re.search(r"\b(HOURS|HRS|OPENING|WELCOME)\b", row.text, re.I):
+            break
+        if rows and (_STRONG_SUFFIX.search(row.text) and not re.search(r"\d", row.text)):
+            continue  # another company name (formerly known as ..., a member of ...)
+        if rows and re.search(r"\b\d{5}\b", rows[-1].text) and not row.text.lstrip(" |").startswith("("):
+            break  # the postcode row ends an address, unless a bracketed branch name follows
+        rows.append(row)
+        if len(rows) >= 6:
+            break
+    if not rows:
+        return None
+    raw = " ".join(r.text for r in rows)
+    value = _clean_address(raw)
+    has_postcode = bool(re.search(r"\b\d{5}\b", value))
+    certainty = 0.85 if has_postcode else 0.6
+    words = tuple(w for r in rows for w in r.words)
+    return Candidate("vendor_address", value, raw, words, rows[0].page, certainty, 1.0)
+
+
+def _labelled_value(doc: _Doc, labels: Iterable[str], pattern: re.Pattern, name: str, certainty: float,
+                    search_rows: Iterable[int] | None = None, need_label: bool = True) -> Candidate | None:
+    labels = tuple(labels)
+    for i in search_rows if search_rows is not None else range(len(doc.rows)):
+        row = doc.rows[i]
+        tokens = label_tokens(row.text)
+        labelled = any(has_phrase(tokens, label) for label in labels)
+        if need_label and not labelled:
+            continue
+        text = row.text
+        start = 0
+        for label_match in re.finditer(r"[:#]", text):
+            start = label_match.end()
+            break
+        match = pattern.search(text, start) or pattern.search(text)
+        if not match:
+            continue
+        raw = match.group(0).strip()
+        return Candidate(name, raw, row.text, _words_for(row, raw), row.page,
+                         certainty if labelled else certainty * 0.7, 1.0, i)
+    return None
+
+
+_TAX_ID = re.compile(r"(?<![A-Z0-9])[A-Z]{0,3}\s?\d[\d\s-]{5,18}\d(?![0-9])", re.IGNORECASE)
+_RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9/#-]*\d)[A-Z0-9][A-Z0-9/#-]{2,24}(?![A-Za-z0-9])", re.IGNORECASE)
+_PAYMENT = [("MASTERCARD", ("MASTERCARD", "MASTER")), ("VISA", ("VISA",)), ("AMEX", ("AMEX", "AMERICAN")),
+            ("DEBIT", ("DEBIT",)), ("E-WALLET", ("EWALLET", "GRABPAY", "BOOST", "TNG", "ALIPAY", "WECHAT")),
+            ("CARD", ("CARD", "CREDIT")), ("CASH", ("CASH", "TUNAI"))]
+
+
+def _payment(doc: _Doc, total_row: int) -> Candidate | None:
+    best = None
+    for i, row in enumerate(doc.rows):
+        tokens = label_tokens(row.text)
+        for method, words in _PAYMENT:
+            if not has_word(tokens, *words) and not (method == "E-WALLET" and has_phrase(tokens, "TOUCH N GO")):
+                continue
+            if has_word(tokens, "REFUND", "REFUNDABLE", "BILL") or has_phrase(tokens, "CASH SALES"):
+                continue
+            score = 1.0 + (1.0 if amounts_in(row.text) else 0) + (0.5 if i > total_row >= 0 else 0)
+            score += 0.2 if method != "CASH" else 0
+            hit = next((w for w in row.words if has_word(label_tokens(w.text), *words)), row.words[0])
+            candidate = Candidate("payment_method", method, row.text, (hit,), row.page,
+                                  0.9 if score >= 2 else 0.6, score, i)
+            if best is None or candidate.score > best.score:
+                best = candidate
+            break
+    return best
+
+
+def _currency(doc: _Doc, default_currency: str) -> Candidate:
+    counts: dict[str, list[Word]] = {}
+    for row in doc.rows:
+        for word in row.words:
+            code = currency_of(word.text, default_currency=default_currency)
+            if code:
+                counts.setdefault(code, []).append(word)
+    if counts:
+        code, words = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0] == default_currency))
+        return Candidate("currency", code, words[0].text, (words[0],), 0, 0.9 if len(words) > 1 else 0.75, 1.0)
+    return Candidate("currency", default_currency, "", (), 0, 0.5, 0.0)
+
+
+# --- line items ---------------------------------------------------------------------------------
+
+_QTY = re.compile(r"(?<![\d.])(\d{1,3})\s?[xX*@]\s?(?=\s|\d|$)|(?<![\d.])[xX]\s?(\d{1,3})(?![\d.])")
+
+
+def _line_items(doc: _Doc, start: int, end: int) -> list[LineItem]:
+    items: list[LineItem] = []
+    pending: list[Row] = []  # description rows waiting for their amount row
+    for i in range(max(0, start), min(end, len(doc.rows))):
+        row = doc.rows[i]
+        amounts = amounts_in(row.text)
+        if amount_kind(row.text) is not None or _is_heading(row) or dates_in(row.text):
+            pending = []
+            continue
+        if not amounts:
+            if _letters(row.text) >= 3 and not _is_junk(row):
+                pending = (pending + [row])[-2:]
+            continue
+        amount, raw_amount = amounts[-1]
+        if amount <= 0:
+            continue
+        text = row.text
+        quantity = None
+        match = _QTY.search(text)
+        if match:
+            quantity = Decimal(match.group(1) or match.group(2))
+        unit_price = amounts[-2][0] if len(amounts) >= 2 else None
+        if quantity is None and unit_price is not None and unit_price != 0:
+            ratio = amount / unit_price
+            if ratio == ratio.to_integral_value() and 0 < ratio < 1000:
+                quantity = ratio.quantize(Decimal(1))
+        description = text
+        for _, raw in amounts:
+            description = description.replace(raw, " ")
+        if match:
+            description = description.replace(match.group(0), " ")
+        description = re.sub(r"\b\d{6,}\b", " ", description)  # barcodes
+        description = " ".join(description.split()).strip(" -:*")
+        if _letters(description) < 3 and pending:
+            description = " ".join(r.text for r in pending)
+        if quantity is None:
+            lead = re.match(r"^\s*(\d{1,2})\s+(?=[A-Za-z])", description)
+            if lead:
+                quantity = Decimal(lead.group(1))
+                description = description[lead.end():]
+        if _letters(description) < 2:
+            pending = []
+            continue
+        if unit_price is None and quantity:
+            unit_price = (amount / quantity).quantize(Decimal("0.01"))
+        words = tuple(w for r in pending for w in r.words) + row.words if _letters(row.text) < 3 else row.words
+        items.append(LineItem(description, quantity, unit_price, amount,
+                              round(min_mean_confidence(row.words) * 0.8, 3), row.page,
+                              BoundingBox.enclosing([w.box for w in words])))
+        pending = []
+    return items
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), *, today: date | None = None,
+                 low_confidence: float = LOW_CONFIDENCE) -> list[Flag]:
+    """Cross-field checks a reviewer should see: totals that do not add up, odd dates, missing or weak fields."""
+    flags: list[Flag] = []
+    today = today or date.today()
+
+    def amount(name: str) -> Decimal | None:
+        field = fields.get(name)
+        try:
+            return Decimal(field.value) if field and field.value else None
+        except ArithmeticError:
+            return None
+
+    total, subtotal, tax, rounding = (amount(n) for n in ("total", "subtotal", "tax", "rounding"))
+    if total is not None and subtotal is not None:
+        expected = subtotal + (tax or 0) + (rounding or 0)
+        inclusive = subtotal + (rounding or 0)
+        if not _close(expected, total) and not _close(inclusive, total):
+            flags.append(Flag("total_mismatch", f"subtotal {subtotal} + tax {tax or 0} + rounding {rounding or 0} "
+                                                f"= {expected}, but the total reads {total}.",
+                              tuple(n for n in ("subtotal", "tax", "rounding", "total") if n in fields)))
+    if line_items and (subtotal is not None or total is not None):
+        amounts = [item.amount for item in line_items if item.amount is not None]
+        items_sum = sum(amounts, Decimal(0))
+        targets = [v for v in (subtotal, total) if v is not None]
+        if amounts and not any(_close(items_sum, t) for t in targets):
+            target = subtotal if subtotal is not None else total
+            flags.append(Flag("items_mismatch", f"line items add up to {items_sum}, not {target}.",
+                              ("subtotal",) if subtotal is not None else ("total",)))
+    if "date" in fields:
+        try:
+            value = date.fromisoformat(fields["date"].value)
+        except ValueError:
+            value = None
+        if value is None or value > today or value < date(2000, 1, 1):
+            flags.append(Flag("implausible_date", f"date {fields['date'].value} is in the future or before 2000.",
+                              ("date",)))
+    for name in REQUIRED:
+        if name not in fields:
+            flags.append(Flag(f"missing_{name}", f"no {name.replace('_', ' ')} found on the receipt.", (name,)))
+    weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence)
+    if weak:
+        flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))
+    return flags
+
+
+# --- public entry point -------------------------------------------------------------------------
+
+def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR", date_order: str = "DMY",
+                   today: date | None = None) -> Extraction:
+    """Receipt fields from OCR'd pages: each with value, raw text, confidence, page and box; plus line items
+    and flags from cross-field checks (total_mismatch, items_mismatch, implausible_date, missing_*, low_confidence)."""
+    today = today or date.today()
+    doc = _rows(pages)
+    chosen: dict[str, Candidate] = {}
+    if doc.rows:
+        vendor, vendor_end = _vendor(doc)
+        if vendor:
+            chosen["vendor"] = vendor
+            address = _address(doc, vendor_end)
+            if address:
+                chosen["vendor_address"] = address
+        header = range(0, min(len(doc.rows), max(vendor_end, 0) + 12))
+        phone = _labelled_value(doc, ("TEL", "PHONE", "TELEPHONE", "HP", "MOBILE", "T"), _PHONE, "vendor_phone", 0.9,
+                                header)
+        if phone is None:
+            phone = _labelled_value(doc, (), _PHONE, "vendor_phone", 0.8, header, need_label=False)
+        if phone:
+            chosen["vendor_phone"] = phone
+        tax_id = _labelled_value(doc, ("GST ID", "GST REG", "GST NO", "GST", "SST ID", "SST REG", "SST NO", "SST",
+                                       "TAX ID", "VAT", "TIN", "ABN"), _TAX_ID, "vendor_tax_id", 0.85)
+        if tax_id:
+            chosen["vendor_tax_id"] = replace(tax_id, value=re.sub(r"\s", "", tax_id.value))
+        number = _labelled_value(doc, ("INVOICE NO", "INV NO", "RECEIPT NO", "RECEIPT", "BILL NO", "DOC NO",
+                                       "DOCUMENT NO", "TRANS NO", "TRANSACTION NO", "CHECK NO", "CHK", "SLIP NO",
+                                       "REF NO", "ORDER NO", "INVOICE", "RCPT", "TXN"),
+                                 _RECEIPT_NO, "receipt_number", 0.8)
+        if number:
+            chosen["receipt_number"] = number
+
+        dates = _date_candidates(doc, date_order, today)
+        plausible = [c for c, v in dates if date(2000, 1, 1) <= v <= today]
+        if plausible:
+            chosen["date"] = plausible[0]
+        elif dates:
+            chosen["date"] = replace(dates[0][0], certainty=0.4)
+        time = _time_candidate(doc, chosen["date"].row if "date" in chosen else None)
+        if time:
+            chosen["time"] = time
+
+        amounts = _amount_candidates(doc)
+        chosen.update(_choose_amounts(amounts, doc))
+        total_row = chosen["total"].row if "total" in chosen else -1
+        payment = _payment(doc, total_row)
+        if payment:
+            chosen["payment_method"] = payment
+        chosen["currency"] = _currency(doc, default_currency)
+
+        first_amount_row = next((c.row for name in ("subtotal", "total") if (c := chosen.get(name)) and c.row >= 0),
+                                len(doc.rows))
+        start = max(vendor_end + 1, chosen["date"].row + 1 if "date" in chosen and
+                    chosen["date"].row < first_amount_row else 0)
+        line_items = _line_items(doc, start, first_amount_row)
+    else:
+        chosen["currency"] = Candidate("currency", default_currency, "", (), 0, 0.5, 0.0)
+        line_items = []
+    fields = {name: candidate.to_field() for name, candidate in chosen.items()}
+    flags = check_fields(fields, line_items, today=today)
+    return Extraction(fields=fields, line_items=tuple(line_items), flags=tuple(flags))
