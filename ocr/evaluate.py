@@ -54,7 +54,10 @@ def field_correct(name: str, gold: str, predicted: str | None) -> bool:
         return expected is not None and expected.isoformat() == predicted.strip()
     if name == "total":
         expected = gold_amount(gold)
-        got = parse_amount(predicted, require_decimals=False)
+        try:
+            got = Decimal(predicted.strip())
+        except ArithmeticError:
+            got = parse_amount(predicted, require_decimals=False)
         return expected is not None and got is not None and expected == got
     raise ValueError(f"unknown field {name}")
 

@@ -38,7 +38,8 @@ class Candidate:
 
     @property
     def confidence(self) -> float:
-        return round(max(0.0, min(1.0, min_mean_confidence(self.words) * self.certainty)), 3)
+        ocr = min_mean_confidence(self.words) if self.words else 1.0  # a default has no OCR behind it
+        return round(max(0.0, min(1.0, ocr * self.certainty)), 3)
 
     def to_field(self) -> Field:
         box = BoundingBox.enclosing([w.box for w in self.words]) if self.words else None
@@ -430,6 +431,11 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
             j, above = top[rank - 1]
             if not _is_junk(above) and not _is_heading(above) and not _stops_address(above):
                 rows = [j, i]
+        if rows == [i] and rank + 1 < len(top):
+            j, below = top[rank + 1]
+            continued = _REG_NO.sub("", _plain(below.text)).strip()
+            if _continues_name(continued) and not _stops_address(below):
+                rows = [i, j]
         if best is None or score > best[0]:
             best = (score, i, rows)
     if best is None:
@@ -442,6 +448,12 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         return None, -1
     certainty = 0.9 if score >= 2.5 else 0.75 if score >= 1.8 else 0.55
     return Candidate("vendor", value, raw, words, doc.rows[i].page, certainty, score, i), max(rows)
+
+
+def _continues_name(text: str) -> bool:
+    """'(SETIA ALAM) SDN BHD' or a bare 'SDN BHD' under a name row is the rest of that name."""
+    return bool(re.fullmatch(r"(\([A-Z .&'-]+\)\s*)?(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|PTE\.?\s*LTD\.?|LTD\.?)",
+                             text, re.IGNORECASE))
 
 
 def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
@@ -463,7 +475,8 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
             break
         if rows and (_STRONG_SUFFIX.search(row.text) and not re.search(r"\d", row.text)):
             continue  # another company name (formerly known as ..., a member of ...)
-        if rows and re.search(r"\b\d{5}\b", rows[-1].text) and not row.text.lstrip(" |").startswith("("):
+        if rows and re.search(r"\b\d{5}\b", rows[-1].text) and not row.text.lstrip(" |").startswith("(") \
+                and not _plain(rows[-1].text).endswith(","):
             break  # the postcode row ends an address, unless a bracketed branch name follows
         rows.append(row)
         if len(rows) >= 6:
@@ -538,7 +551,7 @@ def _currency(doc: _Doc, default_currency: str) -> Candidate:
     if counts:
         code, words = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0] == default_currency))
         return Candidate("currency", code, words[0].text, (words[0],), 0, 0.9 if len(words) > 1 else 0.75, 1.0)
-    return Candidate("currency", default_currency, "", (), 0, 0.5, 0.0)
+    return Candidate("currency", default_currency, "", (), 0, 0.6, 0.0)
 
 
 # --- line items ---------------------------------------------------------------------------------
@@ -705,7 +718,7 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
                     chosen["date"].row < first_amount_row else 0)
         line_items = _line_items(doc, start, first_amount_row)
     else:
-        chosen["currency"] = Candidate("currency", default_currency, "", (), 0, 0.5, 0.0)
+        chosen["currency"] = Candidate("currency", default_currency, "", (), 0, 0.6, 0.0)
         line_items = []
     fields = {name: candidate.to_field() for name, candidate in chosen.items()}
     flags = check_fields(fields, line_items, today=today)

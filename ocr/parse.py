@@ -105,9 +105,9 @@ def amounts_in(text: str) -> list[tuple[Decimal, str]]:
 _MONTHS = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC)[A-Z]*\.?"
 _DATE_PATTERNS = [
     # 2019-01-12, 2019/1/12
-    re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}[-/.](?:[01]?\d)[-/.](?:[0-3]?\d))(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}(?P<s>[-/.])(?:[01]?\d)(?P=s)(?:[0-3]?\d))(?!\d)"),
     # 25/12/2018, 12-01-19, 4.02.2017
-    re.compile(r"(?<!\d)(?P<d>[0-3]?\d\s?[-/.]\s?[01]?\d\s?[-/.]\s?(?:\d{4}|\d{2}))(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>[0-3]?\d\s?(?P<s>[-/.])\s?[0-3]?\d\s?(?P=s)\s?(?:\d{4}|\d{2}))(?!\d)"),
     # 12 Jan 2019, 02/JAN/2017, 12-Jan-19
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d\s?[-/ .]?\s?{_MONTHS}\s?[-/ .,]?\s?(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
     # Jan 12, 2019 / OCT 3, 2016

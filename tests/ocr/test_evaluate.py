@@ -1,0 +1,89 @@
+"""Scoring functions of the accuracy harness (pure), and the report, on a tiny hand-made folder."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from ocr import evaluate
+from ocr.evaluate import (ReceiptResult, box_text, character_error_rate, field_correct, gold_amount, gold_date,
+                          load_gold, mistakes_table, percentile, render_report, summarize)
+
+
+@pytest.mark.parametrize("name, gold, predicted, ok", [
+    ("vendor", "ACME  TRADING SDN BHD", "Acme Trading Sdn Bhd", True),
+    ("vendor", "ACME TRADING SDN BHD", "ACME TRADING SDN. BHD", False),
+    ("vendor_address", "NO 1, JALAN SATU,\n40000 SHAH ALAM", "no 1, jalan satu, 40000 shah alam", True),
+    ("date", "25/12/2018", "2018-12-25", True), ("date", "12-01-19", "2019-01-12", True),
+    ("date", "02/13/2019", "2019-02-13", True), ("date", "20180304", "2018-03-04", True),
+    ("date", "OCT 3, 2016", "2016-10-03", True), ("date", "12-01-19", "2019-12-01", False),
+    ("total", "RM 8.60", "8.60", True), ("total", "$6.60", "6.60", True), ("total", "33.90", "33.9", True),
+    ("total", "33.90", "33.92", False), ("total", "1,234.00", "1234.00", True), ("total", "9", "9.00", True),
+    ("total", "33.90", None, False), ("vendor", "X", "", False),
+])
+def test_field_correct(name, gold, predicted, ok):
+    assert field_correct(name, gold, predicted) is ok
+
+
+def test_gold_parsers():
+    assert gold_amount("RM3.00") == Decimal("3.00")
+    assert gold_date("4/02/2017").isoformat() == "2017-02-04"
+
+
+def test_cer_and_percentile():
+    assert character_error_rate("abcd", "abcd") == 0
+    assert character_error_rate("ab  cd", "ab cd") == 0
+    assert character_error_rate("abcd", "abxd") == 0.25
+    assert character_error_rate("", "x") == 1.0
+    assert percentile([], 50) is None
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([1, 2, 3, 4, 5], 95) == pytest.approx(4.8)
+
+
+def result(name, vendor=None, date=None, total=None, gold_total="10.00", seconds=1.0):
+    gold = {"vendor": "ACME SDN BHD", "vendor_address": "NO 1 JALAN", "date": "01/02/2019", "total": gold_total}
+    return ReceiptResult(name, gold, {"vendor": vendor, "vendor_address": None, "date": date, "total": total},
+                         raw={"total": f"TOTAL {total}"}, cer=0.1, seconds=seconds)
+
+
+def test_summarize_precision_recall_f1():
+    results = [result("a", vendor="ACME SDN BHD", date="2019-02-01", total="10.00"),
+               result("b", vendor="WRONG", date=None, total="11.00", seconds=3.0)]
+    summary = summarize(results)
+    assert summary.accuracy == {"vendor": 0.5, "vendor_address": 0.0, "date": 0.5, "total": 0.5}
+    # correct 3; predicted 5 (a: 3, b: vendor+total); gold 8
+    assert summary.precision == pytest.approx(3 / 5)
+    assert summary.recall == pytest.approx(3 / 8)
+    assert summary.f1 == pytest.approx(2 * 0.6 * 0.375 / 0.975)
+    assert summary.seconds_p50 == 2.0 and summary.cer == pytest.approx(0.1)
+
+
+def test_unlabelled_field_is_not_scored():
+    results = [result("a", total="5.00", gold_total="")]
+    assert results[0].correct("total") is None
+    assert summarize(results).accuracy["total"] == 0.0
+
+
+def test_report_lists_mistakes_with_raw_text():
+    results = [result("a", vendor="ACME SDN BHD", date="2019-02-01", total="10.00"),
+               result("b", vendor="ACME SDN BHD", date="2019-02-01", total="11.00")]
+    table = mistakes_table(results)
+    assert "| b | total | 10.00 | 11.00 | TOTAL 11.00 |" in table
+    report = render_report(results, command="python cli.py eval X", split_at=1)
+    assert "python cli.py eval X" in report and "holdout 1-1" in report and "F1" in report
+
+
+def test_folder_helpers(tmp_path):
+    (tmp_path / "key").mkdir()
+    (tmp_path / "box").mkdir()
+    (tmp_path / "img").mkdir()
+    (tmp_path / "key" / "001.json").write_text(json.dumps({"company": "A", "date": "01/02/2019", "address": "B",
+                                                           "total": "1.00"}))
+    (tmp_path / "box" / "001.csv").write_text("1,2,3,4,5,6,7,8,HELLO, WORLD\n1,2,3,4,5,6,7,8,TOTAL 1.00\n")
+    for name in ("002.jpg", "001.jpg", "notes.txt"):
+        (tmp_path / "img" / name).write_bytes(b"")
+    assert load_gold(tmp_path / "key" / "001.json") == {"vendor": "A", "vendor_address": "B", "date": "01/02/2019",
+                                                        "total": "1.00"}
+    assert box_text(tmp_path / "box" / "001.csv") == "HELLO, WORLD\nTOTAL 1.00"
+    assert [p.name for p in evaluate.list_receipts(tmp_path)] == ["001.jpg", "002.jpg"]
+    assert [p.name for p in evaluate.list_receipts(tmp_path, start=1, limit=5)] == ["002.jpg"]

@@ -1,0 +1,267 @@
+"""Field extraction from literal OCR output (hand-built words with boxes), checks, and one real OCR round trip."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ocr.fields import amount_kind, check_fields, extract_fields
+from ocr.layout import group_rows
+from ocr.types import BoundingBox, Field, LineItem, PageResult, Word
+
+TODAY = date(2024, 6, 1)
+CHAR_W, ROW_H = 12, 20
+
+
+def words_at(y: int, *segments: tuple[int, str], conf: float = 0.95, line: int | None = None) -> list[Word]:
+    """Words for text segments starting at pixel x on the row at pixel y (split on spaces)."""
+    words = []
+    for x, text in segments:
+        for token in text.split():
+            words.append(Word(token, conf, BoundingBox(x, y, CHAR_W * len(token), ROW_H), line=line or y))
+            x += CHAR_W * (len(token) + 1)
+    return words
+
+
+def page(rows: list[list[Word]], width: int = 480, height: int | None = None) -> PageResult:
+    words = tuple(w for row in rows for w in row)
+    return PageResult(index=0, width=width, height=height or max(w.box.bottom for w in words) + 40, words=words)
+
+
+def receipt(total_label: str = "TOTAL", total: str = "42.95", date_text: str = "14/03/2024", conf: float = 0.95,
+            extra: list[list[Word]] | None = None) -> PageResult:
+    rows = [
+        words_at(20, (60, "GREENLEAF HARDWARE SDN BHD")),
+        words_at(45, (90, "(CO.REG: 123456-X)")),
+        words_at(70, (30, "12 JALAN MERANTI, 47100 PUCHONG,")),
+        words_at(95, (30, "SELANGOR")),
+        words_at(120, (30, "TEL: 03-8061 2345")),
+        words_at(145, (30, "GST ID: 001234567890")),
+        words_at(190, (150, "TAX INVOICE")),
+        words_at(215, (10, "INVOICE NO: INV-000482")),
+        words_at(240, (10, f"DATE: {date_text}"), (250, "TIME: 14:32")),
+        words_at(290, (10, "2 CABLE TIE 100PCS"), (400, "12.00")),
+        words_at(315, (10, "1 SCREWDRIVER SET"), (400, "18.50")),
+        words_at(340, (10, "4 WALL PLUG 6MM"), (400, "10.00")),
+        words_at(390, (10, "SUBTOTAL"), (400, "40.50")),
+        words_at(415, (10, "SST 6%"), (400, "2.43")),
+        words_at(440, (10, "ROUNDING"), (400, "0.02")),
+        words_at(465, (10, total_label), (400, total), conf=conf),
+        words_at(490, (10, "CASH"), (400, "50.00")),
+        words_at(515, (10, "CHANGE"), (400, "7.05")),
+        words_at(560, (60, "THANK YOU, PLEASE COME AGAIN")),
+    ]
+    return page(rows + (extra or []))
+
+
+def values(extraction):
+    return {name: field.value for name, field in extraction.fields.items()}
+
+
+def test_clean_receipt_all_fields():
+    extraction = extract_fields([receipt()], today=TODAY)
+    got = values(extraction)
+    assert got["vendor"] == "GREENLEAF HARDWARE SDN BHD"
+    assert got["vendor_address"] == "12 JALAN MERANTI, 47100 PUCHONG, SELANGOR"
+    assert got["vendor_phone"] == "03-8061 2345"
+    assert got["vendor_tax_id"] == "001234567890"
+    assert got["receipt_number"] == "INV-000482"
+    assert got["date"] == "2024-03-14"
+    assert got["time"] == "14:32"
+    assert (got["subtotal"], got["tax"], got["rounding"], got["total"]) == ("40.50", "2.43", "0.02", "42.95")
+    assert got["currency"] == "MYR"
+    assert got["payment_method"] == "CASH"
+    assert [f.code for f in extraction.flags] == []
+    assert [(i.description, i.quantity, i.amount) for i in extraction.line_items] == [
+        ("CABLE TIE 100PCS", Decimal(2), Decimal("12.00")), ("SCREWDRIVER SET", Decimal(1), Decimal("18.50")),
+        ("WALL PLUG 6MM", Decimal(4), Decimal("10.00"))]
+    assert extraction.line_items[2].unit_price == Decimal("2.50")
+
+
+def test_provenance_raw_box_page_confidence():
+    field = extract_fields([receipt()], today=TODAY).fields["total"]
+    assert field.raw == "TOTAL 42.95"
+    assert field.page == 0
+    assert field.box.top == 465 and field.box.left <= 400 and field.box.right >= 400 + 5 * CHAR_W
+    assert 0.8 < field.confidence <= 1.0
+
+
+def test_low_ocr_confidence_lowers_field_confidence_and_flags():
+    extraction = extract_fields([receipt(conf=0.3)], today=TODAY)
+    assert extraction.fields["total"].confidence < 0.6
+    assert any(f.code == "low_confidence" and "total" in f.fields for f in extraction.flags)
+
+
+@pytest.mark.parametrize("label", ["T0TAL", "TOTAI", "GRAND TOTAL", "AMOUNT DUE", "NETT TOTAL", "TOTAL INCL GST",
+                                   "Tota1", "TOTAL (INCLUSIVE OF GST)", "TOTAL ROUNDED"])
+def test_noisy_total_labels(label):
+    assert values(extract_fields([receipt(total_label=label)], today=TODAY))["total"] == "42.95"
+
+
+@pytest.mark.parametrize("printed, expected", [("42.95", "42.95"), ("42,95", "42.95"), ("RM 42.95", "42.95"),
+                                               ("4Z.95", "42.95"), ("42. 95", "42.95")])
+def test_noisy_total_amounts(printed, expected):
+    assert values(extract_fields([receipt(total=printed)], today=TODAY))["total"] == expected
+
+
+def test_label_and_amount_split_into_separate_tesseract_lines_share_a_row():
+    rows = [words_at(20, (60, "SHOP ENTERPRISE")), words_at(60, (10, "DATE: 01/02/2023")),
+            words_at(100, (10, "TOTAL"), line=1) + words_at(103, (400, "1O.5O"), line=2)]
+    assert values(extract_fields([page(rows)], today=TODAY))["total"] == "10.50"
+
+
+def test_amount_on_the_row_below_the_label():
+    rows = [words_at(20, (60, "SHOP ENTERPRISE")), words_at(60, (10, "DATE: 01/02/2023")),
+            words_at(100, (10, "AMOUNT DUE")), words_at(125, (400, "S5.00"))]
+    assert values(extract_fields([page(rows)], today=TODAY))["total"] == "55.00"
+
+
+def test_tax_summary_rows_do_not_win_over_the_total():
+    summary = [words_at(600, (10, "GST SUMMARY AMOUNT TAX")), words_at(625, (10, "TOTAL"), (250, "40.52"),
+                                                                      (400, "2.43"))]
+    assert values(extract_fields([receipt(extra=summary)], today=TODAY))["total"] == "42.95"
+
+
+def test_total_from_cash_minus_change_when_no_total_label():
+    rows = [words_at(20, (60, "KEDAI RUNCIT ENTERPRISE")), words_at(60, (10, "15/05/2019")),
+            words_at(100, (10, "NASI LEMAK"), (400, "6.50")), words_at(140, (10, "CASH"), (400, "10.00")),
+            words_at(165, (10, "CHANGE"), (400, "3.50"))]
+    extraction = extract_fields([page(rows)], today=TODAY)
+    assert values(extraction)["total"] == "6.50"
+    assert extraction.fields["total"].confidence < 0.7
+
+
+def test_next_candidate_used_when_the_first_does_not_add_up():
+    # two TOTAL rows; only the upper one agrees with subtotal + tax
+    rows = [words_at(20, (60, "CAFE ENTERPRISE")), words_at(60, (10, "DATE 01/02/2023")),
+            words_at(100, (10, "SUBTOTAL"), (400, "10.00")), words_at(125, (10, "GST"), (400, "0.60")),
+            words_at(150, (10, "TOTAL"), (400, "10.60")), words_at(200, (10, "TOTAL"), (400, "1O0.00"))]
+    assert values(extract_fields([page(rows)], today=TODAY))["total"] == "10.60"
+
+
+@pytest.mark.parametrize("text, order, expected", [
+    ("DATE: 12-01-19", "DMY", "2019-01-12"), ("Date: 2019-01-12", "DMY", "2019-01-12"),
+    ("12 Jan 2019 10:15", "DMY", "2019-01-12"), ("Jan 12, 2019", "DMY", "2019-01-12"),
+    ("20180304", "DMY", "2018-03-04"), ("OCT 3, 2016", "DMY", "2016-10-03"), ("03/04/2019", "MDY", "2019-03-04"),
+    ("DATE: 1O/O3/2018", "DMY", "2018-03-10"),
+])
+def test_dates(text, order, expected):
+    rows = [words_at(20, (60, "SHOP ENTERPRISE")), words_at(60, (10, text)),
+            words_at(100, (10, "TOTAL"), (400, "5.00"))]
+    assert values(extract_fields([page(rows)], date_order=order, today=TODAY))["date"] == expected
+
+
+def test_date_next_to_a_label_beats_an_expiry_date():
+    rows = [words_at(20, (60, "SHOP ENTERPRISE")), words_at(60, (10, "VALID UNTIL 01/01/2023")),
+            words_at(85, (10, "DATE: 05/06/2022")), words_at(120, (10, "TOTAL"), (400, "5.00"))]
+    assert values(extract_fields([page(rows)], today=TODAY))["date"] == "2022-06-05"
+
+
+def test_future_date_is_flagged():
+    extraction = extract_fields([receipt(date_text="14/03/2025")], today=TODAY)
+    assert extraction.fields["date"].value == "2025-03-14"
+    assert "implausible_date" in {f.code for f in extraction.flags}
+
+
+def test_vendor_spanning_two_rows_and_registration_number_dropped():
+    rows = [words_at(20, (60, "AIK SENG HARDWARE ENTERPRISE")), words_at(45, (80, "(TAMAN JAYA) SDN BHD (12345-K)")),
+            words_at(70, (30, "NO. 3, JALAN SATU, 40000 SHAH ALAM")), words_at(95, (30, "TEL: 03-5555 1234")),
+            words_at(140, (10, "DATE 01/02/2023")), words_at(180, (10, "TOTAL"), (400, "5.00"))]
+    got = values(extract_fields([page(rows)], today=TODAY))
+    assert got["vendor"] == "AIK SENG HARDWARE ENTERPRISE (TAMAN JAYA) SDN BHD"
+    assert got["vendor_address"] == "NO. 3, JALAN SATU, 40000 SHAH ALAM"
+
+
+def test_vendor_ocr_slip_in_legal_suffix_is_normalized():
+    rows = [words_at(20, (60, "ACME TRADING SON BHD")), words_at(60, (10, "01/02/2023")),
+            words_at(100, (10, "TOTAL"), (400, "5.00"))]
+    assert values(extract_fields([page(rows)], today=TODAY))["vendor"] == "ACME TRADING SDN BHD"
+
+
+def test_currency_and_card_payment():
+    rows = [words_at(20, (60, "CORNER SHOP LTD")), words_at(60, (10, "01/02/2023")),
+            words_at(100, (10, "TOTAL"), (400, "€5.00")), words_at(125, (10, "VISA"), (400, "€5.00"))]
+    got = values(extract_fields([page(rows)], default_currency="MYR", today=TODAY))
+    assert got["currency"] == "EUR"
+    assert got["payment_method"] == "VISA"
+
+
+def test_missing_fields_are_flagged_and_default_currency_used():
+    extraction = extract_fields([page([words_at(20, (10, "hello"))])], default_currency="SGD", today=TODAY)
+    codes = {f.code for f in extraction.flags}
+    assert {"missing_total", "missing_date"} <= codes
+    assert extraction.fields["currency"].value == "SGD"
+
+
+def test_no_pages_or_words():
+    extraction = extract_fields([], today=TODAY)
+    assert "total" not in extraction.fields and "missing_total" in {f.code for f in extraction.flags}
+
+
+def test_multi_page_vendor_from_first_total_from_last():
+    first = page([words_at(20, (60, "BIG STORE SDN BHD")), words_at(60, (10, "DATE 01/02/2023")),
+                  words_at(100, (10, "ITEM A"), (400, "3.00"))])
+    second = PageResult(1, 480, 200, tuple(words_at(40, (10, "TOTAL"), (400, "3.00"))))
+    extraction = extract_fields([first, second], today=TODAY)
+    assert extraction.fields["vendor"].page == 0 and extraction.fields["total"].page == 1
+
+
+def test_amount_kinds():
+    assert amount_kind("SUB TOTAL 10.00") == ("subtotal", 1.0)
+    assert amount_kind("TOTAL QTY: 4") is None
+    assert amount_kind("ROUNDING ADJ -0.02")[0] == "rounding"
+    assert amount_kind("TOTAL ROUNDED 33.90")[0] == "total"
+    assert amount_kind("Total Sales (Excluding GST) 10.00")[0] == "subtotal"
+    assert amount_kind("Total Inclusive of Tax 11.25")[0] == "total"
+    assert amount_kind("GST 6% 0.60")[0] == "tax"
+    assert amount_kind("CHANGE 7.05")[0] == "change"
+
+
+def test_group_rows_by_position_not_line_ids():
+    words = words_at(100, (10, "TOTAL"), line=7) + words_at(104, (300, "9.90"), line=8) + words_at(130, (10, "CASH"))
+    rows = group_rows(words)
+    assert [r.text for r in rows] == ["TOTAL 9.90", "CASH"]
+
+
+# --- cross-field checks -------------------------------------------------------------------------
+
+def f(name, value, confidence=0.9):
+    return Field(name, value, value, confidence)
+
+
+def test_check_total_mismatch():
+    fields = {n: f(n, v) for n, v in [("subtotal", "10.00"), ("tax", "0.60"), ("total", "11.60"),
+                                      ("date", "2023-01-01"), ("vendor", "X")]}
+    assert [x.code for x in check_fields(fields, today=TODAY)] == ["total_mismatch"]
+    fields["total"] = f("total", "10.60")
+    assert check_fields(fields, today=TODAY) == []
+
+
+def test_check_items_mismatch():
+    fields = {n: f(n, v) for n, v in [("subtotal", "10.00"), ("total", "10.00"), ("date", "2023-01-01"),
+                                      ("vendor", "X")]}
+    items = [LineItem("A", Decimal(1), Decimal("4.00"), Decimal("4.00"), 0.9),
+             LineItem("B", Decimal(1), Decimal("5.00"), Decimal("5.00"), 0.9)]
+    assert [x.code for x in check_fields(fields, items, today=TODAY)] == ["items_mismatch"]
+
+
+def test_check_dates_missing_and_low_confidence():
+    fields = {"date": f("date", "1999-12-31"), "total": f("total", "1.00", confidence=0.2)}
+    codes = [x.code for x in check_fields(fields, today=TODAY)]
+    assert codes == ["implausible_date", "missing_vendor", "low_confidence"]
+
+
+# --- end to end through real Tesseract ----------------------------------------------------------
+
+def test_generated_receipt_end_to_end():
+    from ocr.engine import TesseractEngine
+    from tests.receipts import sample_receipt
+
+    generated = sample_receipt()
+    words = TesseractEngine().read_words(generated.image)
+    height, width = generated.image.shape[:2]
+    extraction = extract_fields([PageResult(0, width, height, tuple(words))], today=TODAY)
+    got = values(extraction)
+    truth = generated.fields
+    for name in ("vendor", "date", "total", "subtotal", "tax"):
+        assert got.get(name) == truth[name], name

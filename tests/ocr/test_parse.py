@@ -1,0 +1,111 @@
+"""Pure parsers: amounts, dates, times, currencies, on clean and OCR-noisy text."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ocr.parse import amounts_in, currency_of, dates_in, format_amount, parse_amount, parse_date, parse_time
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("12.50", "12.50"), ("RM 1,234.50", "1234.50"), ("RM12.50", "12.50"), ("$8.70", "8.70"),
+    ("1.234,50", "1234.50"), ("12,50", "12.50"), ("1O.5O", "10.50"), ("S5.00", "55.00"), ("l2.00", "12.00"),
+    ("-0.02", "-0.02"), ("(0.02)", "-0.02"), ("0.02-", "-0.02"), ("-RM 0.02", "-0.02"), ("62. 80", "62.80"),
+    ("€ 3.10", "3.10"),
+])
+def test_parse_amount(text, expected):
+    assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["", "TOTAL", "12", "2018", "18-00", "12/05/2018", "ABC", "1.5L", "..", "-"])
+def test_parse_amount_rejects(text):
+    assert parse_amount(text) is None
+
+
+def test_integer_amounts_when_allowed():
+    assert parse_amount("1,234", require_decimals=False) == Decimal("1234.00")
+
+
+def test_amounts_in_a_row_left_to_right_with_raw():
+    assert amounts_in("9557031100236 1X 3,88 3.88") == [(Decimal("3.88"), "3,88"), (Decimal("3.88"), "3.88")]
+    assert amounts_in("ROUNDING ADJ -RM 0.02") == [(Decimal("-0.02"), "-RM 0.02")]
+    assert amounts_in("SX-575-1 1.5L 14.156") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("25/12/2018", date(2018, 12, 25)), ("12-01-19", date(2019, 1, 12)), ("2019-01-12", date(2019, 1, 12)),
+    ("12 Jan 2019", date(2019, 1, 12)), ("Jan 12, 2019", date(2019, 1, 12)), ("20180304", date(2018, 3, 4)),
+    ("OCT 3, 2016", date(2016, 10, 3)), ("02/JAN/2017", date(2017, 1, 2)), ("4/02/2017", date(2017, 2, 4)),
+    ("DATE: 15/06/2017 TIME: 15:28", date(2017, 6, 15)), ("1O/O3/2018", date(2018, 3, 10)),
+    ("13/02/2019", date(2019, 2, 13)), ("02/13/2019", date(2019, 2, 13)), ("10 MAR 2018", date(2018, 3, 10)),
+])
+def test_parse_date_day_first(text, expected):
+    assert parse_date(text, date_order="DMY", today=date(2024, 1, 1)) == expected
+
+
+def test_date_order_month_first_and_plausibility():
+    assert parse_date("03/04/2019", date_order="MDY", today=date(2024, 1, 1)) == date(2019, 3, 4)
+    assert parse_date("03/04/2019", date_order="DMY", today=date(2024, 1, 1)) == date(2019, 4, 3)
+    assert parse_date("25/12/1985") is None  # before 2000: not a receipt date
+    assert parse_date("19- 10/03") is None  # mixed separators are not a date
+
+
+def test_dates_in_returns_raw_text():
+    assert dates_in("Receipt 12-01-19 21:13", today=date(2024, 1, 1)) == [(date(2019, 1, 12), "12-01-19")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("14:32", "14:32"), ("2:32 PM", "14:32"), ("12:05 am", "00:05"), ("TIME 21:13:05", "21:13"),
+    ("12.50", None), ("25:61", None), ("", None),
+])
+def test_parse_time(text, expected):
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("token, expected", [
+    ("RM", "MYR"), ("RM12.50", "MYR"), ("MYR", "MYR"), ("S$", "SGD"), ("€", "EUR"), ("£4.00", "GBP"),
+    ("USD", "USD"), ("$", "USD"), ("RMD", None), ("TOTAL", None),
+])
+def test_currency_of(token, expected):
+    assert currency_of(token, default_currency="MYR") == expected
+
+
+def test_bare_dollar_follows_a_dollar_default():
+    assert currency_of("$5.00", default_currency="SGD") == "SGD"
+
+
+amounts = st.decimals(min_value=Decimal("-99999.99"), max_value=Decimal("999999.99"), places=2,
+                      allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(amounts)
+def test_amount_round_trip(value):
+    assert parse_amount(format_amount(value)) == value
+    assert parse_amount(f"RM {value:,.2f}") == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_parsers_never_raise(text):
+    parse_amount(text)
+    amounts_in(text)
+    parse_date(text)
+    dates_in(text, date_order="MDY")
+    parse_time(text)
+    currency_of(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+       st.sampled_from(["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %b %Y", "%b %d, %Y", "%Y%m%d", "%d/%m/%y"]))
+def test_date_round_trip_day_first(value, fmt):
+    assert parse_date(value.strftime(fmt), date_order="DMY", today=date(2030, 12, 31)) == value
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
+def test_date_round_trip_month_first(value):
+    assert parse_date(value.strftime("%m/%d/%Y"), date_order="MDY", today=date(2030, 12, 31)) == value
