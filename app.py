@@ -6,8 +6,15 @@ from services import status
 
 st.set_page_config(page_title="DocDesk", page_icon=":material/receipt_long:", layout="wide")
 
+user = st.session_state.get("user", {"name": None})  # the sign-in gate will set this; pages read it too
+
 navigation = st.navigation([
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+    st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
+    st.Page("pages/documents.py", title="Documents", icon=":material/folder_open:"),
+    st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
 ])
 
 with st.sidebar:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(help="DocDesk: receipt ingestion, OCR and review.", no_args_is_help=True, add_completion=False)
@@ -193,6 +195,32 @@ def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/
         with open(report, "w", encoding="utf-8") as handle:
             handle.write(render_report(results, command=command, split_at=split_at))
         typer.echo(f"report written to {report}")
+
+
+@app.command("export")
+def export_command(csv_file: Path = typer.Option(..., "--csv", help="Write the documents CSV here."),
+                   status: list[str] = typer.Option(["approved"], "--status",
+                                                    help="Statuses to export (repeat the option); default approved."),
+                   since: str = typer.Option(None, "--since", help="First receipt date, YYYY-MM-DD."),
+                   until: str = typer.Option(None, "--until", help="Last receipt date, YYYY-MM-DD."),
+                   items: Path = typer.Option(None, "--items", help="Also write the line items CSV here.")) -> None:
+    """Export documents to CSV (UTF-8, ISO dates, '.' decimals, formulas neutralised) for a date range."""
+    from datetime import date
+
+    from services import export
+
+    try:
+        filters = export.ExportFilter(statuses=tuple(status), since=date.fromisoformat(since) if since else None,
+                                      until=date.fromisoformat(until) if until else None)
+    except ValueError as error:
+        typer.echo(f"error: {error}; write dates as YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    files = export.export_csv(filters, with_items=items is not None)
+    csv_file.write_bytes(files.documents_csv)
+    if items is not None:
+        items.write_bytes(files.items_csv or b"")
+    typer.echo(f"exported {files.rows} documents to {csv_file}"
+               + (f" and {files.items} line items to {items}" if items is not None else ""))
 
 
 if __name__ == "__main__":

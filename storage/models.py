@@ -60,6 +60,15 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON, Decimal: DecimalText}
 
 
+# Tables a migration creates outside the models: the SQLite FTS5 index over pages.text (and its shadow
+# tables). Alembic autogenerate must leave them alone: pass `include_name=managed_by_models`.
+UNMANAGED_TABLE_PREFIX = "pages_fts"
+
+
+def managed_by_models(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(UNMANAGED_TABLE_PREFIX))
+
+
 class Status(enum.StrEnum):
     QUEUED = "queued"
     PROCESSING = "processing"

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import String, and_, cast, func, literal_column, select, table
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from storage.models import AuditEvent, Document, Field, LineItem, Page, Source, Status, User
+from storage.models import AuditEvent, Document, Field, FieldRevision, LineItem, Page, ProcessingRun, Source, Status, User
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -86,3 +86,152 @@ def add_audit(session: Session, action: str, *, user: str | None = None, documen
     event = AuditEvent(action=action, user=user, document_id=document_id, details=details)
     session.add(event)
     return event
+
+
+# --- review, documents list, search, export, monitor (pages) ------------------------------------
+
+def review_queue(session: Session, *, limit: int = 50) -> list[Document]:
+    """Documents waiting for a reviewer: lowest field confidence first (none found counts as 0), then oldest."""
+    query = (select(Document).where(Document.status == Status.NEEDS_REVIEW)
+             .order_by(func.coalesce(Document.min_confidence, 0.0), Document.created_at, Document.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def count_with_status(session: Session, status: Status) -> int:
+    return session.scalar(select(func.count()).select_from(Document).where(Document.status == status)) or 0
+
+
+def revisions_for(session: Session, document_id: int) -> list[tuple[str, FieldRevision]]:
+    """(field name, revision) pairs of one document, newest first."""
+    query = (select(Field.name, FieldRevision).join(FieldRevision, FieldRevision.field_id == Field.id)
+             .where(Field.document_id == document_id).order_by(FieldRevision.at.desc(), FieldRevision.id.desc()))
+    return [(name, revision) for name, revision in session.execute(query)]
+
+
+def add_field(session: Session, document: Document, name: str, **columns: Any) -> Field:
+    field = Field(name=name, **columns)
+    document.fields.append(field)
+    return field
+
+
+def add_revision(session: Session, field: Field, *, old: str | None, new: str | None, user: str | None) -> None:
+    field.revisions.append(FieldRevision(old=old, new=new, user=user))
+
+
+def last_audit_user(session: Session, document_id: int, actions: Iterable[str]) -> str | None:
+    query = (select(AuditEvent.user).where(AuditEvent.document_id == document_id, AuditEvent.action.in_(list(actions)))
+             .order_by(AuditEvent.id.desc()).limit(1))
+    return session.scalar(query)
+
+
+def _fts_available(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def fts_query(text_: str) -> str:
+    """User words -> an FTS5 query: every word must occur, as a prefix; quotes keep operators literal."""
+    words = [w.replace('"', '""') for w in text_.split()]
+    return " ".join(f'"{w}"*' for w in words if w.strip('"'))
+
+
+def _text_search(session: Session, text_: str):
+    """A subquery of document ids whose OCR text matches `text_` (FTS5 on SQLite, LIKE elsewhere)."""
+    if _fts_available(session):
+        matched = (select(literal_column("rowid")).select_from(table("pages_fts"))
+                   .where(literal_column("pages_fts").op("MATCH")(fts_query(text_))))
+        return select(Page.document_id).where(Page.id.in_(matched))
+    pattern = "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return select(Page.document_id).where(Page.text.ilike(pattern, escape="\\"))
+
+
+def _receipt_date(date_field):
+    """The receipt's date (ISO text) when read, else the upload day."""
+    return func.coalesce(date_field.value, func.substr(cast(Document.created_at, String), 1, 10))
+
+
+def find_documents(session: Session, *, statuses: Iterable[str] | None = None, vendor: str | None = None,
+                   since: str | None = None, until: str | None = None, uploader: str | None = None,
+                   text: str | None = None, offset: int = 0, limit: int | None = 50,
+                   newest_first: bool = True) -> tuple[list[dict[str, Any]], int]:
+    """One page of documents as plain rows (with vendor, date and total), and how many match in all.
+    Dates are ISO strings compared on the receipt date, falling back to the upload day."""
+    vendor_f, date_f, total_f = aliased(Field), aliased(Field), aliased(Field)
+    receipt_date = _receipt_date(date_f)
+    query = (select(Document.id, Document.original_name, Document.status, Document.uploaded_by, Document.created_at,
+                    Document.error_code, Document.error_message, Document.min_confidence, Document.reviewed_by,
+                    Document.review_note,
+                    vendor_f.value.label("vendor"), receipt_date.label("date"), total_f.value.label("total"))
+             .outerjoin(vendor_f, and_(vendor_f.document_id == Document.id, vendor_f.name == "vendor"))
+             .outerjoin(date_f, and_(date_f.document_id == Document.id, date_f.name == "date"))
+             .outerjoin(total_f, and_(total_f.document_id == Document.id, total_f.name == "total")))
+    statuses = list(statuses or [])
+    if statuses:
+        query = query.where(Document.status.in_(statuses))
+    if vendor:
+        query = query.where(vendor_f.value.ilike(f"%{vendor}%"))
+    if since:
+        query = query.where(receipt_date >= since)
+    if until:
+        query = query.where(receipt_date <= until)
+    if uploader:
+        query = query.where(Document.uploaded_by == uploader)
+    if text and text.strip():
+        query = query.where(Document.id.in_(_text_search(session, text.strip())))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    order = Document.id.desc() if newest_first else Document.id
+    query = query.order_by(order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(row._mapping) for row in session.execute(query)], total
+
+
+def field_values(session: Session, document_ids: list[int]) -> dict[int, dict[str, str | None]]:
+    """{document id: {field name: value}} for the given documents, read in chunks."""
+    values: dict[int, dict[str, str | None]] = {i: {} for i in document_ids}
+    for start in range(0, len(document_ids), 500):
+        chunk = document_ids[start:start + 500]
+        for document_id, name, value in session.execute(
+                select(Field.document_id, Field.name, Field.value).where(Field.document_id.in_(chunk))):
+            values[document_id][name] = value
+    return values
+
+
+def line_items_of(session: Session, document_ids: list[int]) -> list[LineItem]:
+    items: list[LineItem] = []
+    for start in range(0, len(document_ids), 500):
+        chunk = document_ids[start:start + 500]
+        items.extend(session.scalars(select(LineItem).where(LineItem.document_id.in_(chunk))
+                                     .order_by(LineItem.document_id, LineItem.position)))
+    return items
+
+
+def uploaders(session: Session) -> list[str]:
+    query = select(Document.uploaded_by).where(Document.uploaded_by.is_not(None)).distinct().order_by(Document.uploaded_by)
+    return list(session.scalars(query))
+
+
+def processing_runs_since(session: Session, since: datetime) -> list[ProcessingRun]:
+    return list(session.scalars(select(ProcessingRun).where(ProcessingRun.started_at >= since)
+                                .order_by(ProcessingRun.started_at)))
+
+
+def audit_counts_since(session: Session, since: datetime, actions: Iterable[str]) -> dict[str, int]:
+    rows = session.execute(select(AuditEvent.action, func.count()).where(AuditEvent.at >= since,
+                                                                          AuditEvent.action.in_(list(actions)))
+                           .group_by(AuditEvent.action))
+    return {action: count for action, count in rows}
+
+
+def corrections_since(session: Session, since: datetime) -> list[tuple[str, datetime]]:
+    """(field name, when) of every reviewer correction since `since`."""
+    query = (select(Field.name, FieldRevision.at).join(Field, Field.id == FieldRevision.field_id)
+             .where(FieldRevision.at >= since))
+    return [(name, at) for name, at in session.execute(query)]
+
+
+def ocr_confidence_since(session: Session, since: datetime) -> list[tuple[datetime, float]]:
+    """(finished at, mean OCR confidence) of documents processed since `since`."""
+    query = (select(func.coalesce(Document.finished_at, Document.created_at), Document.mean_ocr_confidence)
+             .where(Document.mean_ocr_confidence.is_not(None),
+                    func.coalesce(Document.finished_at, Document.created_at) >= since))
+    return [(at, confidence) for at, confidence in session.execute(query)]

@@ -1,0 +1,49 @@
+"""Upload: drop receipts, see at once what was taken, then watch the batch finish."""
+
+import pandas as pd
+import streamlit as st
+
+from services import ingest, process
+
+TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "pdf"]
+user = st.session_state.get("user", {"name": None}).get("name")
+
+st.title("Upload")
+with st.form("upload", clear_on_submit=True):
+    files = st.file_uploader("Receipts (images or PDF)", type=TYPES, accept_multiple_files=True)
+    submitted = st.form_submit_button("Upload", type="primary")
+
+if submitted and files:
+    results = ingest.ingest_files([(f.name, f.getvalue()) for f in files], user=user)
+    st.session_state["upload_results"] = [
+        {"file": r.name, "outcome": r.outcome, "document": r.document_id, "message": r.message} for r in results]
+    st.session_state["batch_ids"] = [r.document_id for r in results if r.outcome in ("queued", "duplicate")
+                                     and r.document_id is not None]
+elif submitted:
+    st.warning("Choose at least one file first.")
+
+results = st.session_state.get("upload_results")
+if results:
+    taken = sum(r["outcome"] == "queued" for r in results)
+    st.subheader("This upload")
+    st.caption(f"{taken} queued · {sum(r['outcome'] == 'duplicate' for r in results)} duplicates · "
+               f"{sum(r['outcome'] == 'refused' for r in results)} refused")
+    st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch",
+                 column_config={"document": st.column_config.NumberColumn("document", format="#%d")})
+
+
+@st.fragment(run_every=2)
+def batch_status() -> None:
+    ids = st.session_state.get("batch_ids") or []
+    if not ids:
+        return
+    counts = process.batch_progress(ids)
+    done = sum(counts.get(s, 0) for s in ("needs_review", "approved", "rejected", "failed"))
+    st.subheader("Progress")
+    st.progress(done / len(ids), text=f"{done} of {len(ids)} processed")
+    st.caption(" · ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n))
+    if done == len(ids):
+        st.success("All processed. Open the Review page to check them.")
+
+
+batch_status()

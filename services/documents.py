@@ -1,0 +1,83 @@
+"""Documents: every document, filtered, searched (full text over the OCR) and paginated; retry failed ones."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from settings import Settings, get_settings
+from storage import repository
+from storage.db import session_factory
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    statuses: tuple[str, ...] = ()
+    vendor: str = ""
+    since: date | None = None
+    until: date | None = None
+    uploader: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    file: str
+    status: str
+    vendor: str | None
+    date: str | None
+    total: str | None
+    uploaded_by: str | None
+    uploaded_at: datetime
+    reviewed_by: str | None
+    error: str | None  # "code: message" for failed documents
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    rows: list[DocumentRow]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    uploaders: list[str] = field(default_factory=list)
+
+
+def list_documents(filters: DocumentFilter = DocumentFilter(), *, page: int = 1, page_size: int = 50,
+                   settings: Settings | None = None) -> DocumentPage:
+    """One page (1-based) of the documents matching `filters`, newest first, and the uploaders to filter by."""
+    page_size = max(1, min(page_size, 500))
+    with session_factory(settings or get_settings()).begin() as session:
+        page = max(1, page)
+        found, total = repository.find_documents(session, **_criteria(filters), offset=(page - 1) * page_size,
+                                                 limit=page_size)
+        pages = max(1, math.ceil(total / page_size))
+        if page > pages:  # the filters shrank the list under the page number: show the last page
+            page = pages
+            found, total = repository.find_documents(session, **_criteria(filters),
+                                                     offset=(page - 1) * page_size, limit=page_size)
+        people = repository.uploaders(session)
+    return DocumentPage([_row(r) for r in found], total, page, pages, page_size, people)
+
+
+def _criteria(filters: DocumentFilter) -> dict[str, Any]:
+    return {"statuses": filters.statuses, "vendor": filters.vendor.strip() or None,
+            "since": filters.since.isoformat() if filters.since else None,
+            "until": filters.until.isoformat() if filters.until else None,
+            "uploader": filters.uploader or None, "text": filters.text.strip() or None}
+
+
+def _row(r: dict[str, Any]) -> DocumentRow:
+    error = f"{r['error_code']}: {r['error_message'] or ''}".strip() if r["error_code"] else None
+    return DocumentRow(r["id"], r["original_name"], r["status"], r["vendor"], r["date"], r["total"],
+                       r["uploaded_by"], r["created_at"], r["reviewed_by"], error)
+
+
+def retry(document_ids: list[int], *, user: str | None = None, settings: Settings | None = None) -> list[int]:
+    """Put failed documents back on the queue; returns the ids that were retried."""
+    from services import process
+
+    return process.retry_failed(document_ids, user=user, settings=settings)

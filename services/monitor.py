@@ -1,0 +1,95 @@
+"""Monitor: how healthy processing and review are, from ProcessingRun, AuditEvent and FieldRevision rows."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import quantiles
+from typing import Any
+
+from settings import Settings, get_settings
+from storage import repository
+from storage.db import session_factory
+from storage.models import Status, utcnow
+
+
+@dataclass(frozen=True)
+class Health:
+    days: int
+    runs: int
+    success_rate: float | None  # ok / finished runs (retries count as not ok)
+    outcomes: dict[str, int]
+    page_ms_p50: float | None
+    page_ms_p95: float | None
+    steps: list[dict[str, Any]]  # [{"step", "p50_ms", "p95_ms", "runs"}]
+    queue_depth: int
+    uploads: int
+    refused: int
+    refused_share: float | None
+    corrections: list[dict[str, Any]]  # [{"week": "2026-11-23", "field": "total", "corrections": 3}]
+    confidence_by_day: list[dict[str, Any]]  # [{"day": "2026-11-28", "mean_confidence": 0.81, "documents": 4}]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def percentile(values: list[float], q: int) -> float | None:
+    """The q-th percentile (inclusive method); None for no values."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return float(values[0])
+    return float(quantiles(sorted(values), n=100, method="inclusive")[q - 1])
+
+
+def _week(at: datetime) -> str:
+    return (at.date() - timedelta(days=at.weekday())).isoformat()
+
+
+def health(*, days: int = 28, settings: Settings | None = None) -> Health:
+    settings = settings or get_settings()
+    since = utcnow() - timedelta(days=days)
+    with session_factory(settings).begin() as session:
+        runs = [(r.outcome, r.total_ms, r.pages, dict(r.step_ms or {})) for r in repository.processing_runs_since(session, since)]
+        audits = repository.audit_counts_since(session, since, ("upload", "upload_refused"))
+        corrections = repository.corrections_since(session, since)
+        confidences = repository.ocr_confidence_since(session, since)
+        counts = repository.count_by_status(session)
+    outcomes = Counter(outcome for outcome, *_ in runs)
+    finished = sum(n for outcome, n in outcomes.items() if outcome != "running")
+    per_page = [total / max(1, pages or 1) for outcome, total, pages, _ in runs if outcome == "ok" and total is not None]
+    by_step: dict[str, list[float]] = defaultdict(list)
+    for outcome, _, pages, steps in runs:
+        if outcome != "ok":
+            continue
+        for step, ms in steps.items():
+            if isinstance(ms, (int, float)):
+                by_step[step].append(float(ms) / max(1, pages or 1))
+    steps = [{"step": step, "p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95), "runs": len(values)}
+             for step, values in by_step.items()]
+    per_week: Counter[tuple[str, str]] = Counter((_week(at), name) for name, at in corrections)
+    by_day: dict[str, list[float]] = defaultdict(list)
+    for at, confidence in confidences:
+        by_day[at.date().isoformat()].append(confidence)
+    uploads, refused = audits.get("upload", 0), audits.get("upload_refused", 0)
+    return Health(
+        days=days, runs=len(runs), success_rate=outcomes.get("ok", 0) / finished if finished else None,
+        outcomes=dict(outcomes), page_ms_p50=percentile(per_page, 50), page_ms_p95=percentile(per_page, 95),
+        steps=steps, queue_depth=_queue_depth(settings, counts), uploads=uploads, refused=refused,
+        refused_share=refused / (uploads + refused) if uploads + refused else None,
+        corrections=[{"week": week, "field": name, "corrections": n} for (week, name), n in sorted(per_week.items())],
+        confidence_by_day=[{"day": day, "mean_confidence": sum(v) / len(v), "documents": len(v)}
+                           for day, v in sorted(by_day.items())],
+        counts=counts)
+
+
+def _queue_depth(settings: Settings, counts: dict[str, int]) -> int:
+    """Jobs waiting on the queue (services.status.queue_depth); the queued documents if it is not there."""
+    from services import status
+
+    depth = getattr(status, "queue_depth", None)
+    if depth is not None:
+        try:
+            return int(depth(settings))
+        except Exception:  # the queue backend is down: the monitor still shows the database's view
+            pass
+    return counts.get(Status.QUEUED.value, 0)

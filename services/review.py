@@ -1,0 +1,391 @@
+"""Review: the queue, one document with its fields and history, corrections, approve / reject.
+
+Every change to a field is a FieldRevision (old, new, who, when) and marks the field source 'user'.
+The form carries the document version it was loaded at: if someone saved in between, ConflictError,
+never a silent overwrite (checked here, and by SQLAlchemy's version column at flush time).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from errors import ConflictError, InputError
+from settings import Settings, get_settings
+from storage import repository
+from storage.blobs import BlobStore
+from storage.db import session_factory
+from storage.models import Document, LineItem, Source, Status, utcnow
+
+AMOUNT_FIELDS = ("subtotal", "tax", "rounding", "total")
+FIELD_ORDER = ("vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time", "receipt_number",
+               "currency", "subtotal", "tax", "rounding", "total", "payment_method")
+CURRENCIES = ("MYR", "SGD", "USD", "EUR", "GBP", "IDR", "THB", "PHP", "VND", "CNY", "JPY", "AUD", "INR", "HKD")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    name: str
+    min_confidence: float | None
+    created_at: datetime
+    flags: int
+
+
+@dataclass(frozen=True)
+class FieldView:
+    name: str
+    value: str | None
+    raw: str | None
+    confidence: float | None
+    page_index: int | None
+    box: list[int] | None
+    source: str
+    low: bool
+    flags: tuple[str, ...]  # messages of failed checks that involve this field
+
+
+@dataclass(frozen=True)
+class PageView:
+    index: int
+    width: int
+    height: int
+    original_key: str | None
+    cleaned_key: str | None
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    field: str
+    old: str | None
+    new: str | None
+    user: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentReview:
+    id: int
+    name: str
+    status: str
+    version: int
+    created_at: datetime
+    uploaded_by: str | None
+    reviewed_by: str | None
+    review_note: str | None
+    error_code: str | None
+    error_message: str | None
+    flags: list[dict[str, Any]]
+    fields: list[FieldView]
+    pages: list[PageView]
+    line_items: list[dict[str, Any]]
+    history: list[RevisionView]
+    queue_position: int | None = None
+    queue_length: int = 0
+
+    def field(self, name: str) -> FieldView | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def values(self) -> dict[str, str | None]:
+        return {f.name: f.value for f in self.fields}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    document_id: int
+    version: int
+    changed: list[str] = field(default_factory=list)
+    next_id: int | None = None
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def queue(*, limit: int = 50, settings: Settings | None = None) -> tuple[list[QueueItem], int]:
+    """The review queue's head (lowest confidence first, then oldest) and its full length."""
+    with session_factory(settings or get_settings()).begin() as session:
+        documents = repository.review_queue(session, limit=limit)
+        length = repository.count_with_status(session, Status.NEEDS_REVIEW)
+        return [QueueItem(d.id, d.original_name, d.min_confidence, d.created_at, len(d.flags or []))
+                for d in documents], length
+
+
+def next_document_id(*, after: int | None = None, settings: Settings | None = None) -> int | None:
+    """The first document in the queue other than `after`."""
+    with session_factory(settings or get_settings()).begin() as session:
+        return next((d.id for d in repository.review_queue(session, limit=2) if d.id != after), None)
+
+
+def open_document(document_id: int | None = None, *, settings: Settings | None = None) -> DocumentReview | None:
+    """One document for the review screen; without an id, the head of the queue. None if there is none."""
+    settings = settings or get_settings()
+    with session_factory(settings).begin() as session:
+        if document_id is None:
+            head = repository.review_queue(session, limit=1)
+            if not head:
+                return None
+            document_id = head[0].id
+        document = repository.get_document(session, document_id, with_children=True)
+        if document is None:
+            return None
+        history = [RevisionView(name, r.old, r.new, r.user, r.at) for name, r in repository.revisions_for(session, document_id)]
+        return _view(document, history, settings)
+
+
+def _view(document: Document, history: list[RevisionView], settings: Settings) -> DocumentReview:
+    flags = list(document.flags or [])
+    by_name = {f.name: f for f in document.fields}
+    names = [n for n in FIELD_ORDER if n in by_name] + sorted(n for n in by_name if n not in FIELD_ORDER)
+    fields = []
+    for name in names:
+        f = by_name[name]
+        messages = tuple(flag.get("message", "") for flag in flags
+                         if name in (flag.get("fields") or ()) and flag.get("code") != "low_confidence")
+        low = f.source != Source.USER and f.confidence is not None and f.confidence < settings.low_confidence
+        fields.append(FieldView(name, f.value, f.raw, f.confidence, f.page_index, list(f.box) if f.box else None,
+                                f.source, low, messages))
+    pages = [PageView(p.index, p.width, p.height, p.original_key, p.cleaned_key) for p in document.pages]
+    items = [{"description": i.description, "quantity": _num(i.quantity), "unit_price": _num(i.unit_price),
+              "amount": _num(i.amount)} for i in document.line_items]
+    return DocumentReview(document.id, document.original_name, document.status, document.version,
+                          document.created_at, document.uploaded_by, document.reviewed_by, document.review_note,
+                          document.error_code, document.error_message, flags, fields, pages, items, history)
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def page_image(document_id: int, page_index: int = 0, *, cleaned: bool = True, selected: str | None = None,
+               max_width: int = 1100, settings: Settings | None = None) -> bytes | None:
+    """The page as JPEG with every field's box drawn and `selected` highlighted; None without an image.
+    Boxes are in cleaned-image pixels; on the original they are scaled to its size (approximate if the
+    cleaning turned or deskewed the page)."""
+    from PIL import Image, ImageDraw, ImageOps
+
+    settings = settings or get_settings()
+    view = open_document(document_id, settings=settings)
+    if view is None:
+        return None
+    page = next((p for p in view.pages if p.index == page_index), None)
+    if page is None:
+        return None
+    key = page.cleaned_key if cleaned else (page.original_key or page.cleaned_key)
+    key = key or page.original_key
+    store = BlobStore(settings.blob_dir)
+    if not key or not store.exists(key):
+        return None
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(store.get(key)))).convert("RGB")
+    sx = image.width / page.width if page.width else 1.0
+    sy = image.height / page.height if page.height else 1.0
+    scale = min(1.0, max_width / image.width)
+    if scale < 1.0:
+        image = image.resize((int(image.width * scale), int(image.height * scale)))
+    draw = ImageDraw.Draw(image)
+    for f in view.fields:
+        if f.box is None or f.page_index not in (None, page_index):
+            continue
+        left, top, width, height = f.box
+        rect = [left * sx * scale, top * sy * scale, (left + width) * sx * scale, (top + height) * sy * scale]
+        if f.name == selected:
+            draw.rectangle([rect[0] - 3, rect[1] - 3, rect[2] + 3, rect[3] + 3], outline=(220, 20, 60), width=4)
+        else:
+            draw.rectangle(rect, outline=(255, 140, 0) if f.low else (30, 110, 220), width=2)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+# --- validating ----------------------------------------------------------------------------------
+
+def normalise_value(name: str, value: Any) -> str | None:
+    """A form value -> the stored text (ISO date, '12.50', 'MYR'), or InputError saying what is wrong."""
+    if value is None:
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    text = str(value).strip()
+    if not text:
+        return None
+    if name in AMOUNT_FIELDS:
+        try:
+            amount = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount") from None
+        if not amount.is_finite():
+            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount")
+        return format(amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent > -2 else amount, "f")
+    if name == "date":
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise InputError(f"date: '{text}' is not a date; use YYYY-MM-DD", code="invalid_date") from None
+    if name == "currency":
+        if len(text) != 3 or not text.isalpha():
+            raise InputError(f"currency: '{text}' is not a 3-letter code like MYR", code="invalid_currency")
+        return text.upper()
+    return text
+
+
+def _item_decimal(value: Any, column: str, position: int) -> Decimal | None:
+    if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", ""))
+    except InvalidOperation:
+        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount") from None
+    if not amount.is_finite():
+        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount")
+    return amount
+
+
+# --- checks (one place) --------------------------------------------------------------------------
+
+def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
+    """The cross-field flags for the document as it now stands (ocr.fields.check_fields: totals that do
+    not add up, odd dates, missing or weak fields). A value a reviewer entered counts as certain."""
+    from ocr import types
+    from ocr.fields import check_fields
+
+    fields = {f.name: types.Field(f.name, f.value or "", f.raw or "",
+                                  1.0 if f.source == Source.USER else (f.confidence or 0.0))
+              for f in document.fields if f.value}
+    items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
+             for i in document.line_items]
+    flags = check_fields(fields, items, low_confidence=settings.low_confidence)
+    return [{"code": f.code, "message": f.message, "fields": list(f.fields)} for f in flags]
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def _load_for_change(session, document_id: int, version: int) -> Document:
+    document = repository.get_document(session, document_id, with_children=True)
+    if document is None:
+        raise InputError(f"document #{document_id} does not exist (any more)", code="not_found")
+    if document.version != version:
+        who = document.reviewed_by or repository.last_audit_user(session, document_id, ("review_save", "approve",
+                                                                                      "reject", "reprocess"))
+        raise ConflictError(f"{who or 'Someone else'} saved this document first; reloaded their version "
+                            f"(your changes were not saved).")
+    return document
+
+
+def _apply(session, document: Document, values: dict[str, Any], line_items: list[dict[str, Any]] | None,
+           user: str | None, settings: Settings) -> list[str]:
+    changed = []
+    for name, raw_value in values.items():
+        new = normalise_value(name, raw_value)
+        current = document.field(name)
+        old = current.value if current is not None else None
+        if new == old:
+            continue
+        if current is None:
+            current = repository.add_field(session, document, name, value=new, raw=None, confidence=1.0,
+                                           source=Source.USER)
+        else:
+            current.value, current.source, current.confidence = new, Source.USER, 1.0
+        repository.add_revision(session, current, old=old, new=new, user=user)
+        changed.append(name)
+    if line_items is not None:
+        new_items = []
+        for position, row in enumerate(line_items):
+            description = str(row.get("description") or "").strip()
+            numbers = {c: _item_decimal(row.get(c), c, position) for c in ("quantity", "unit_price", "amount")}
+            if description or any(v is not None for v in numbers.values()):
+                new_items.append((description, numbers))
+        old_items = [(i.description, {"quantity": i.quantity, "unit_price": i.unit_price, "amount": i.amount})
+                     for i in document.line_items]
+        if new_items != old_items:
+            document.line_items.clear()
+            session.flush()
+            for position, (description, numbers) in enumerate(new_items):
+                document.line_items.append(LineItem(position=position, description=description, confidence=1.0,
+                                                    source=Source.USER, **numbers))
+            changed.append("line_items")
+    if changed:
+        document.flags = recheck(document, settings)
+        confidences = [f.confidence for f in document.fields if f.confidence is not None]
+        document.min_confidence = min(confidences) if confidences else None
+        document.reviewed_by = user
+        document.updated_at = utcnow()  # an UPDATE of the row, so the version moves and a stale form conflicts
+    return changed
+
+
+def _commit(settings: Settings, work) -> Outcome:
+    try:
+        with session_factory(settings).begin() as session:
+            return work(session)
+    except StaleDataError:
+        raise ConflictError("Another reviewer saved this document first; reloaded their version "
+                            "(your changes were not saved).") from None
+
+
+def save(document_id: int, version: int, values: dict[str, Any], line_items: list[dict[str, Any]] | None = None,
+         *, user: str | None = None, settings: Settings | None = None) -> Outcome:
+    """Store the reviewer's corrections (only what changed), re-check the flags. Status stays as it is."""
+    settings = settings or get_settings()
+
+    def work(session) -> Outcome:
+        document = _load_for_change(session, document_id, version)
+        changed = _apply(session, document, values, line_items, user, settings)
+        if changed:
+            repository.add_audit(session, "review_save", user=user, document_id=document_id, fields=changed)
+        session.flush()
+        return Outcome(document_id, document.version, changed)
+
+    return _commit(settings, work)
+
+
+def approve(document_id: int, version: int, values: dict[str, Any] | None = None,
+            line_items: list[dict[str, Any]] | None = None, *, user: str | None = None,
+            settings: Settings | None = None) -> Outcome:
+    """Save any corrections and approve; `next_id` is the next document in the queue."""
+    settings = settings or get_settings()
+
+    def work(session) -> Outcome:
+        document = _load_for_change(session, document_id, version)
+        if document.status not in (Status.NEEDS_REVIEW, Status.REJECTED, Status.APPROVED):
+            raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
+                             code="not_reviewable")
+        changed = _apply(session, document, values or {}, line_items, user, settings)
+        document.status, document.reviewed_by, document.review_note = Status.APPROVED, user, None
+        repository.add_audit(session, "approve", user=user, document_id=document_id, fields=changed)
+        session.flush()
+        next_one = next((d.id for d in repository.review_queue(session, limit=2) if d.id != document_id), None)
+        return Outcome(document_id, document.version, changed, next_one)
+
+    return _commit(settings, work)
+
+
+def reject(document_id: int, version: int, reason: str, *, user: str | None = None,
+           settings: Settings | None = None) -> Outcome:
+    """Reject with a reason (required); `next_id` is the next document in the queue."""
+    settings = settings or get_settings()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("say why the document is rejected", code="reason_required")
+
+    def work(session) -> Outcome:
+        document = _load_for_change(session, document_id, version)
+        if document.status not in (Status.NEEDS_REVIEW, Status.APPROVED, Status.REJECTED):
+            raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be rejected",
+                             code="not_reviewable")
+        document.status, document.reviewed_by, document.review_note = Status.REJECTED, user, reason
+        document.updated_at = utcnow()
+        repository.add_audit(session, "reject", user=user, document_id=document_id, reason=reason)
+        session.flush()
+        next_one = next((d.id for d in repository.review_queue(session, limit=2) if d.id != document_id), None)
+        return Outcome(document_id, document.version, [], next_one)
+
+    return _commit(settings, work)
+
+
+def reprocess(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> None:
+    """Run OCR again (corrected values are kept by the processing step)."""
+    from services import process
+
+    process.reprocess(document_id, user=user, settings=settings)

@@ -1,0 +1,65 @@
+"""CSV building for the accounting export: UTF-8 with a header, ISO dates, '.' decimals, and no cell a
+spreadsheet would run as a formula.
+
+A cell starting with = + - @, a tab or a carriage return is a formula to Excel, LibreOffice and Google
+Sheets (CSV injection), so it gets a leading single quote. Numeric columns are the exception: a plain
+number there (including a negative one, -3.50) stays a number; anything else in them is neutralised too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+DOCUMENT_COLUMNS = ("id", "file", "vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time",
+                    "receipt_number", "currency", "subtotal", "tax", "rounding", "total", "payment_method",
+                    "status", "uploaded_by", "uploaded_at", "reviewed_by", "review_note")
+LINE_ITEM_COLUMNS = ("document_id", "position", "description", "quantity", "unit_price", "amount")
+NUMERIC_COLUMNS = frozenset({"id", "document_id", "position", "subtotal", "tax", "rounding", "total",
+                             "quantity", "unit_price", "amount"})
+
+
+def is_plain_number(text: str) -> bool:
+    return PLAIN_NUMBER.fullmatch(text) is not None
+
+
+def neutralise(value: Any, *, numeric: bool = False) -> str:
+    """The cell text for `value`: '' for None, decimals with '.', and a leading quote on formula-like text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, Decimal):
+        text = format(value, "f")
+    else:
+        text = str(value)
+    if numeric and is_plain_number(text):
+        return text
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
+    """Rows (dicts) -> CSV bytes with exactly `columns`, every cell neutralised, all cells as text."""
+    cells = [[neutralise(row.get(column), numeric=column in NUMERIC_COLUMNS) for column in columns] for row in rows]
+    frame = pd.DataFrame(cells, columns=list(columns), dtype=object)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\r\n")
+    return buffer.getvalue().encode("utf-8")
+
+
+def documents_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
+    return to_csv(rows, DOCUMENT_COLUMNS)
+
+
+def line_items_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
+    return to_csv(rows, LINE_ITEM_COLUMNS)

@@ -1,0 +1,47 @@
+from datetime import date
+
+from services import documents
+from storage.db import session_factory
+from storage.models import Status
+from tests.seeding import make_document
+
+
+def test_filters_search_and_pagination(migrated):
+    with session_factory(migrated).begin() as session:
+        hardware = make_document(session, text="GREENLEAF HARDWARE\nCABLE TIE 12.00", uploaded_by="ann").id
+        cafe = make_document(session, text="KOPI CORNER CAFE\nTEH TARIK", uploaded_by="bob",
+                             fields={"vendor": "KOPI CORNER", "date": "2024-05-01", "total": "3.50"}).id
+        failed = make_document(session, status=Status.FAILED, fields={}, text="", error_code="bad_input",
+                               error_message="The file is damaged.").id
+        for _ in range(7):
+            make_document(session, text="FILLER")
+    everything = documents.list_documents(settings=migrated, page_size=4)
+    assert (everything.total, everything.pages, len(everything.rows)) == (10, 3, 4)
+    assert documents.list_documents(settings=migrated, page=99, page_size=4).page == 3
+    assert set(everything.uploaders) == {"ann", "bob"}
+
+    def ids(**kwargs):
+        return [r.id for r in documents.list_documents(documents.DocumentFilter(**kwargs), settings=migrated).rows]
+
+    assert ids(text="cable") == [hardware]
+    assert ids(text="teh tar") == [cafe]  # prefix words, any order of case
+    assert ids(text='"kopi" OR') == []  # operators are taken as words, never as FTS syntax errors
+    assert ids(vendor="kopi") == [cafe]
+    assert ids(uploader="bob") == [cafe]
+    assert ids(since=date(2024, 4, 1), until=date(2024, 6, 1)) == [cafe]
+    assert ids(statuses=("failed",)) == [failed]
+    row = documents.list_documents(documents.DocumentFilter(statuses=("failed",)), settings=migrated).rows[0]
+    assert row.error == "bad_input: The file is damaged."
+
+
+def test_search_index_follows_page_changes(migrated):
+    with session_factory(migrated).begin() as session:
+        document = make_document(session, text="OLD WORDING")
+        document_id = document.id
+    with session_factory(migrated).begin() as session:
+        from storage import repository
+
+        repository.get_document(session, document_id, with_children=True).pages[0].text = "NEW WORDING"
+    found = lambda text: [r.id for r in documents.list_documents(documents.DocumentFilter(text=text),  # noqa: E731
+                                                                 settings=migrated).rows]
+    assert found("new") == [document_id] and found("old") == []

@@ -1,0 +1,111 @@
+from datetime import date
+
+import pytest
+
+from errors import ConflictError, InputError
+from services import review
+from storage import repository
+from storage.db import session_factory
+from storage.models import Status
+from tests.receipts import encode, sample_receipt
+from tests.seeding import make_document
+
+
+def seed(settings, **kwargs) -> int:
+    with session_factory(settings).begin() as session:
+        return make_document(session, settings, **kwargs).id
+
+
+def test_queue_is_lowest_confidence_first_then_oldest(migrated):
+    sure = seed(migrated, confidence=0.95)
+    unsure = seed(migrated, confidence=0.3)
+    also_sure = seed(migrated, confidence=0.95)
+    seed(migrated, status=Status.APPROVED, confidence=0.1)
+    items, length = review.queue(settings=migrated)
+    assert [i.id for i in items] == [unsure, sure, also_sure]
+    assert length == 3
+    assert review.open_document(settings=migrated).id == unsure
+
+
+def test_save_records_a_revision_marks_the_field_user_and_rechecks_the_total(migrated):
+    document_id = seed(migrated, fields={"vendor": "SHOP", "subtotal": "40.50", "tax": "2.43", "rounding": "0.02",
+                                                   "total": "42.95"},
+                       items=False)
+    view = review.open_document(document_id, settings=migrated)
+    assert not [f for f in view.flags if f["code"] == "total_mismatch"]
+
+    outcome = review.save(document_id, view.version, {"total": "49.00", "vendor": "SHOP", "date": date(2024, 3, 14)},
+                          user="rita", settings=migrated)
+    assert sorted(outcome.changed) == ["date", "total"]
+    after = review.open_document(document_id, settings=migrated)
+    assert after.version > view.version
+    total = after.field("total")
+    assert (total.value, total.source) == ("49.00", "user")
+    assert {(h.field, h.old, h.new, h.user) for h in after.history} == {
+        ("total", "42.95", "49.00", "rita"), ("date", None, "2024-03-14", "rita")}
+    assert "total_mismatch" in [f["code"] for f in after.flags]
+    assert after.field("total").flags  # the failed check is shown on the field
+
+    review.save(document_id, after.version, {"total": "42.95"}, user="rita", settings=migrated)
+    assert "total_mismatch" not in [f["code"] for f in review.open_document(document_id, settings=migrated).flags]
+
+
+def test_a_stale_version_conflicts_and_never_overwrites(migrated):
+    document_id = seed(migrated)
+    loaded = review.open_document(document_id, settings=migrated)
+    review.save(document_id, loaded.version, {"total": "50.00"}, user="first", settings=migrated)
+    with pytest.raises(ConflictError, match="first saved this document first; reloaded their version"):
+        review.save(document_id, loaded.version, {"total": "60.00"}, user="second", settings=migrated)
+    with pytest.raises(ConflictError):
+        review.approve(document_id, loaded.version, {}, user="second", settings=migrated)
+    assert review.open_document(document_id, settings=migrated).field("total").value == "50.00"
+
+
+def test_invalid_values_are_refused_with_what_to_do(migrated):
+    document_id = seed(migrated)
+    version = review.open_document(document_id, settings=migrated).version
+    with pytest.raises(InputError, match="not an amount"):
+        review.save(document_id, version, {"total": "4O.00"}, settings=migrated)
+    with pytest.raises(InputError, match="3-letter"):
+        review.save(document_id, version, {"currency": "RM 1"}, settings=migrated)
+    with pytest.raises(InputError, match="not a number"):
+        review.save(document_id, version, {}, [{"description": "x", "amount": "abc"}], settings=migrated)
+
+
+def test_line_items_are_replaced_only_when_changed(migrated):
+    document_id = seed(migrated)
+    view = review.open_document(document_id, settings=migrated)
+    same = review.save(document_id, view.version, {}, view.line_items, settings=migrated)
+    assert same.changed == [] and same.version == view.version
+    edited = [*view.line_items[:2], {"description": "WALL PLUG 8MM", "quantity": 4, "amount": "10.00"}]
+    assert review.save(document_id, view.version, {}, edited, settings=migrated).changed == ["line_items"]
+    assert review.open_document(document_id, settings=migrated).line_items[2]["description"] == "WALL PLUG 8MM"
+
+
+def test_approve_and_reject_move_on_to_the_next_document(migrated):
+    first, second = seed(migrated, confidence=0.2), seed(migrated, confidence=0.5)
+    outcome = review.approve(first, review.open_document(first, settings=migrated).version, {"total": "42.90"},
+                             user="rita", settings=migrated)
+    assert outcome.next_id == second
+    with pytest.raises(InputError, match="why"):
+        review.reject(second, 1, "  ", settings=migrated)
+    rejected = review.reject(second, review.open_document(second, settings=migrated).version, "not a receipt",
+                             user="rita", settings=migrated)
+    assert rejected.next_id is None
+    with session_factory(migrated).begin() as session:
+        approved, refused = repository.get_document(session, first), repository.get_document(session, second)
+        assert (approved.status, approved.reviewed_by) == (Status.APPROVED, "rita")
+        assert (refused.status, refused.review_note) == (Status.REJECTED, "not a receipt")
+
+
+def test_page_image_draws_the_boxes(migrated):
+    from io import BytesIO
+
+    from PIL import Image
+
+    document_id = seed(migrated, image=encode(sample_receipt().image))
+    plain = review.page_image(document_id, 0, selected=None, settings=migrated)
+    highlighted = review.page_image(document_id, 0, selected="total", cleaned=False, settings=migrated)
+    assert Image.open(BytesIO(plain)).format == "JPEG"
+    assert plain != highlighted
+    assert review.page_image(seed(migrated), 0, settings=migrated) is None  # no image stored

@@ -1,0 +1,54 @@
+import csv
+import io
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storage.export import (DOCUMENT_COLUMNS, FORMULA_STARTS, NUMERIC_COLUMNS, documents_csv, is_plain_number,
+                            neutralise, to_csv)
+
+
+def read(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def test_formula_cells_get_a_leading_quote():
+    for text in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"):
+        assert neutralise(text) == "'" + text
+    assert neutralise("GREENLEAF") == "GREENLEAF"
+    assert neutralise(None) == ""
+
+
+def test_negative_numbers_stay_numbers_only_in_numeric_columns():
+    assert neutralise("-3.50", numeric=True) == "-3.50"
+    assert neutralise(Decimal("-0.02"), numeric=True) == "-0.02"
+    assert neutralise("-3.50") == "'-3.50"  # a receipt number is text
+    assert neutralise("-1+cmd", numeric=True) == "'-1+cmd"
+
+
+def test_csv_is_utf8_with_header_iso_dates_and_point_decimals():
+    data = documents_csv([{"id": 7, "vendor": "Café Ümlaut", "date": "2024-03-14", "total": Decimal("1234.50"),
+                           "rounding": Decimal("-0.02"), "receipt_number": "=1+1"}])
+    rows = read(data)
+    assert rows[0] == list(DOCUMENT_COLUMNS)
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["id"], row["vendor"], row["date"], row["total"], row["rounding"]) == (
+        "7", "Café Ümlaut", "2024-03-14", "1234.50", "-0.02")
+    assert row["receipt_number"] == "'=1+1"
+
+
+cells = st.one_of(st.none(), st.text(), st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                  st.sampled_from(["=1", "+1", "-1", "@a", "\t=1", "\r=1", "-1.5", "=cmd|' /C calc'!A0"]))
+
+
+@given(st.lists(st.fixed_dictionaries({c: cells for c in ("id", "vendor", "total", "rounding", "receipt_number")}),
+                max_size=5))
+def test_no_cell_starts_a_formula_unless_it_is_a_number_in_a_numeric_column(rows):
+    columns = ("id", "vendor", "total", "rounding", "receipt_number")
+    parsed = read(to_csv(rows, columns))
+    assert parsed[0] == list(columns)
+    for line in parsed[1:]:
+        for column, cell in zip(columns, line, strict=True):
+            if cell.startswith(FORMULA_STARTS):
+                assert column in NUMERIC_COLUMNS and is_plain_number(cell), (column, cell)
