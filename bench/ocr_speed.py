@@ -1,0 +1,137 @@
+"""OCR speed and quality benchmark (a script, not a test).
+
+    .venv/bin/python bench/ocr_speed.py /work/shared/datasets/sroie-dev [--limit N] [--skip-wall]
+
+(a) per page, in one process: everything except Tesseract (load, cleaning, fields; OSD counted as overhead too)
+    vs Tesseract's own read time; plus character error rate against box/NNN.csv of the pipeline vs bare
+    grayscale (psm 6), so preprocessing is shown not to hurt clean scans.
+(b) wall time of `cli.py extract --jsonl` over all images vs bare `tesseract IMG stdout --psm 6`,
+    OMP_THREAD_LIMIT=1, one process per core (xargs -P).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+
+from ocr import preprocess  # noqa: E402
+from ocr.load import load_pages  # noqa: E402
+from ocr.pipeline import default_engine, extract_document  # noqa: E402
+from ocr.types import PageResult  # noqa: E402
+from settings import Settings  # noqa: E402
+
+TESSERACT_STEPS = ("ocr",)
+
+
+def box_text(path: Path) -> str:
+    lines = []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for row in csv.reader(handle):
+            if len(row) >= 9:
+                lines.append(",".join(row[8:]))
+    return "\n".join(lines)
+
+
+def cer(expected: str, got: str) -> float:
+    a, b = " ".join(expected.split()), " ".join(got.split())
+    return Levenshtein.distance(a, b) / max(1, len(a))
+
+
+def per_page(images: list[Path], dataset: Path) -> None:
+    settings = Settings()
+    engine = default_engine(settings)
+    overhead, tesseract, osd, pipe_cer, bare_cer, bare_ms, confidences = [], [], [], [], [], [], []
+    steps: dict[str, float] = {}
+    for path in images:
+        data = path.read_bytes()
+        result = extract_document(data, settings=settings, engine=engine, keep_images=False)
+        t = result.timings
+        osd_ms = sum(tr.ms for page in result.pages for tr in page.trace
+                     if tr.name in ("orient", "recheck_orientation") and not tr.skipped)
+        tesseract.append(t["ocr"])
+        overhead.append(t["total"] - t["ocr"])
+        osd.append(osd_ms)
+        for name, ms in t.items():
+            steps[name] = steps.get(name, 0.0) + ms
+        confidences.append(result.pages[0].mean_confidence or 0.0)
+        truth_path = dataset / "box" / (path.stem + ".csv")
+        # bare: grayscale straight into the engine, same psm
+        gray = preprocess.to_grayscale(next(load_pages(data, settings)).image)
+        start = time.perf_counter()
+        bare = PageResult(0, gray.shape[1], gray.shape[0], tuple(engine.read_words(gray)))
+        bare_ms.append((time.perf_counter() - start) * 1000)
+        if truth_path.exists():
+            truth = box_text(truth_path)
+            pipe_cer.append(cer(truth, "\n".join(p.text for p in result.pages)))
+            bare_cer.append(cer(truth, bare.text))
+        print(f"{path.name}: tesseract {t['ocr']:.0f} ms, other {t['total'] - t['ocr']:.0f} ms (osd {osd_ms:.0f}),"
+              f" cer pipeline {pipe_cer[-1] if pipe_cer else float('nan'):.3f} bare {bare_cer[-1] if bare_cer else float('nan'):.3f}",
+              flush=True)
+    n = len(images)
+    print("\n## (a) per page, one process")
+    print(f"pages: {n}")
+    print(f"Tesseract read time: mean {statistics.mean(tesseract):.0f} ms/page")
+    print(f"everything else:     mean {statistics.mean(overhead):.0f} ms/page "
+          f"({statistics.mean(overhead) / statistics.mean(tesseract):.1%} of Tesseract); "
+          f"of which OSD calls {statistics.mean(osd):.0f} ms/page ({sum(1 for v in osd if v > 0)} pages ran OSD)")
+    print(f"without OSD:         {(statistics.mean(overhead) - statistics.mean(osd)) / statistics.mean(tesseract):.1%}"
+          " of Tesseract")
+    print("mean ms/page per step: " + ", ".join(f"{k} {v / n:.1f}" for k, v in sorted(steps.items())))
+    print(f"bare grayscale read: mean {statistics.mean(bare_ms):.0f} ms/page")
+    if pipe_cer:
+        print(f"CER vs box text: pipeline {statistics.mean(pipe_cer):.4f}, bare grayscale {statistics.mean(bare_cer):.4f}"
+              f" (pipeline better on {sum(p < b for p, b in zip(pipe_cer, bare_cer))}, worse on "
+              f"{sum(p > b for p, b in zip(pipe_cer, bare_cer))}, of {len(pipe_cer)})")
+    print(f"mean word confidence: min {min(confidences):.3f}, median {statistics.median(confidences):.3f}")
+
+
+def wall(images: list[Path]) -> None:
+    cores = os.cpu_count() or 1
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, str(ROOT / "cli.py"), "extract", "--jsonl", *map(str, images)],
+                         env=env, capture_output=True, text=True, cwd=ROOT)
+    cli_s = time.perf_counter() - start
+    failed = sum('"error": null' not in line for line in run.stdout.splitlines())
+    start = time.perf_counter()
+    subprocess.run(["xargs", "-P", str(cores), "-I{}", "tesseract", "{}", "stdout", "--psm", "6"],
+                   input="\n".join(map(str, images)), env=env, capture_output=True, text=True, check=True)
+    bare_s = time.perf_counter() - start
+    print("\n## (b) wall time, all files")
+    print(f"cli.py extract --jsonl ({cores} processes): {cli_s:.1f} s ({cli_s / len(images):.2f} s/receipt,"
+          f" {failed} failed, exit {run.returncode})")
+    print(f"tesseract IMG stdout --psm 6, OMP_THREAD_LIMIT=1, xargs -P {cores}: {bare_s:.1f} s "
+          f"({bare_s / len(images):.2f} s/receipt)")
+    print(f"ratio: {cli_s / bare_s:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dataset", type=Path)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--skip-wall", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
+    args = parser.parse_args()
+    images = sorted(p for p in (args.dataset / "img").iterdir() if p.is_file())
+    if args.limit:
+        images = images[: args.limit]
+    if not args.skip_pages:
+        per_page(images, args.dataset)
+    if not args.skip_wall:
+        wall(images)
+
+
+if __name__ == "__main__":
+    main()
