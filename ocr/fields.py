@@ -112,7 +112,7 @@ def amount_kind(text: str) -> tuple[str, float] | None:
     including = bool(re.search(r"\b(INC|INCL|INCLUDING|INCLUSIVE|AFTER)", joined))
     taxword = has_word(tokens, "GST", "SST", "TAX", "VAT", "CUKAI", "SERVICE", "SVC")
     if has_word(tokens, "QTY", "QUANTITY", "ITEM", "ITEMS", "PCS", "UNITS", "ITEMCS", "SAVING", "SAVINGS",
-                "DISCOUNT", "DISC", "POINTS", "POINT", "TENDERED", "TENDER", "WEIGHT"):
+                "DISCOUNT", "DISC", "POINTS", "POINT", "WEIGHT"):
         return None
     totalish = has_word(tokens, "TOTAL", "TOTAI", "TTL", "TOTEL", "TOTA", "IOTAL", "TATAL", "FOTAL", "JUMLAH", "NETT", "NET", "GRAND", "PAYABLE") or \
         has_phrase(tokens, "AMOUNT DUE") or has_phrase(tokens, "BALANCE DUE") or has_phrase(tokens, "AMT DUE")
@@ -127,7 +127,7 @@ def amount_kind(text: str) -> tuple[str, float] | None:
         return ("total", strength)
     if taxword and not has_word(tokens, "INVOICE", "ID", "REG", "NO", "SUMMARY", "CODE"):
         return ("tax", 0.9 if has_word(tokens, "GST", "SST", "TAX", "VAT") else 0.6)
-    if has_word(tokens, "CASH", "TUNAI", "PAID", "PAYMENT", "VISA", "MASTER", "MASTERCARD", "CARD", "DEBIT",
+    if has_word(tokens, "CASH", "TUNAI", "PAID", "TENDER", "TENDERED", "PAYMENT", "VISA", "MASTER", "MASTERCARD", "CARD", "DEBIT",
                 "CREDIT", "AMEX"):
         return ("paid", 1.0)
     if has_word(tokens, "AMOUNT", "AMT") and len(tokens) <= 2:
@@ -199,47 +199,63 @@ def _amount_candidates(doc: _Doc) -> dict[str, list[Candidate]]:
 def _summary_penalty(text: str, amounts: list) -> float:
     """Tax summary tables repeat 'Total' with several columns of amounts: not the amount due."""
     penalty = 0.8 if len(amounts) >= 2 else 0.0
-    if re.search(r"%|\bSUPPLIES\b|\bSUMMARY\b|@", text, re.IGNORECASE):
+    if re.search(r"%|@", text):
         penalty += 0.4
+    if re.search(r"SUPPLIES|SUMMARY|SUPPLY", text, re.IGNORECASE):
+        penalty += 1.0
     return penalty
 
 
 def _close(a: Decimal, b: Decimal) -> bool:
-    return abs(a - b) <= Decimal("0.01")
+    return abs(a - b) < Decimal("0.005")
 
 
 def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, Candidate]:
-    """Pick total, subtotal, tax, rounding so that they agree with each other when any combination does."""
+    """Pick the total by its label and position plus agreement with the other amounts (subtotal + tax +
+    rounding, cash - change); then the subtotal / tax / rounding that agree with it, else the best labelled."""
     chosen: dict[str, Candidate] = {}
-    totals = found.get("total", [])[:4]
+    totals = found.get("total", [])[:5]
     subtotals = found.get("subtotal", [])[:3]
     taxes = found.get("tax", [])[:3]
     roundings = found.get("rounding", [])[:2]
-    paid = found.get("paid", [])
-    change = found.get("change", [])
+    paid = found.get("paid", [])[:2]
+    change = found.get("change", [])[:2]
+    derived = [c for c in [_total_fallback(found, doc, labelled_only=True)] if c is not None]
+    largest = max((t.amount for t in totals), default=None)
 
-    best, best_score = None, None
-    for total, subtotal, tax, rounding in product(totals or [None], subtotals or [None], taxes or [None],
-                                                  roundings or [None]):
-        score = sum(c.score for c in (total, subtotal, tax, rounding) if c is not None)
-        if total is not None and subtotal is not None:
+    def agreeing_parts(total: Candidate):
+        for subtotal, tax, rounding in product(subtotals or [None], [None] + taxes, [None] + roundings):
+            if subtotal is None:
+                continue
             parts = subtotal.amount + (tax.amount if tax else 0) + (rounding.amount if rounding else 0)
-            inclusive = subtotal.amount + (rounding.amount if rounding else 0)
-            if _close(parts, total.amount) or _close(inclusive, total.amount):
-                score += 3
-        if total is not None and paid:
-            if any(_close(p.amount - c.amount, total.amount) for p in paid[:2] for c in change[:2]):
-                score += 1.5
-            elif any(_close(p.amount, total.amount) for p in paid[:2]):
-                score += 1
-        if total is not None and totals and total.amount == max(t.amount for t in totals):
-            score += 0.3
+            if _close(parts, total.amount):
+                return subtotal, tax, rounding
+        return None
+
+    best, best_score, best_parts = None, None, None
+    for total in totals + derived:
+        score = total.score
+        parts = agreeing_parts(total)
+        if parts:
+            score += 1.2
+        if total not in derived:
+            if any(_close(p.amount - c.amount, total.amount) for p in paid for c in change):
+                score += 1.0
+            elif any(_close(p.amount, total.amount) for p in paid):
+                score += 0.6
+            if total.amount == largest:
+                score += 0.3
         if best_score is None or score > best_score:
-            best, best_score = (total, subtotal, tax, rounding), score
-    if best:
-        for candidate in best:
+            best, best_score, best_parts = total, score, parts
+    if best is not None:
+        chosen["total"] = best
+    if best_parts:
+        for candidate in best_parts:
             if candidate is not None:
                 chosen[candidate.name] = candidate
+    for name, candidates in (("subtotal", subtotals), ("tax", taxes), ("rounding", roundings)):
+        if name not in chosen and candidates:
+            chosen[name] = candidates[0]
     if "total" not in chosen:
         fallback = _total_fallback(found, doc)
         if fallback:
@@ -247,15 +263,18 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
     return chosen
 
 
-def _total_fallback(found: dict[str, list[Candidate]], doc: _Doc) -> Candidate | None:
+def _total_fallback(found: dict[str, list[Candidate]], doc: _Doc, labelled_only: bool = False
+                    ) -> Candidate | None:
     """No total label: cash paid minus change, else the amount paid, else the largest amount in the lower part."""
     paid, change = found.get("paid", []), found.get("change", [])
     if paid and change and paid[0].amount - change[0].amount > 0:
         value = paid[0].amount - change[0].amount
         return Candidate("total", format_amount(value), f"{paid[0].raw} - {change[0].raw}",
-                         paid[0].words + change[0].words, paid[0].page, 0.6, 0)
+                         paid[0].words + change[0].words, paid[0].page, 0.6, 0.9)
     if paid:
-        return replace(paid[0], name="total", certainty=0.5)
+        return replace(paid[0], name="total", certainty=0.5, score=0.5)
+    if labelled_only:
+        return None
     best = None
     for i, row in enumerate(doc.rows):
         if doc.positions[i] < 0.3:

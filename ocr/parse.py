@@ -16,7 +16,7 @@ from dateutil import parser as date_parser
 # Letters OCR puts where a digit was printed; only applied inside tokens that are otherwise numeric.
 _DIGIT_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "S": "5", "s": "5", "l": "1",
                                     "I": "1", "i": "1", "|": "1", "!": "1", "B": "8", "Z": "2", "z": "2",
-                                    "G": "6", "g": "9"})
+                                    "G": "6", "g": "9", "§": "5"})
 _CURRENCY_AFFIX = re.compile(
     r"^(?:RM|MYR|SGD|USD|EUR|GBP|IDR|THB|PHP|S\$|US\$|A\$|[$€£¥])\s*|\s*(?:RM|MYR|SGD|USD|EUR|GBP|[$€£¥])$",
     re.IGNORECASE)
@@ -87,7 +87,7 @@ def format_amount(value: Decimal) -> str:
 
 _AMOUNT_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9.,])-?(?:(?:RM|MYR|S\$|US\$|[$€£])\s?)?[-(]?"
-    r"(?:[0-9OoSlI|]{1,3}(?:,[0-9OoSlI]{3})+|[0-9OoSlI|]+)[.,] ?[0-9OoSlI]{2}\)?-?(?![0-9A-Za-z])")
+    r"(?:[0-9OoSlI|§]{1,3}(?:,[0-9OoSlI]{3})+|[0-9OoSlI|§]+)[.,] ?[0-9OoSlI]{2}\)?-?(?![0-9A-Za-z])")
 
 
 def amounts_in(text: str) -> list[tuple[Decimal, str]]:
@@ -107,7 +107,7 @@ _DATE_PATTERNS = [
     # 2019-01-12, 2019/1/12
     re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}(?P<s>[-/.])(?:[01]?\d)(?P=s)(?:[0-3]?\d))(?!\d)"),
     # 25/12/2018, 12-01-19, 4.02.2017
-    re.compile(r"(?<!\d)(?P<d>[0-3]?\d\s?(?P<s>[-/.])\s?[0-3]?\d\s?(?P=s)\s?(?:\d{4}|\d{2}))(?!\d)"),
+    re.compile(r"(?<![A-Za-z0-9])(?P<d>[0-3]?\d(?P<s>[-/.])[0-3]?\d(?P=s)(?:\d{4}|\d{2}))(?!\d)"),
     # 12 Jan 2019, 02/JAN/2017, 12-Jan-19
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d\s?[-/ .]?\s?{_MONTHS}\s?[-/ .,]?\s?(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
     # Jan 12, 2019 / OCT 3, 2016
@@ -115,12 +115,12 @@ _DATE_PATTERNS = [
     # 20180304
     re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}[01]\d[0-3]\d)(?!\d)"),
 ]
-_DATE_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
+_DATE_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "@": "0"})
 
 
 def _digits_fixed(text: str) -> str:
     """Fix O/0 and l/1 only where they sit between digits or separators (keeps month names intact)."""
-    return re.sub(r"(?<=[\d/\-.])[OolI|](?=[\d/\-.]|$)|(?<=^)[OolI|](?=\d)|(?<=\s)[OolI|](?=\d)",
+    return re.sub(r"(?<=[\d/\-.])[OolI|@](?=[\d/\-.]|$)|(?<=^)[OolI|](?=\d)|(?<=\s)[OolI|](?=\d)",
                   lambda m: m.group(0).translate(_DATE_DIGITS), text)
 
 
