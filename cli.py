@@ -197,6 +197,115 @@ def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/
         typer.echo(f"report written to {report}")
 
 
+# --- ingestion, workers, status (services.ingest / process / worker) -----------------------------
+
+@app.command("worker")
+def worker(workers: int = typer.Option(0, "--workers", help="Worker processes; default DOCDESK_WORKERS or one per core.")
+           ) -> None:
+    """Process queued documents until stopped (Ctrl-C finishes current documents; SIGTERM stops now)."""
+    from services import logs
+    from services import worker as worker_service
+
+    logs.configure()
+    try:
+        worker_service.run(workers or None)
+    except worker_service.WorkerNotReady as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2)
+
+
+def _files_under(paths: list[str]) -> list[str]:
+    import os
+
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, names in os.walk(path):
+                dirs.sort()
+                found.extend(os.path.join(root, name) for name in sorted(names))
+        else:
+            found.append(path)
+    return found
+
+
+@app.command("ingest")
+def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (searched recursively)."),
+           wait: bool = typer.Option(False, "--wait", help="Wait until a running worker has processed them."),
+           user: str = typer.Option(None, "--user", help="Recorded as the uploader.")) -> None:
+    """Queue receipts for OCR: one line per file; exit status 1 if any file was refused or failed."""
+    import time
+
+    from services import ingest as ingest_service
+    from services import process
+
+    bad = False
+    queued: list[int] = []
+    start = time.monotonic()
+    for path in _files_under(paths):
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            typer.echo(f"refused: cannot read the file ({error.strerror})  {path}")
+            bad = True
+            continue
+        result = ingest_service.ingest_files([(path, data)], user=user)[0]
+        if result.outcome == "queued":
+            queued.append(result.document_id)
+            typer.echo(f"#{result.document_id} queued  {path}")
+        elif result.outcome == "duplicate":
+            typer.echo(f"duplicate of #{result.document_id}  {path}")
+        else:
+            bad = True
+            typer.echo(f"{result.message}  {path}")
+    if wait and queued:
+        last, last_change = None, time.monotonic()
+        while True:
+            counts = process.batch_progress(queued)
+            waiting = counts["queued"] + counts["processing"]
+            done = len(queued) - waiting
+            if (done, counts["processing"]) != last:
+                last, last_change = (done, counts["processing"]), time.monotonic()
+                typer.echo(f"{done}/{len(queued)} done ({counts['processing']} processing, {counts['failed']} failed)")
+            elif time.monotonic() - last_change > 60:
+                typer.echo("no progress for 60 s: is `python cli.py worker` running?", err=True)
+                last_change = time.monotonic()
+            if not waiting:
+                break
+            time.sleep(0.5)
+        summary = process.batch_summary(queued)
+        counts = summary["counts"]
+        failed = counts["failed"]
+        bad = bad or failed > 0
+        p50, p95 = summary["s_per_page_p50"], summary["s_per_page_p95"]
+        per_page = f"{p50:.2f} / {p95:.2f} s per page (p50 / p95)" if p50 is not None else "no timings"
+        typer.echo(f"processed {len(queued) - failed}, failed {failed} in {time.monotonic() - start:.1f} s; {per_page}")
+    raise typer.Exit(1 if bad else 0)
+
+
+@app.command("status")
+def status() -> None:
+    """Documents per status and the queue depth."""
+    from services.status import document_counts, queue_depth
+
+    for name, count in document_counts().items():
+        typer.echo(f"{name:<13} {count}")
+    typer.echo(f"{'queue depth':<13} {queue_depth()}")
+
+
+@app.command("retry")
+def retry(ids: list[int] = typer.Argument(None, help="Document ids to retry."),
+          failed: bool = typer.Option(False, "--failed", help="Retry every failed document.")) -> None:
+    """Put failed documents back on the queue."""
+    from services import process
+
+    if not ids and not failed:
+        typer.echo("error: give document ids or --failed", err=True)
+        raise typer.Exit(2)
+    requeued = process.retry_failed(None if failed and not ids else list(ids))
+    typer.echo(f"re-queued {len(requeued)}: " + (", ".join(f"#{i}" for i in requeued) or "nothing was failed"))
+
+
 @app.command("export")
 def export_command(csv_file: Path = typer.Option(..., "--csv", help="Write the documents CSV here."),
                    status: list[str] = typer.Option(["approved"], "--status",

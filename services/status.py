@@ -8,3 +8,10 @@ from storage.db import session_factory
 def document_counts(settings: Settings | None = None) -> dict[str, int]:
     with session_factory(settings or get_settings()).begin() as session:
         return repository.count_by_status(session)
+
+
+def queue_depth(settings: Settings | None = None) -> int:
+    """Jobs waiting on the queue (scheduled retries included)."""
+    from services import queue
+
+    return queue.depth(settings or get_settings())

@@ -1,0 +1,114 @@
+"""Upload -> checked, stored, queued. Never runs OCR: that is the workers' job.
+
+bytes + name + user -> preflight (size, type by magic bytes, page and pixel limits from headers)
+-> SHA-256 -> duplicate check -> original into the blob store -> Document(queued) + audit event
+-> commit -> job on the queue carrying only the document id.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from errors import DocDeskError
+from services import queue
+from settings import Settings, get_settings
+from storage import jobs, repository
+from storage.blobs import BlobStore, sha256_hex
+from storage.db import session_factory
+from storage.models import Status
+
+log = logging.getLogger("docdesk.ingest")
+
+MAX_NAME_CHARS = 120
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    name: str  # the file name as shown (sanitized)
+    outcome: str  # "queued" | "duplicate" | "refused"
+    document_id: int | None
+    code: str | None  # why it was refused (stable error code); None otherwise
+    message: str  # "queued as #12", "duplicate of document #3", "refused: <reason and what to do>"
+
+
+def display_name(name: str | None) -> str:
+    """A file name is data, never a path: keep the last component, drop control and format characters
+    (bidi overrides included), cap the length keeping the extension."""
+    text = unicodedata.normalize("NFC", str(name or ""))
+    text = text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+    if text in ("", ".", ".."):
+        return "unnamed"
+    if len(text) > MAX_NAME_CHARS:
+        stem, dot, ext = text.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            text = stem[: MAX_NAME_CHARS - len(ext) - 2] + "…." + ext
+        else:
+            text = text[: MAX_NAME_CHARS - 1] + "…"
+    return text
+
+
+def ingest_file(data: bytes, name: str, *, user: str | None = None, settings: Settings | None = None) -> IngestResult:
+    settings = settings or get_settings()
+    shown = display_name(name)
+    try:
+        from ocr.load import inspect
+
+        info = inspect(data, settings)
+    except DocDeskError as error:
+        return _refuse(shown, error.code, error.message, user, settings)
+
+    sha256 = sha256_hex(data)
+    with session_factory(settings).begin() as session:
+        existing = repository.document_by_sha256(session, sha256)
+        if existing is not None:
+            return _duplicate(session, shown, existing.id, user)
+
+    key = BlobStore(settings.blob_dir).put(data)  # before the row, so a row never points at a missing blob
+    with session_factory(settings).begin() as session:
+        document, created = jobs.add_document_unless_duplicate(
+            session, sha256=sha256, original_name=shown, media_type=info.media_type, size_bytes=len(data),
+            page_count=info.pages, status=Status.QUEUED, uploaded_by=user)
+        if not created:
+            return _duplicate(session, shown, document.id, user)
+        repository.add_audit(session, "upload", user=user, document_id=document.id, name=shown,
+                             sha256=key, size=len(data), media_type=info.media_type, pages=info.pages)
+        document_id = document.id
+
+    try:
+        queue.enqueue(document_id, settings)
+    except Exception:  # noqa: BLE001 - the row is queued; the worker's recovery loop enqueues it later
+        log.exception("could not enqueue; the worker will pick it up on recovery",
+                      extra={"document_id": document_id, "step": "enqueue"})
+    log.info("queued", extra={"document_id": document_id, "step": "ingest", "pages": info.pages})
+    return IngestResult(shown, "queued", document_id, None, f"queued as #{document_id}")
+
+
+def ingest_files(files: Iterable[tuple[str, bytes]], *, user: str | None = None,
+                 settings: Settings | None = None) -> list[IngestResult]:
+    """One result per file, in order; one bad file never stops the rest."""
+    settings = settings or get_settings()
+    results = []
+    for name, data in files:
+        try:
+            results.append(ingest_file(data, name, user=user, settings=settings))
+        except Exception:  # noqa: BLE001 - a bug or a full disk on one file must not lose the others
+            log.exception("ingest failed", extra={"step": "ingest", "file_name": display_name(name)})
+            results.append(IngestResult(display_name(name), "refused", None, "internal",
+                                        "refused: internal error (logged); try this file again later"))
+    return results
+
+
+def _duplicate(session, shown: str, document_id: int, user: str | None) -> IngestResult:
+    repository.add_audit(session, "upload_duplicate", user=user, document_id=document_id, name=shown)
+    return IngestResult(shown, "duplicate", document_id, None, f"duplicate of document #{document_id}")
+
+
+def _refuse(shown: str, code: str, message: str, user: str | None, settings: Settings) -> IngestResult:
+    with session_factory(settings).begin() as session:
+        repository.add_audit(session, "upload_refused", user=user, name=shown, code=code, message=message)
+    log.info("refused", extra={"step": "ingest", "file_name": shown, "code": code})
+    return IngestResult(shown, "refused", None, code, f"refused: {message}")

@@ -1,0 +1,422 @@
+"""Processing one document: the queue task's body, plus re-queueing (reprocess, retry) and batch progress.
+
+process_document: claim (lease, attempts+1, ProcessingRun) -> read the original -> OCR pipeline and page
+images in a forked child with a time limit -> ONE transaction writes pages, fields, line items, flags and
+confidences and moves the document to needs_review -> the run gets its outcome and timings.
+
+Failures: InputError -> failed at once; TransientError / timeout / a crashed child -> retried with backoff
+up to settings.max_attempts, then failed; another DocDeskError -> failed with its code; anything else ->
+failed 'internal' with the traceback logged. Running it twice is harmless (the second is a no-op), and
+re-processing never overwrites a field a reviewer corrected.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import pickle
+import select
+import signal
+import socket
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from errors import ConflictError, DocDeskError, InputError, TransientError
+from services import queue
+from settings import Settings, get_settings
+from storage import jobs, repository
+from storage.blobs import BlobStore
+from storage.db import session_factory
+from storage.models import Field, LineItem, Page, Source, Status, utcnow
+
+log = logging.getLogger("docdesk.process")
+
+RETRY_BASE_DELAY_S = 10.0  # first retry after 10 s, then 20, 40 ... (capped)
+RETRY_MAX_DELAY_S = 300.0
+PNG_COMPRESSION = 1  # fast: page images are written for every page; level 1 is ~5x faster than 6, ~15% larger
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+def retry_delay(attempt: int) -> float:
+    return min(RETRY_BASE_DELAY_S * 2 ** max(attempt - 1, 0), RETRY_MAX_DELAY_S)
+
+
+# --- the task ----------------------------------------------------------------------------------
+
+def process_document(document_id: int, *, settings: Settings | None = None, engine=None) -> None:
+    settings = settings or get_settings()
+    extra = {"document_id": document_id}
+    start = time.perf_counter()
+    with session_factory(settings).begin() as session:
+        claimed = jobs.claim(session, document_id, lease_s=settings.lease_s, worker=worker_id())
+        if claimed is None:
+            log.info("nothing to do: not queued", extra={**extra, "step": "claim"})
+            return
+        document, run = claimed
+        lease = (document.started_at, run.id, document.attempts, document.sha256)
+    started_at, run_id, attempt, blob_key = lease
+    log.info("processing", extra={**extra, "step": "claim", "attempt": attempt})
+
+    try:
+        import ocr.fields  # noqa: F401 - imported once here, so each forked child starts warm
+        import ocr.pipeline  # noqa: F401
+
+        data = BlobStore(settings.blob_dir).get(blob_key)
+        output = _run_isolated(data, settings, engine)
+        _store(document_id, started_at, run_id, output, start, settings)
+    except KeyboardInterrupt:  # the worker is stopping: give the document back untouched
+        _give_back(document_id, started_at, run_id, settings)
+        raise
+    except InputError as error:
+        _fail(document_id, started_at, run_id, error.code, error.message, start, settings)
+    except TransientError as error:
+        _retry_or_fail(document_id, started_at, run_id, attempt, error.code, error.message, start, settings)
+    except DocDeskError as error:  # e.g. Tesseract missing or unable to read: not worth an automatic retry
+        _fail(document_id, started_at, run_id, error.code, error.message, start, settings)
+    except Exception as error:  # noqa: BLE001 - a bug: log it, fail this document, let the worker go on
+        if jobs.is_transient_db_error(error):
+            log.warning("database busy", extra={**extra, "step": "store"}, exc_info=True)
+            _retry_or_fail(document_id, started_at, run_id, attempt, "database_busy",
+                           "The database was busy; processing will be tried again.", start, settings)
+            return
+        child_traceback = getattr(error, "child_traceback", None)
+        log.error("internal error", extra={**extra, "step": "process", "child_traceback": child_traceback},
+                  exc_info=True)
+        _fail(document_id, started_at, run_id, "internal", "internal error (logged)", start, settings)
+
+
+@dataclass
+class _Output:
+    pages: tuple  # PageResult
+    extraction: Any  # Extraction
+    timings: dict[str, float]
+    keys: list[tuple[str, str]]  # (original_key, cleaned_key) per page
+
+
+def _extract(data: bytes, settings: Settings, engine) -> _Output:
+    """The heavy part, run in the child: OCR pipeline, then page images into the blob store."""
+    from ocr.pipeline import extract_document
+
+    result = extract_document(data, settings=settings, engine=engine, keep_images=True)
+    start = time.perf_counter()
+    blobs = BlobStore(settings.blob_dir)
+    keys = [(blobs.put(_png(images.original)), blobs.put(_png(images.cleaned))) for images in result.images]
+    timings = dict(result.timings)
+    timings["store_images"] = round((time.perf_counter() - start) * 1000, 2)
+    return _Output(result.pages, result.extraction, timings, keys)
+
+
+def _png(image) -> bytes:
+    """PNG without metadata (OpenCV writes none), fast compression."""
+    import cv2
+
+    ok, buffer = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    return buffer.tobytes()
+
+
+# --- the child process: a hard time limit per document -----------------------------------------
+
+class ChildCrashed(TransientError):
+    code = "worker_crashed"
+
+
+def _run_isolated(data: bytes, settings: Settings, engine) -> _Output:
+    """Run `_extract` in a forked child that is killed (with its Tesseract children) after
+    settings.document_timeout_s, so one bad file can never hold a worker."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            os.close(read_fd)
+            _die_with_parent()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                payload = pickle.dumps(("ok", _extract(data, settings, engine)))
+            except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
+                payload = _pickle_error(error)
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+        except BaseException:  # noqa: BLE001
+            code = 1
+        finally:
+            os._exit(code)
+
+    os.close(write_fd)
+    deadline = time.monotonic() + settings.document_timeout_s
+    chunks: list[bytes] = []
+    try:
+        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    _kill_tree(pid)
+                    raise TransientError(
+                        f"Processing took longer than {settings.document_timeout_s:.0f} s and was stopped.",
+                        code="document_timeout")
+                ready, _, _ = select.select([pipe], [], [], min(remaining, 1.0))
+                if ready:
+                    chunk = pipe.read(1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+    except BaseException:
+        _kill_tree(pid)
+        raise
+    finally:
+        _reap(pid)
+    if not chunks:
+        raise ChildCrashed("The OCR process stopped unexpectedly (out of memory or a crash); it will be tried again.")
+    status, *rest = pickle.loads(b"".join(chunks))
+    if status == "ok":
+        return rest[0]
+    error, child_traceback = rest
+    error.child_traceback = child_traceback
+    raise error
+
+
+def _pickle_error(error: BaseException) -> bytes:
+    text = traceback.format_exc()
+    try:
+        payload = pickle.dumps(("error", error, text))
+        pickle.loads(payload)
+        return payload
+    except Exception:  # noqa: BLE001 - an exception that cannot cross the pipe becomes a plain one
+        return pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}"), text))
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGKILL when its worker dies, so a killed worker leaves no orphan behind."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _kill_tree(pid: int) -> None:
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        for child in parent.children(recursive=True):
+            child.kill()
+        parent.kill()
+    except psutil.NoSuchProcess:
+        pass
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+# --- writing the outcome -----------------------------------------------------------------------
+
+def _store(document_id: int, started_at, run_id: int, output: _Output, start: float, settings: Settings) -> None:
+    db_start = time.perf_counter()
+    extra = {"document_id": document_id, "step": "store"}
+    with session_factory(settings).begin() as session:
+        document = jobs.owned(session, document_id, started_at, with_children=True)
+        if document is None:
+            log.warning("lease lost: another worker took this document over; result discarded", extra=extra)
+            jobs.finish_run(session, run_id, outcome="lost")
+            return
+        pages = [_page_row(page, keys) for page, keys in zip(output.pages, _pad(output.keys, len(output.pages)))]
+        extraction = output.extraction
+        fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=f.page,
+                        box=f.box.as_list() if f.box is not None else None, source=Source.OCR)
+                  for f in extraction.fields.values()]
+        items = [LineItem(position=i, description=item.description, quantity=item.quantity,
+                          unit_price=item.unit_price, amount=item.amount, confidence=item.confidence,
+                          page_index=item.page, box=item.box.as_list() if item.box is not None else None,
+                          source=Source.OCR)
+                 for i, item in enumerate(extraction.line_items)]
+        repository.replace_ocr_results(session, document, pages=pages, fields=fields, line_items=items)
+
+        flags = [{"code": flag.code, "message": flag.message, "fields": list(flag.fields)} for flag in extraction.flags]
+        flags += [{"code": "no_text", "message": f"no text found on page {page.index + 1}", "fields": []}
+                  for page in output.pages if not page.words]
+        confidences = [f.confidence for f in document.fields if f.confidence is not None]
+        words = [w.confidence for page in output.pages for w in page.words]
+        document.flags = flags
+        document.min_confidence = min(confidences) if confidences else 0.0
+        document.mean_ocr_confidence = sum(words) / len(words) if words else None
+        document.page_count = len(output.pages)
+        document.status = Status.NEEDS_REVIEW
+        document.error_code = None
+        document.error_message = None
+        document.finished_at = utcnow()
+        step_ms = dict(output.timings)
+        step_ms["db"] = round((time.perf_counter() - db_start) * 1000, 2)
+        jobs.finish_run(session, run_id, outcome="ok", total_ms=(time.perf_counter() - start) * 1000,
+                        step_ms=step_ms, pages=len(output.pages))
+    log.info("needs review", extra={**extra, "pages": len(output.pages), "ms": step_ms})
+
+
+def _pad(keys: list, n: int) -> list:
+    return list(keys) + [(None, None)] * (n - len(keys))
+
+
+def _page_row(page, keys: tuple[str | None, str | None]) -> Page:
+    return Page(index=page.index, width=page.width, height=page.height, dpi=page.dpi, text=page.text,
+                mean_confidence=page.mean_confidence,
+                trace=[_jsonable({"name": t.name, "ms": t.ms, "details": t.details, "skipped": t.skipped})
+                       for t in page.trace],
+                words=[[w.text, round(w.confidence, 4), *w.box.as_list()] for w in page.words],
+                original_key=keys[0], cleaned_key=keys[1], ocr_ms=page.ocr_ms)
+
+
+def _jsonable(value: Any) -> Any:
+    """Trace details may hold numpy numbers or tuples: make them plain JSON."""
+    def default(obj):
+        if hasattr(obj, "item"):
+            return obj.item()
+        if hasattr(obj, "tolist"):
+            return obj.tolist()
+        return str(obj)
+
+    return json.loads(json.dumps(value, default=default))
+
+
+def _fail(document_id: int, started_at, run_id: int, code: str, message: str, start: float,
+          settings: Settings) -> None:
+    with session_factory(settings).begin() as session:
+        document = jobs.owned(session, document_id, started_at)
+        jobs.finish_run(session, run_id, outcome="failed" if document else "lost", error_code=code,
+                        total_ms=(time.perf_counter() - start) * 1000)
+        if document is None:
+            return
+        document.status = Status.FAILED
+        document.error_code = code
+        document.error_message = message
+        document.finished_at = utcnow()
+    log.warning("failed", extra={"document_id": document_id, "step": "process", "code": code,
+                                 "error": message})
+
+
+def _retry_or_fail(document_id: int, started_at, run_id: int, attempt: int, code: str, message: str,
+                   start: float, settings: Settings) -> None:
+    if attempt >= settings.max_attempts:
+        _fail(document_id, started_at, run_id, code, f"{message} (gave up after {attempt} attempts)", start, settings)
+        return
+    with session_factory(settings).begin() as session:
+        document = jobs.owned(session, document_id, started_at)
+        jobs.finish_run(session, run_id, outcome="retry" if document else "lost", error_code=code,
+                        total_ms=(time.perf_counter() - start) * 1000)
+        if document is None:
+            return
+        document.status = Status.QUEUED
+        document.started_at = None
+        document.error_code = code
+        document.error_message = f"{message} (attempt {attempt} of {settings.max_attempts}; retrying)"
+    delay = retry_delay(attempt)
+    log.info("retry scheduled", extra={"document_id": document_id, "step": "retry", "code": code,
+                                       "attempt": attempt, "delay_s": delay})
+    _enqueue_quietly(document_id, settings, delay=delay)
+
+
+def _give_back(document_id: int, started_at, run_id: int, settings: Settings) -> None:
+    try:
+        with session_factory(settings).begin() as session:
+            document = jobs.owned(session, document_id, started_at)
+            jobs.finish_run(session, run_id, outcome="interrupted")
+            if document is not None:
+                document.status = Status.QUEUED
+                document.started_at = None
+                document.attempts = max(document.attempts - 1, 0)  # a shutdown is not the document's fault
+        log.info("worker stopping: document back to queued", extra={"document_id": document_id, "step": "stop"})
+    except Exception:  # noqa: BLE001 - the lease expires and recovery requeues it anyway
+        log.exception("could not give the document back", extra={"document_id": document_id, "step": "stop"})
+
+
+def _enqueue_quietly(document_id: int, settings: Settings, delay: float | None = None) -> None:
+    try:
+        queue.enqueue(document_id, settings, delay=delay)
+    except Exception:  # noqa: BLE001 - the row says queued; recovery enqueues it
+        log.exception("could not enqueue", extra={"document_id": document_id, "step": "enqueue"})
+
+
+# --- re-queueing -------------------------------------------------------------------------------
+
+def reprocess(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> None:
+    """Run OCR again (e.g. after a pipeline improvement). Reviewer corrections are kept."""
+    settings = settings or get_settings()
+    with session_factory(settings).begin() as session:
+        document = repository.get_document(session, document_id)
+        if document is None:
+            raise InputError(f"There is no document #{document_id}.", code="not_found")
+        if document.status == Status.PROCESSING:
+            raise ConflictError(f"Document #{document_id} is being processed right now; try again when it is done.")
+        if document.status != Status.QUEUED:
+            document.status = Status.QUEUED
+            document.attempts = 0
+            document.error_code = None
+            document.error_message = None
+            document.started_at = None
+            document.finished_at = None
+        repository.add_audit(session, "reprocess", user=user, document_id=document_id)
+    _enqueue_quietly(document_id, settings)
+
+
+def retry_failed(document_ids: list[int] | None = None, *, user: str | None = None,
+                 settings: Settings | None = None) -> list[int]:
+    """Put failed documents back on the queue (None = every failed one). Returns the ids re-queued;
+    ids that are not failed are left alone."""
+    settings = settings or get_settings()
+    requeued: list[int] = []
+    with session_factory(settings).begin() as session:
+        ids = jobs.failed_ids(session) if document_ids is None else list(document_ids)
+        for document in jobs.documents_by_ids(session, ids):
+            if document.status != Status.FAILED:
+                continue
+            repository.add_audit(session, "retry", user=user, document_id=document.id,
+                                 previous_code=document.error_code)
+            document.status = Status.QUEUED
+            document.attempts = 0
+            document.error_code = None
+            document.error_message = None
+            document.started_at = None
+            document.finished_at = None
+            requeued.append(document.id)
+    for document_id in requeued:
+        _enqueue_quietly(document_id, settings)
+    return requeued
+
+
+def batch_progress(document_ids: list[int], *, settings: Settings | None = None) -> dict[str, int]:
+    """How many of these documents are in each status (every status present, zeros included)."""
+    settings = settings or get_settings()
+    with session_factory(settings).begin() as session:
+        return jobs.status_counts_for(session, document_ids)
+
+
+def batch_summary(document_ids: list[int], *, settings: Settings | None = None) -> dict[str, Any]:
+    """Counts per status plus seconds per page (p50, p95) over these documents' successful runs."""
+    settings = settings or get_settings()
+    with session_factory(settings).begin() as session:
+        counts = jobs.status_counts_for(session, document_ids)
+        per_page = sorted(run.total_ms / 1000 / run.pages for run in jobs.successful_runs(session, document_ids)
+                          if run.total_ms is not None and run.pages)
+    return {"counts": counts, "s_per_page_p50": _percentile(per_page, 50), "s_per_page_p95": _percentile(per_page, 95)}
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    rank = (len(values) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)

@@ -1,0 +1,99 @@
+"""The work queue: Huey, built lazily from settings, carrying only document ids.
+
+Embedded default: `SqliteHuey` in `data_dir/queue.db`. `DOCDESK_QUEUE_URL=redis://...` switches to
+`RedisHuey` with the same task code. The document row stays the truth: a lost or duplicated job is
+harmless, because `process_document` only acts on a document that is queued (or stale in processing)
+and the worker's recovery loop re-enqueues queued documents that have no job.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from huey import Huey, RedisHuey, SqliteHuey
+
+from settings import Settings, get_settings
+
+QUEUE_NAME = "docdesk"
+TASK_NAME = "process_document"
+
+_instances: dict[str, Huey] = {}
+_lock = threading.Lock()
+
+
+def queue_key(settings: Settings) -> str:
+    return settings.queue_url or str((settings.data_dir / "queue.db").resolve())
+
+
+def get_huey(settings: Settings | None = None) -> Huey:
+    """The Huey instance for these settings (one per queue location, created on first use)."""
+    settings = settings or get_settings()
+    key = queue_key(settings)
+    with _lock:
+        huey = _instances.get(key)
+        if huey is None:
+            huey = _build(settings)
+            _instances[key] = huey
+        return huey
+
+
+def _build(settings: Settings) -> Huey:
+    if settings.queue_url:
+        if not settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"DOCDESK_QUEUE_URL must be a redis:// URL, not {settings.queue_url!r}")
+        huey = RedisHuey(QUEUE_NAME, url=settings.queue_url, results=False, utc=True)
+    else:
+        from storage.db import prepare_data_dir
+
+        prepare_data_dir(settings)
+        huey = SqliteHuey(QUEUE_NAME, filename=str(settings.data_dir / "queue.db"), results=False, utc=True,
+                          timeout=30)
+    _register(huey, settings)
+    return huey
+
+
+def _register(huey: Huey, settings: Settings) -> None:
+    @huey.task(name=TASK_NAME)
+    def process(document_id: int) -> None:
+        from services.process import process_document
+
+        process_document(document_id, settings=settings)
+
+    @huey.on_startup(name="docdesk_after_fork")
+    def after_fork() -> None:
+        """A forked worker must not reuse the parent's database connections."""
+        from storage.db import engine_for
+
+        engine_for(settings.sqlalchemy_url).dispose(close=False)
+
+    huey.docdesk_process = process  # type: ignore[attr-defined]
+
+
+def enqueue(document_id: int, settings: Settings | None = None, *, delay: float | None = None) -> None:
+    """Put a job for this document on the queue (after the transaction that made it queued has committed)."""
+    task = get_huey(settings).docdesk_process  # type: ignore[attr-defined]
+    if delay:
+        task.schedule(args=(int(document_id),), delay=delay)
+    else:
+        task(int(document_id))
+
+
+def job_ids(settings: Settings | None = None) -> set[int]:
+    """Document ids that have a job waiting, now or scheduled (retries with backoff)."""
+    huey = get_huey(settings)
+    ids: set[int] = set()
+    for task in [*huey.pending(), *huey.scheduled()]:
+        if task.name == TASK_NAME and task.args:
+            ids.add(int(task.args[0]))
+    return ids
+
+
+def depth(settings: Settings | None = None) -> int:
+    """Jobs waiting on the queue, including scheduled retries."""
+    huey = get_huey(settings)
+    return huey.pending_count() + huey.scheduled_count()
+
+
+def close(settings: Settings | None = None) -> None:
+    """Close this process's queue connection (before forking workers)."""
+    get_huey(settings).storage.close()

@@ -1,0 +1,139 @@
+"""The worker: a Huey consumer with one process per core, plus crash recovery.
+
+Recovery runs at start and then every few seconds in the consumer's main process:
+- a document in `processing` whose lease ran out (settings.lease_s), or whose worker process on this host
+  is gone (killed, out of memory), goes back to `queued` — or to `failed` ('worker_lost') once it has used
+  settings.max_attempts attempts, so a file that kills workers cannot loop forever;
+- every `queued` document without a job on the queue gets one (the database is the truth; jobs get lost
+  when a process dies between commit and enqueue, or when the queue file is deleted).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from datetime import timedelta
+
+from huey.consumer import Consumer
+
+from services import queue
+from settings import Settings, get_settings
+from storage import jobs, repository
+from storage.db import engine_for, session_factory
+from storage.models import Status, utcnow
+
+log = logging.getLogger("docdesk.worker")
+
+
+class WorkerNotReady(RuntimeError):
+    """The worker cannot start: the message says what to do."""
+
+
+def default_workers(settings: Settings) -> int:
+    return settings.workers or os.cpu_count() or 1
+
+
+def check_ready(settings: Settings) -> None:
+    if not jobs.is_migrated(settings):
+        raise WorkerNotReady("The database is missing or not up to date: run `python cli.py db upgrade` first.")
+    from ocr.engine import EngineUnavailable, probe
+
+    try:
+        probe(settings.ocr_language)
+    except EngineUnavailable as error:
+        raise WorkerNotReady(error.message) from error
+
+
+def _worker_gone(worker: str | None) -> bool:
+    """True when the run's worker was a process on this host that no longer exists."""
+    if not worker or ":" not in worker:
+        return False
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname()[: len(host)] or not pid.isdigit():
+        return False
+    import psutil
+
+    return int(pid) != os.getpid() and not psutil.pid_exists(int(pid))
+
+
+def recover(settings: Settings | None = None) -> list[int]:
+    """Requeue what crashed workers left behind; enqueue queued documents that have no job.
+    Returns the ids put on the queue."""
+    settings = settings or get_settings()
+    now = utcnow()
+    stale_before = now - timedelta(seconds=settings.lease_s)
+    with session_factory(settings).begin() as session:
+        for document, worker in jobs.processing_with_worker(session):
+            expired = document.started_at is None or document.started_at < stale_before
+            if not (expired or _worker_gone(worker)):
+                continue
+            extra = {"document_id": document.id, "step": "recover", "worker": worker}
+            if document.attempts >= settings.max_attempts:
+                jobs.release(session, document)
+                document.status = Status.FAILED
+                document.error_code = "worker_lost"
+                document.error_message = (f"Processing stopped {document.attempts} times without finishing "
+                                          "(the worker was killed, e.g. out of memory): check the file, then retry.")
+                document.finished_at = now
+                log.warning("worker lost too often: failed", extra=extra)
+            else:
+                jobs.release(session, document)
+                repository.add_audit(session, "recovered", document_id=document.id, worker=worker)
+                log.warning("worker lost: document back to queued", extra=extra)
+        queued = jobs.queued_ids(session)
+    waiting = queue.job_ids(settings)
+    missing = [document_id for document_id in queued if document_id not in waiting]
+    for document_id in missing:
+        queue.enqueue(document_id, settings)
+    if missing:
+        log.info("re-enqueued queued documents without a job", extra={"step": "recover", "count": len(missing)})
+    return missing
+
+
+def _quiet_recover(settings: Settings) -> None:
+    try:
+        recover(settings)
+    except Exception:  # noqa: BLE001 - recovery must never take the consumer down
+        log.exception("recovery failed", extra={"step": "recover"})
+    finally:
+        # The consumer forks replacement workers from this process: leave no open connections behind.
+        engine_for(settings.sqlalchemy_url).dispose()
+        queue.close(settings)
+
+
+class DocDeskConsumer(Consumer):
+    """Huey's consumer, with the recovery loop in the main process (piggybacking on the health check)."""
+
+    def __init__(self, huey, *, settings: Settings, recovery_interval_s: float, **options):
+        self._settings = settings
+        self._recovery_interval_s = recovery_interval_s
+        self._next_recovery = time.monotonic() + recovery_interval_s
+        super().__init__(huey, **options)
+
+    def check_worker_health(self):
+        healthy = super().check_worker_health()
+        if time.monotonic() >= self._next_recovery:
+            self._next_recovery = time.monotonic() + self._recovery_interval_s
+            _quiet_recover(self._settings)
+        return healthy
+
+
+def run(workers: int | None = None, settings: Settings | None = None) -> None:
+    """Start the consumer and block until SIGINT (finish current documents) or SIGTERM (stop now; the
+    documents in flight go back to queued)."""
+    settings = settings or get_settings()
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract single-threaded: we parallelise by process
+    check_ready(settings)
+    count = workers or default_workers(settings)
+    huey = queue.get_huey(settings)
+    _quiet_recover(settings)
+    interval = max(1.0, min(settings.lease_s / 4, 30.0))
+    consumer = DocDeskConsumer(
+        huey, settings=settings, recovery_interval_s=interval, workers=count, worker_type="process",
+        periodic=False, initial_delay=0.05, backoff=1.3, max_delay=1.0, scheduler_interval=1,
+        check_worker_health=True, health_check_interval=min(interval, 10.0))
+    log.info("worker started", extra={"step": "start", "workers": count, "queue": queue.queue_key(settings)})
+    consumer.run()
+    log.info("worker stopped", extra={"step": "stop"})

@@ -1,0 +1,57 @@
+"""The real worker: `cli.py worker` in a subprocess over the real SQLite queue, Tesseract and database."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from sqlalchemy import select
+
+from services.ingest import ingest_file
+from storage import repository
+from storage.db import session_factory
+from storage.models import ProcessingRun
+from tests.services.worker_proc import receipt_png, start_worker, stop_worker, wait_for_status
+
+
+def test_a_worker_turns_an_upload_into_a_document_to_review_and_stops_cleanly(migrated):
+    document_id = ingest_file(receipt_png(), "receipt.png", user="ana", settings=migrated).document_id
+    worker = start_worker(migrated.data_dir, workers=1)
+    try:
+        assert wait_for_status(migrated, document_id, {"needs_review", "failed"}) == "needs_review"
+    finally:
+        code = stop_worker(worker, signal.SIGTERM)
+    assert code == 0
+    with session_factory(migrated).begin() as session:
+        document = repository.get_document(session, document_id, with_children=True)
+        assert document.pages[0].words and document.field("total") is not None
+
+
+def test_a_worker_killed_mid_document_loses_nothing(migrated, tmp_path):
+    document_id = ingest_file(receipt_png(), "receipt.png", settings=migrated).document_id
+    env = {"DOCDESK_LEASE_S": "3"}
+    slow = start_worker(migrated.data_dir, workers=1, extra_env={**env, "DOCDESK_TEST_SLOW_S": "120"})
+    try:
+        wait_for_status(migrated, document_id, {"processing"}, timeout=60)
+        time.sleep(0.5)
+    finally:
+        stop_worker(slow, signal.SIGKILL)  # the whole worker, its processes and their OCR child
+
+    with session_factory(migrated).begin() as session:
+        assert repository.get_document(session, document_id).status == "processing"  # left behind
+    worker = start_worker(migrated.data_dir, workers=1, extra_env=env)
+    try:
+        assert wait_for_status(migrated, document_id, {"needs_review", "failed"}) == "needs_review"
+    finally:
+        stop_worker(worker)
+    with session_factory(migrated).begin() as session:
+        runs = session.scalars(select(ProcessingRun.outcome).where(ProcessingRun.document_id == document_id)
+                               .order_by(ProcessingRun.id)).all()
+    assert runs == ["lost", "ok"]
+
+
+def test_a_worker_refuses_to_start_on_a_database_that_is_not_migrated(settings):
+    worker = start_worker(settings.data_dir, workers=1)
+    assert worker.wait(timeout=60) == 2
+    log = (settings.data_dir.parent / "worker.log").read_text()
+    assert "cli.py db upgrade" in log

@@ -1,0 +1,99 @@
+"""Test helpers: receipt bytes, and a real `cli.py worker` in a subprocess (optionally fault-injected).
+
+`python -m tests.services.worker_proc --workers 1` runs the real worker command; when
+DOCDESK_TEST_SLOW_S is set, the OCR engine sleeps that long before reading each page — a fault
+injected only here, so a test can kill the worker while a document is being processed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@functools.lru_cache
+def _receipt_image():
+    from tests.receipts import sample_receipt
+
+    return sample_receipt().image
+
+
+def receipt_png(variant: int = 0) -> bytes:
+    """A generated receipt as PNG; each variant differs in one corner pixel, so its SHA-256 differs."""
+    from tests.receipts import encode
+
+    image = _receipt_image().copy()
+    image[0, 0] = 255 - (variant % 200)
+    return encode(image, "PNG")
+
+
+def start_worker(data_dir: Path, *, workers: int = 1, extra_env: dict[str, str] | None = None,
+                 log_path: Path | None = None) -> subprocess.Popen:
+    env = {**os.environ, "DOCDESK_DATA_DIR": str(data_dir), **(extra_env or {})}
+    env.pop("DOCDESK_DATABASE_URL", None)
+    env.pop("DOCDESK_QUEUE_URL", None)
+    log = open(log_path or data_dir.parent / "worker.log", "ab")
+    return subprocess.Popen([sys.executable, "-m", "tests.services.worker_proc", "--workers", str(workers)],
+                            cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+
+
+def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
+
+
+def wait_for_status(settings, document_id: int, wanted: set[str], timeout: float = 90) -> str:
+    from storage import repository
+    from storage.db import session_factory
+
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        with session_factory(settings).begin() as session:
+            status = repository.get_document(session, document_id).status
+        if status in wanted:
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"document #{document_id} still {status} after {timeout} s, wanted {wanted}")
+
+
+def _install_slow_engine() -> None:
+    delay = float(os.environ.get("DOCDESK_TEST_SLOW_S", "0") or 0)
+    if not delay:
+        return
+    import ocr.pipeline
+
+    real_default = ocr.pipeline.default_engine
+
+    class SlowEngine:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def read_words(self, image, **kwargs):
+            time.sleep(delay)
+            return self.inner.read_words(image, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    ocr.pipeline.default_engine = lambda settings: SlowEngine(real_default(settings))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    _install_slow_engine()
+    from cli import app
+
+    app(["worker", *sys.argv[1:]])

@@ -1,0 +1,60 @@
+"""cli.py commands for ingestion: ingest (with --wait against a real worker), status, retry."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.services.worker_proc import ROOT, receipt_png, start_worker, stop_worker
+
+
+def _cli(settings, *args, timeout=120):
+    env = {"DOCDESK_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_ingest_wait_reports_each_file_and_waits_for_the_worker(migrated, tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.png").write_bytes(receipt_png(1))
+    (folder / "sub" / "b.png").write_bytes(receipt_png(1))  # same bytes: a duplicate
+    (folder / "sub" / "notes.jpg").write_text("not a picture")
+    worker = start_worker(migrated.data_dir, workers=1)
+    try:
+        result = _cli(migrated, "ingest", "--wait", "--user", "ana", str(folder))
+    finally:
+        stop_worker(worker)
+
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"#1 queued  .*a\.png", lines[0])
+    assert re.fullmatch(r"duplicate of #1  .*b\.png", lines[1])
+    assert re.fullmatch(r"refused: This is not a supported file.*notes\.jpg", lines[2])
+    assert re.fullmatch(r"processed 1, failed 0 in [\d.]+ s; [\d.]+ / [\d.]+ s per page \(p50 / p95\)", lines[-1])
+    assert result.returncode == 1  # a file was refused
+
+    status = _cli(migrated, "status")
+    assert status.returncode == 0
+    assert re.search(r"needs_review\s+1", status.stdout) and re.search(r"queue depth\s+0", status.stdout)
+
+
+def test_ingest_without_wait_queues_and_exits_zero(migrated, tmp_path):
+    path = tmp_path / "r.png"
+    path.write_bytes(receipt_png(3))
+    result = _cli(migrated, "ingest", str(path))
+    assert (result.returncode, result.stdout.strip()) == (0, f"#1 queued  {path}")
+    assert re.search(r"queue depth\s+1", _cli(migrated, "status").stdout)
+
+
+def test_retry_needs_ids_or_failed_and_requeues_failed_documents(migrated):
+    from services.ingest import ingest_file
+    from services.process import process_document
+
+    document_id = ingest_file(receipt_png()[:3000], "cut.png", settings=migrated).document_id
+    process_document(document_id, settings=migrated)  # damaged -> failed
+
+    assert _cli(migrated, "retry").returncode == 2
+    result = _cli(migrated, "retry", "--failed")
+    assert (result.returncode, result.stdout.strip()) == (0, f"re-queued 1: #{document_id}")
+    assert _cli(migrated, "retry", str(document_id)).stdout.strip() == "re-queued 0: nothing was failed"
