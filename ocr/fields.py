@@ -342,7 +342,7 @@ _BUSINESS_WORD = re.compile(
 _HEADING = ("TAX INVOICE", "INVOICE", "RECEIPT", "OFFICIAL RECEIPT", "SIMPLIFIED TAX INVOICE", "CASH BILL",
             "CASH SALE", "CASH SALES", "BILL", "WELCOME", "COPY", "CUSTOMER COPY", "MERCHANT COPY", "ORDER",
             "TAX INVOICE RECEIPT", "SALES RECEIPT", "CHECK", "GUEST CHECK", "DUPLICATE", "REPRINT")
-_REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO)?\.?\s*[:;.]?\s*)?"
+_REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?[A-Z]{0,3}"
                      r"\b\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
 _PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s-]?)?\(?0\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 _STOP_LABEL = ("TEL", "TELEPHONE", "PHONE", "FAX", "HP", "MOBILE", "EMAIL", "WEBSITE", "GST", "SST", "TAX",
@@ -384,7 +384,9 @@ _JUNK_CHARS = set("|~‘’`_—\\;'\"“”«»^=+*!")
 def _clean_vendor(text: str) -> str:
     text = _REG_NO.sub(" ", _plain(text))
     # OCR slips inside the legal suffix: SON BHD, SDN BHI, SDN BILD, SON. GHD.
-    text = re.sub(r"\bS[DO0o]N(\.?)\s*[BG8][A-Z0-9]{1,3}\b(\.?)", lambda m: f"SDN{m[1]} BHD{m[2]}", text)
+    text = re.sub(r"\bS[DO0]N(\.?)\s*[A-Z0-9]{1,4}\b(\.?)(?=\s*(?:\(|$))",
+                  lambda m: f"SDN{m[1]} BHD{m[2]}" if m[0].isupper() else f"Sdn{m[1]} Bhd{m[2]}", text,
+                  flags=re.IGNORECASE)
     # A name ends at its last legal suffix; what follows is a registration number or a branch.
     last = None
     for last in _LEGAL_END.finditer(text):
@@ -396,7 +398,8 @@ def _clean_vendor(text: str) -> str:
 
 
 def _clean_address(text: str) -> str:
-    text = _plain(text)
+    text = re.sub(r",\s*,", ",", _plain(text))
+    text = re.sub(r"(?<![\w.])\$(?=[A-Za-z])", "S", text)  # no prices in an address: '$S21/39' is 'SS21/39'
     text = re.sub(r"\s+([,.])", r"\1", text)
     text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).,]+$", "", text.strip())
     return " ".join(text.split())
@@ -445,7 +448,8 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         rows = [i]
         # A suffix row that starts with '(' or is only the suffix continues the name on the row above.
         stripped = _REG_NO.sub("", text).strip()
-        if rank > 0 and score >= 2.5 and (stripped.startswith("(") or re.fullmatch(
+        short = re.fullmatch(r"\S+\s+(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|SDN)", stripped, re.I)
+        if rank > 0 and score >= 2.5 and (stripped.startswith("(") or short or re.fullmatch(
                 r"\(?[A-Z .]*\)?\s*(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD)", stripped, re.I)) and len(stripped.split()) <= 4:
             j, above = top[rank - 1]
             if not _is_junk(above) and not _is_heading(above) and not _stops_address(above):
@@ -460,8 +464,11 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
     if best is None:
         return None, -1
     score, i, rows = best
-    words = tuple(w for r in rows for w in doc.rows[r].words)
-    raw = " ".join(doc.rows[r].text for r in rows)
+    words = [w for r in rows for w in doc.rows[r].words]
+    while len(words) > 1 and words[0].confidence < 0.5:
+        words.pop(0)
+    words = tuple(words)
+    raw = " ".join(w.text for w in words)
     value = _clean_vendor(raw)
     if not value:
         return None, -1
@@ -485,25 +492,31 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         if row.page != doc.rows[vendor_row].page:
             break
         stripped = _REG_NO.sub("", row.text).strip(" ()-:.")
-        if not rows and (_letters(stripped) < 3 or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)):
-            continue
+        if not rows and (_letters(stripped) < 3 or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)
+                         or re.search(r"\b\d{6,}\s?-\s?[A-Z]\b", row.text)):
+            continue  # the company registration number
+        if not rows and not re.search(r"\d", row.text) and i + 1 < len(doc.rows) and \
+                re.match(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", doc.rows[i + 1].text, re.I):
+            continue  # a branch or brand name between the company and where the address starts
         if _is_junk(row, strict=False) or re.match(r"\W*(LICENSEE|FORMERLY|A MEMBER|OPERATED BY|FRANCHISE)",
                                                      row.text, re.I):
             continue
         if _stops_address(row) or re.search(r"\b(HOURS|HRS|OPENING|WELCOME)\b", row.text, re.I):
             break
-        if rows and (_STRONG_SUFFIX.search(row.text) and not re.search(r"\d", row.text)):
+        if _STRONG_SUFFIX.search(_clean_vendor(row.text)) and not re.search(r"\d", row.text):
             continue  # another company name (formerly known as ..., a member of ...)
-        if rows and re.search(r"\b\d{5}\b", rows[-1].text) and not row.text.lstrip(" |").startswith("(") \
-                and not _plain(rows[-1].text).endswith(","):
-            break  # the postcode row ends an address, unless a bracketed branch name follows
+        follows = _plain(row.text)
+        if rows and re.search(r"\b\d{5}\b", rows[-1].text) and not follows.startswith("(") \
+                and not _plain(rows[-1].text).endswith(",") \
+                and not (len(follows.split()) <= 3 and not re.search(r"\d", follows)):
+            break  # the postcode row ends an address, unless a state name or a bracketed branch follows
         rows.append(row)
         if len(rows) >= 6:
             break
     if not rows:
         return None
     raw = " ".join(r.text for r in rows)
-    value = _clean_address(raw)
+    value = _clean_address(" ".join(_plain(r.text) for r in rows))
     has_postcode = bool(re.search(r"\b\d{5}\b", value))
     certainty = 0.85 if has_postcode else 0.6
     words = tuple(w for r in rows for w in r.words)
