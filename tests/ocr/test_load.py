@@ -1,0 +1,171 @@
+"""ocr.load: every refusal path with a real broken file made here, and the good paths (multi-page, EXIF, DPI)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from errors import InputError
+from ocr.load import inspect, load_pages, sniff
+from settings import Settings
+from tests import receipts
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return receipts.render(["TOTAL 12.50", "THANK YOU"], font_size=20).image
+
+
+def cfg(**overrides) -> Settings:
+    return Settings(**overrides)
+
+
+def pdf_bytes(images: list[np.ndarray]) -> bytes:
+    pil = [Image.fromarray(image) for image in images]
+    buffer = io.BytesIO()
+    pil[0].save(buffer, format="PDF", save_all=True, append_images=pil[1:], resolution=150)
+    return buffer.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    """A one-page PDF whose trailer points at a Standard-security /Encrypt dictionary with a user password
+    (random /O and /U, so the empty password does not open it): poppler refuses it as encrypted."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"ab" * 32 + b"> /U <" + b"cd" * 32 + b"> /P -4 >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<" + b"01" * 16 + b"> <" + b"01" * 16
+              + b">] >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def png_with_huge_header(width: int, height: int) -> bytes:
+    """A valid-looking PNG whose IHDR claims width x height but carries almost no data."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
+
+
+def error_code(data: bytes, settings: Settings | None = None) -> InputError:
+    with pytest.raises(InputError) as caught:
+        list(load_pages(data, settings or cfg()))
+    assert caught.value.message and caught.value.message[-1] in ".)"
+    return caught.value
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "TIFF"])
+def test_each_image_type_loads_by_magic_bytes(page, fmt):
+    data = receipts.encode(page, fmt)
+    info = inspect(data, cfg())
+    assert info.media_type == f"image/{fmt.lower()}" and info.pages == 1
+    [loaded] = list(load_pages(data, cfg()))
+    assert loaded.image.dtype == np.uint8 and loaded.image.shape[:2] == page.shape
+
+
+def test_multipage_tiff_and_pdf(page):
+    frames = [Image.fromarray(page), Image.fromarray(255 - page), Image.fromarray(page)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    assert inspect(buffer.getvalue(), cfg()).pages == 3
+    loaded = list(load_pages(buffer.getvalue(), cfg()))
+    assert [p.index for p in loaded] == [0, 1, 2]
+    assert loaded[1].image.mean() < loaded[0].image.mean()  # the second page really is the second frame
+
+    pdf = pdf_bytes([page, page])
+    assert inspect(pdf, cfg()) == inspect(pdf, cfg()) and inspect(pdf, cfg()).media_type == "application/pdf"
+    pages = list(load_pages(pdf, cfg(pdf_dpi=150)))
+    assert len(pages) == 2 and pages[0].dpi == 150
+    assert abs(pages[0].image.shape[0] - page.shape[0]) <= 2  # saved at 150 dpi, rasterized at 150 dpi
+
+
+def test_exif_orientation_applied_and_dpi(page):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    buffer = io.BytesIO()
+    Image.fromarray(page).save(buffer, format="JPEG", exif=exif.tobytes(), dpi=(300, 300))
+    [loaded] = list(load_pages(buffer.getvalue(), cfg()))
+    assert loaded.image.shape[:2] == (page.shape[1], page.shape[0])
+    assert loaded.dpi == 300
+    absurd = receipts.encode(page, "PNG", dpi=(1, 1))
+    assert next(load_pages(absurd, cfg())).dpi is None
+
+
+def test_rgba_is_flattened_on_white(page):
+    rgba = np.dstack([page, page, page, np.zeros_like(page)])  # fully transparent
+    [loaded] = list(load_pages(receipts.encode(rgba, "PNG"), cfg()))
+    assert loaded.image.ndim == 3 and loaded.image.min() == 255
+
+
+def test_empty_file():
+    assert error_code(b"").code == "empty_file"
+
+
+def test_text_named_jpg_is_unsupported(tmp_path):
+    path = tmp_path / "receipt.jpg"
+    path.write_text("this is not a picture\n")
+    assert error_code(path.read_bytes()).code == "unsupported_type"
+    assert sniff(path.read_bytes()) is None
+
+
+def test_truncated_jpeg(page):
+    data = receipts.encode(page, "JPEG")
+    assert error_code(data[: len(data) // 3]).code == "damaged_file"
+
+
+def test_png_with_broken_crc(page):
+    data = bytearray(receipts.encode(page, "PNG"))
+    idat = data.index(b"IDAT")
+    data[idat + 10] ^= 0xFF  # flip a byte inside the first IDAT chunk: its CRC no longer matches
+    assert error_code(bytes(data)).code == "damaged_file"
+
+
+def test_encrypted_pdf():
+    error = error_code(encrypted_pdf())
+    assert error.code == "encrypted_pdf"
+    assert "password" in error.message
+
+
+def test_pdf_too_many_pages(page):
+    small = page[:40, :40]
+    data = pdf_bytes([small] * 4)
+    with pytest.raises(InputError) as caught:
+        inspect(data, cfg(max_pages=3))
+    assert caught.value.code == "too_many_pages"
+    assert error_code(data, cfg(max_pages=3)).code == "too_many_pages"
+
+
+def test_header_claiming_huge_dimensions_is_refused_before_decoding():
+    data = png_with_huge_header(60_000, 60_000)
+    assert len(data) < 200
+    with pytest.raises(InputError) as caught:
+        inspect(data, cfg())
+    assert caught.value.code == "page_too_large"
+    assert error_code(data).code == "page_too_large"
+
+
+def test_too_many_bytes(page):
+    data = receipts.encode(page, "PNG")
+    assert error_code(data, cfg(max_upload_bytes=len(data) - 1)).code == "too_large"
+
+
+def test_truncated_pdf(page):
+    data = pdf_bytes([page])
+    assert error_code(data[: len(data) // 4]).code in ("damaged_file",)

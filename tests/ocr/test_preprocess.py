@@ -1,0 +1,106 @@
+"""ocr.preprocess: each step finds what it should on generated receipts, and leaves clean pages alone."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr import preprocess
+from ocr.engine import TesseractEngine
+from tests import receipts
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return receipts.sample_receipt().image
+
+
+@pytest.fixture(scope="module")
+def engine() -> TesseractEngine:
+    return TesseractEngine()
+
+
+class NoEngine:
+    """Fails the test if a step calls the OCR engine when it should not."""
+
+    def read_words(self, image, **_):
+        raise AssertionError("engine called")
+
+    def detect_orientation(self, image):
+        raise AssertionError("engine called")
+
+
+def test_to_grayscale(page):
+    rgb = np.dstack([page] * 3)
+    assert preprocess.to_grayscale(rgb).shape == page.shape
+    assert preprocess.to_grayscale(page) is page
+
+
+@pytest.mark.parametrize("degrees", [-12, -5, 3, 9, 14])
+def test_deskew_recovers_known_angles(page, degrees):
+    skewed = receipts.rotate(page, degrees)
+    angle, _, _ = preprocess.text_angle(skewed)
+    assert abs(angle - degrees) <= 0.5
+    straight, details = preprocess.deskew(skewed)
+    assert "skipped" not in details
+    assert abs(preprocess.text_angle(straight)[0]) <= 0.5
+
+
+def test_deskew_leaves_level_and_textless_pages_alone(page):
+    assert preprocess.deskew(page)[1]["skipped"]
+    blank = np.full((400, 300), 255, np.uint8)
+    out, details = preprocess.deskew(blank)
+    assert out is blank and details["skipped"]
+
+
+@pytest.mark.parametrize("turned", [90, 180, 270])
+def test_orientation_turns_page_upright(page, engine, turned):
+    upright, details = preprocess.orient(receipts.turn(page, turned), engine=engine, always=True)
+    assert details["rotate"] == (360 - turned) % 360
+    assert np.array_equal(upright, page)
+
+
+@pytest.mark.parametrize("turned", [90, 270])
+def test_sideways_pages_are_noticed_without_ocr(page, turned):
+    assert preprocess.looks_sideways(receipts.turn(page, turned))[0]
+    assert preprocess.looks_sideways(receipts.turn(receipts.rotate(page, 10), turned))[0]
+
+
+def test_upright_page_needs_no_engine_call(page):
+    out, details = preprocess.orient(page, engine=NoEngine())
+    assert out is page and details["skipped"]
+
+
+def test_denoise_only_when_noisy(page):
+    assert preprocess.denoise(page)[1]["skipped"]
+    noisy = receipts.add_noise(page, sigma=40)
+    cleaned, details = preprocess.denoise(noisy)
+    assert "skipped" not in details
+    assert preprocess.noise_sigma(cleaned) < preprocess.noise_sigma(noisy) / 2
+
+
+def test_flatten_light_evens_shaded_paper_and_skips_even_pages(page):
+    assert preprocess.flatten_light(page)[1]["skipped"]
+    shaded = receipts.uneven_light(page)
+    flat, details = preprocess.flatten_light(shaded)
+    assert details["paper_range"] > 100
+    low, high = np.percentile(preprocess.background(flat), [2, 98])
+    assert high - low < 15
+
+
+def test_binarizers_give_two_levels(page):
+    shaded = receipts.uneven_light(page)
+    for binary in (preprocess.otsu(page), preprocess.adaptive(shaded), preprocess.sauvola(shaded)):
+        assert set(np.unique(binary)) <= {0, 255}
+        assert 0.01 < (binary == 0).mean() < 0.3  # text, not a black page
+
+
+def test_rescale_up_and_down(page):
+    assert preprocess.rescale(page)[1]["skipped"]
+    tiny = receipts.shrink(page, 0.35)
+    up, details = preprocess.rescale(tiny)
+    assert details["factor"] > 2 and 20 <= preprocess.text_height(up) <= 40
+    huge = cv2.resize(page, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    down, details = preprocess.rescale(huge)
+    assert details["factor"] < 0.8 and 20 <= preprocess.text_height(down) <= 40
