@@ -13,13 +13,21 @@ user = st.session_state.get("user", {"name": None}).get("name")
 st.title("Export")
 st.caption("Dates are the receipt's date, or the upload day when none was read. "
            "CSV: UTF-8 with a header, ISO dates, '.' decimals.")
-row = st.columns([3, 2, 2, 2])
+row = st.columns([3, 4, 2])
 statuses = row[0].multiselect("Statuses", [s.value for s in Status], default=[Status.APPROVED.value],
                               format_func=lambda s: s.replace("_", " "))
-since = row[1].date_input("From", value=date.today() - timedelta(days=30), format="YYYY-MM-DD",
-                          min_value=date(1990, 1, 1))
-until = row[2].date_input("Until", value=date.today(), format="YYYY-MM-DD", min_value=date(1990, 1, 1))
-with_items = row[3].checkbox("Also line items", value=False)
+today = date.today()
+presets = {"Last 30 days": (today - timedelta(days=30), today), "This month": (today.replace(day=1), today),
+           "This year": (today.replace(month=1, day=1), today), "All dates": (None, None)}
+span = row[1].radio("Receipt dates", [*presets, "Custom"], horizontal=True)
+with_items = row[2].checkbox("Also line items", value=False)
+if span == "Custom":
+    picked = st.columns(4)
+    since = picked[0].date_input("From", value=today - timedelta(days=30), format="YYYY-MM-DD",
+                                 min_value=date(1990, 1, 1))
+    until = picked[1].date_input("Until", value=today, format="YYYY-MM-DD", min_value=date(1990, 1, 1))
+else:
+    since, until = presets[span]
 filters = export.ExportFilter(statuses=tuple(statuses), since=since, until=until)
 
 rows, total = export.preview(filters)
@@ -39,7 +47,7 @@ if st.button("Prepare CSV", type="primary", disabled=not total):
     prepared = st.session_state["export_files"] = {"filters": (filters, with_items), "files": files}
 if prepared:
     files = prepared["files"]
-    stem = f"docdesk-{since.isoformat()}-{until.isoformat()}"
+    stem = f"docdesk-{since or 'start'}-{until or today}"
     st.success(f"{files.rows} documents ready.")
     buttons = st.columns([1, 1, 4])
     buttons[0].download_button("Download documents CSV", files.documents_csv, file_name=f"{stem}.csv",

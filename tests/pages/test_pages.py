@@ -112,6 +112,8 @@ def test_export_previews_and_downloads_and_audits(migrated):
     app = page("pages/export.py")
     from datetime import date
 
+    assert app.subheader[0].value == "Preview: 0 documents"  # the last 30 days
+    app.radio[0].set_value("Custom").run()
     app.date_input[0].set_value(date(2024, 1, 1)).run()
     assert app.subheader[0].value == "Preview: 1 documents"
     [b for b in app.button if b.label == "Prepare CSV"][0].click().run()
