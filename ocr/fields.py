@@ -342,8 +342,8 @@ _BUSINESS_WORD = re.compile(
 _HEADING = ("TAX INVOICE", "INVOICE", "RECEIPT", "OFFICIAL RECEIPT", "SIMPLIFIED TAX INVOICE", "CASH BILL",
             "CASH SALE", "CASH SALES", "BILL", "WELCOME", "COPY", "CUSTOMER COPY", "MERCHANT COPY", "ORDER",
             "TAX INVOICE RECEIPT", "SALES RECEIPT", "CHECK", "GUEST CHECK", "DUPLICATE", "REPRINT")
-_REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?[A-Z]{0,3}"
-                     r"\b\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
+_REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?(?<![A-Z0-9])[A-Z]{0,3}"
+                     r"\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
 _PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s-]?)?\(?0\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 _STOP_LABEL = ("TEL", "TELEPHONE", "PHONE", "FAX", "HP", "MOBILE", "EMAIL", "WEBSITE", "GST", "SST", "TAX",
                "INVOICE", "RECEIPT", "CASHIER", "DATE", "TABLE", "BILL", "REG", "VAT", "TIN", "ABN")
@@ -382,7 +382,8 @@ _JUNK_CHARS = set("|~‘’`_—\\;'\"“”«»^=+*!")
 
 
 def _clean_vendor(text: str) -> str:
-    text = _REG_NO.sub(" ", _plain(text))
+    text = " ".join(t for t in _plain(text).split() if t == "&" or any(ch.isalnum() for ch in t))
+    text = _REG_NO.sub(" ", text)
     # OCR slips inside the legal suffix: SON BHD, SDN BHI, SDN BILD, SON. GHD.
     text = re.sub(r"\bS[DO0]N(\.?)\s*[A-Z0-9]{1,4}\b(\.?)(?=\s*(?:\(|$))",
                   lambda m: f"SDN{m[1]} BHD{m[2]}" if m[0].isupper() else f"Sdn{m[1]} Bhd{m[2]}", text,
@@ -465,7 +466,7 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         return None, -1
     score, i, rows = best
     words = [w for r in rows for w in doc.rows[r].words]
-    while len(words) > 1 and words[0].confidence < 0.5:
+    while len(words) > 1 and words[0].confidence < 0.5 and (len(words[0].text) <= 3 or not words[0].text.isupper()):
         words.pop(0)
     words = tuple(words)
     raw = " ".join(w.text for w in words)

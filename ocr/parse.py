@@ -152,6 +152,9 @@ def dates_in(text: str, *, date_order: str = "DMY", today: date | None = None) -
             if any(start < e and s < end for s, e in taken):
                 continue
             value = _parse_date_string(match.group("d"), date_order, today)
+            if value is None and re.search(r"20[7]\d(?!\d)", match.group("d")):
+                # OCR reads the 1 of 201x as 7: retry with the year repaired
+                value = _parse_date_string(re.sub(r"20[7](\d)(?!\d)", r"201\1", match.group("d")), date_order, today)
             if value is not None:
                 taken.append((start, end))
                 results.append((start, value, text[start:end]))
