@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from ocr.parse import parse_amount, parse_date
+from ocr.parse import amounts_in, dates_in, parse_amount, parse_date
 
 # key name in the dataset -> our field name
 SCORED: dict[str, str] = {"company": "vendor", "address": "vendor_address", "date": "date", "total": "total"}
@@ -62,6 +62,21 @@ def field_correct(name: str, gold: str, predicted: str | None) -> bool:
     raise ValueError(f"unknown field {name}")
 
 
+def readable(name: str, gold: str, ocr_text: str) -> bool:
+    """Whether the OCR text contains the key's value at all: the ceiling any field extraction can reach."""
+    if not gold.strip():
+        return False
+    if name in ("vendor", "vendor_address"):
+        return normalize_text(gold) in normalize_text(ocr_text)
+    if name == "date":
+        expected = gold_date(gold)
+        return expected is not None and any(value == expected for value, _ in dates_in(ocr_text, today=None))
+    if name == "total":
+        expected = gold_amount(gold)
+        return expected is not None and any(value == expected for value, _ in amounts_in(ocr_text))
+    raise ValueError(f"unknown field {name}")
+
+
 def character_error_rate(expected: str, got: str) -> float:
     """Levenshtein distance over the expected length, after collapsing whitespace."""
     a, b = " ".join(expected.split()), " ".join(got.split())
@@ -88,6 +103,7 @@ class ReceiptResult:
     seconds: float = 0.0
     pages: int = 1
     error: str | None = None
+    in_text: dict[str, bool] = field(default_factory=dict)  # the key's value appears in the OCR text
 
     def correct(self, name: str) -> bool | None:
         """True/False for a labelled field, None when the key leaves it empty."""
@@ -108,13 +124,15 @@ class Summary:
     seconds_p50: float | None
     seconds_p95: float | None
     errors: int
+    ceiling: dict[str, float] = field(default_factory=dict)  # share of labelled values present in the OCR text
 
 
 def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) -> Summary:
     fields = tuple(fields)
-    accuracy, correct_total, predicted_total, gold_total = {}, 0, 0, 0
+    accuracy, correct_total, predicted_total, gold_total, ceiling = {}, 0, 0, 0, {}
     for name in fields:
         labelled = [r for r in results if r.correct(name) is not None]
+        ceiling[name] = sum(1 for r in labelled if r.in_text.get(name)) / len(labelled) if labelled else 0.0
         correct = sum(1 for r in labelled if r.correct(name))
         accuracy[name] = correct / len(labelled) if labelled else 0.0
         correct_total += correct
@@ -126,7 +144,7 @@ def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) 
     cers = [r.cer for r in results if r.cer is not None]
     per_page = [r.seconds / max(1, r.pages) for r in results if r.error is None]
     return Summary(len(results), accuracy, precision, recall, f1, sum(cers) / len(cers) if cers else None,
-                   percentile(per_page, 50), percentile(per_page, 95), sum(1 for r in results if r.error))
+                   percentile(per_page, 50), percentile(per_page, 95), sum(1 for r in results if r.error), ceiling)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -140,6 +158,7 @@ def summary_table(summaries: dict[str, Summary]) -> str:
     first = next(iter(summaries.values()))
     rows = [("receipts", lambda s: str(s.receipts))]
     rows += [(f"accuracy {name}", lambda s, n=name: _fmt(s.accuracy[n])) for name in first.accuracy]
+    rows += [(f"in OCR text {name}", lambda s, n=name: _fmt(s.ceiling.get(n))) for name in first.accuracy]
     rows += [("precision", lambda s: _fmt(s.precision)), ("recall", lambda s: _fmt(s.recall)),
              ("**F1 (4 fields)**", lambda s: f"**{_fmt(s.f1)}**"), ("OCR CER (vs box text)", lambda s: _fmt(s.cer)),
              ("s/page p50", lambda s: _fmt(s.seconds_p50, 2)), ("s/page p95", lambda s: _fmt(s.seconds_p95, 2)),
@@ -224,10 +243,13 @@ def evaluate_one(image_path: str | Path) -> ReceiptResult:
     predicted = {name: fields[name].value if name in fields else None for name in FIELDS}
     raw = {name: fields[name].raw if name in fields else None for name in FIELDS}
     cer = None
+    ocr_text = "\n".join(page.text for page in result.pages)
     box_path = root / "box" / f"{image_path.stem}.csv"
     if box_path.exists():
-        cer = character_error_rate(box_text(box_path), "\n".join(page.text for page in result.pages))
-    return ReceiptResult(image_path.stem, gold, predicted, raw, cer, seconds, max(1, len(result.pages)))
+        cer = character_error_rate(box_text(box_path), ocr_text)
+    in_text = {name: readable(name, gold[name], ocr_text) for name in FIELDS}
+    return ReceiptResult(image_path.stem, gold, predicted, raw, cer, seconds, max(1, len(result.pages)),
+                         in_text=in_text)
 
 
 def evaluate_dataset(dataset: str | Path, *, start: int = 0, limit: int | None = None,

@@ -87,3 +87,15 @@ def test_folder_helpers(tmp_path):
     assert box_text(tmp_path / "box" / "001.csv") == "HELLO, WORLD\nTOTAL 1.00"
     assert [p.name for p in evaluate.list_receipts(tmp_path)] == ["001.jpg", "002.jpg"]
     assert [p.name for p in evaluate.list_receipts(tmp_path, start=1, limit=5)] == ["002.jpg"]
+
+
+def test_readable_is_the_ocr_ceiling():
+    text = "ACME  SDN BHD\nNO 1 JALAN\nDATE 01/02/2019\nTOTAL RM 10.00"
+    assert evaluate.readable("vendor", "acme sdn bhd", text)
+    assert evaluate.readable("date", "01/02/2019", text)
+    assert evaluate.readable("total", "RM10.00", text)
+    assert not evaluate.readable("total", "11.00", text)
+    assert not evaluate.readable("vendor", "", text)
+    results = [result("a", vendor="ACME SDN BHD")]
+    results[0].in_text = {"vendor": True, "total": False}
+    assert summarize(results).ceiling["vendor"] == 1.0 and summarize(results).ceiling["total"] == 0.0
