@@ -21,7 +21,8 @@ from ocr.layout import Row, group_rows, min_mean_confidence
 from ocr.parse import amounts_in, currency_of, dates_in, format_amount, times_in
 from ocr.types import BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
-LOW_CONFIDENCE = 0.6  # same default as settings.low_confidence
+LOW_CONFIDENCE = 0.6
+JUNK_BELOW = 0.45  # same default as settings.low_confidence
 REQUIRED = ("vendor", "date", "total")
 
 
@@ -362,11 +363,12 @@ def _is_junk(row: Row, strict: bool = True) -> bool:
     if not strict:
         return False
     words = [w for w in row.words if any(ch.isalnum() for ch in w.text)]
-    return not words or sum(w.confidence for w in words) / len(words) < 0.5
+    return not words or sum(w.confidence for w in words) / len(words) < JUNK_BELOW
 
 
 def _plain(text: str) -> str:
     """Row text without the stray punctuation tokens Tesseract makes of borders and specks ('|', '~', '‘')."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     tokens = text.split()
     kept = []
     for i, token in enumerate(tokens):
@@ -438,7 +440,7 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         elif _BUSINESS_WORD.search(text):
             score = 2.0
         elif _letters(text) >= 4 and not re.match(r"^\W*(NO|LOT|JALAN|JLN|\d)", text, re.I) and \
-                not re.search(r"[:;]|\d{3,}", text) and doc.positions[i] < 0.3:
+                not re.search(r"[:;]|\d{3,}", _REG_NO.sub("", text)) and doc.positions[i] < 0.3:
             upper = sum(ch.isupper() for ch in text) / max(1, _letters(text))
             score = 1.0 + 0.5 * upper
         else:
@@ -451,7 +453,7 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         stripped = _REG_NO.sub("", text).strip()
         short = re.fullmatch(r"\S+\s+(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|SDN)", stripped, re.I)
         if rank > 0 and score >= 2.5 and (stripped.startswith("(") or short or re.fullmatch(
-                r"\(?[A-Z .]*\)?\s*(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD)", stripped, re.I)) and len(stripped.split()) <= 4:
+                r"(\([A-Z .]*\)\s*)?(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD)", stripped, re.I)) and len(stripped.split()) <= 4:
             j, above = top[rank - 1]
             if not _is_junk(above) and not _is_heading(above) and not _stops_address(above):
                 rows = [j, i]
