@@ -22,7 +22,7 @@ from ocr.parse import amounts_in, currency_of, dates_in, format_amount, times_in
 from ocr.types import BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
-JUNK_BELOW = 0.45  # same default as settings.low_confidence
+JUNK_BELOW = 0.45  # mean word confidence under which a header row is taken for logo or speckle
 REQUIRED = ("vendor", "date", "total")
 
 
@@ -366,8 +366,9 @@ def _is_junk(row: Row, strict: bool = True) -> bool:
     return not words or sum(w.confidence for w in words) / len(words) < JUNK_BELOW
 
 
-def _plain(text: str) -> str:
-    """Row text without the stray punctuation tokens Tesseract makes of borders and specks ('|', '~', '‘')."""
+def _plain(text: str, keep_trailing: bool = False) -> str:
+    """Row text without the stray punctuation tokens Tesseract makes of borders and specks ('|', '~', '‘').
+    keep_trailing keeps a final ',' or '.' (an address line's own punctuation, split off by OCR)."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     tokens = text.split()
     kept = []
@@ -375,7 +376,8 @@ def _plain(text: str) -> str:
         if all(ch in _JUNK_CHARS for ch in token):
             continue
         if token in (".", ",", "-", ":", "&") and (i == 0 or i == len(tokens) - 1):
-            continue
+            if not (keep_trailing and i and token in ",."):
+                continue
         kept.append(token)
     return " ".join(kept)
 
@@ -401,10 +403,13 @@ def _clean_vendor(text: str) -> str:
 
 
 def _clean_address(text: str) -> str:
-    text = re.sub(r",\s*,", ",", _plain(text))
-    text = re.sub(r"(?<![\w.])\$(?=[A-Za-z])", "S", text)  # no prices in an address: '$S21/39' is 'SS21/39'
+    text = re.sub(r",\s*,", ",", text)
+    # no prices in an address: '$S21/39' and '$$16/1' are 'SS21/39' and 'SS16/1'
+    text = re.sub(r"(?<![\w.])\$+(?=[A-Za-z0-9$]*[A-Za-z/])",
+                  lambda m: "S" * len(m.group(0)), text)
     text = re.sub(r"\s+([,.])", r"\1", text)
     text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).,]+$", "", text.strip())
+    text = re.sub(r"\s+[A-Za-z]$", "", text)  # a stray letter after the last line
     return " ".join(text.split())
 
 
@@ -498,6 +503,8 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         if not rows and (_letters(stripped) < 3 or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)
                          or re.search(r"\b\d{6,}\s?-\s?[A-Z]\b", row.text)):
             continue  # the company registration number
+        if not rows and has_word(label_tokens(row.text)[:3], "GST", "SST", "VAT", "TIN", "REG", "COMPANY"):
+            continue  # tax or registration number printed above the address
         if not rows and not re.search(r"\d", row.text) and i + 1 < len(doc.rows) and \
                 re.match(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", doc.rows[i + 1].text, re.I):
             continue  # a branch or brand name between the company and where the address starts
@@ -511,7 +518,7 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         follows = _plain(row.text)
         if rows and re.search(r"\b\d{5}\b", rows[-1].text) and not follows.startswith("(") \
                 and not _plain(rows[-1].text).endswith(",") \
-                and not (len(follows.split()) <= 3 and not re.search(r"\d", follows)):
+                and not (len(follows.split()) <= 3 and all(re.fullmatch(r"[A-Za-z]{3,}[.,]?", t) for t in follows.split())):
             break  # the postcode row ends an address, unless a state name or a bracketed branch follows
         rows.append(row)
         if len(rows) >= 6:
@@ -519,7 +526,7 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
     if not rows:
         return None
     raw = " ".join(r.text for r in rows)
-    value = _clean_address(" ".join(_plain(r.text) for r in rows))
+    value = _clean_address(" ".join(_plain(r.text, keep_trailing=True) for r in rows))
     has_postcode = bool(re.search(r"\b\d{5}\b", value))
     certainty = 0.85 if has_postcode else 0.6
     words = tuple(w for r in rows for w in r.words)
