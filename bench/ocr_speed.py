@@ -117,12 +117,35 @@ def wall(images: list[Path]) -> None:
     print(f"ratio: {cli_s / bare_s:.2f}")
 
 
+def psm_compare(images: list[Path], dataset: Path, modes: tuple[int, ...] = (3, 4, 6, 11)) -> None:
+    """CER against box text of bare grayscale pages read with each page segmentation mode."""
+    settings = Settings()
+    engine = default_engine(settings)
+    scores: dict[int, list[float]] = {mode: [] for mode in modes}
+    times: dict[int, float] = {mode: 0.0 for mode in modes}
+    for path in images:
+        truth_path = dataset / "box" / (path.stem + ".csv")
+        if not truth_path.exists():
+            continue
+        truth = box_text(truth_path)
+        gray = preprocess.to_grayscale(next(load_pages(path.read_bytes(), settings)).image)
+        for mode in modes:
+            start = time.perf_counter()
+            page = PageResult(0, gray.shape[1], gray.shape[0], tuple(engine.read_words(gray, psm=mode)))
+            times[mode] += time.perf_counter() - start
+            scores[mode].append(cer(truth, page.text))
+    print("\n## page segmentation mode, bare grayscale")
+    for mode in modes:
+        print(f"--psm {mode}: CER {statistics.mean(scores[mode]):.4f}, {times[mode] / len(scores[mode]) * 1000:.0f} ms/page")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", type=Path)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--skip-wall", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--psm", action="store_true", help="also compare page segmentation modes 3/4/6/11")
     args = parser.parse_args()
     images = sorted(p for p in (args.dataset / "img").iterdir() if p.is_file())
     if args.limit:
@@ -131,6 +154,8 @@ def main() -> None:
         per_page(images, args.dataset)
     if not args.skip_wall:
         wall(images)
+    if args.psm:
+        psm_compare(images, args.dataset)
 
 
 if __name__ == "__main__":

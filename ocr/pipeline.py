@@ -43,13 +43,13 @@ Step = Callable[..., tuple[np.ndarray, dict[str, Any]]]
 
 
 def _steps(engine: Engine) -> tuple[tuple[str, Step], ...]:
-    """The cleaning steps, in order. Light first, so every later step's ink mask sees paper, not shade;
-    orientation before rescale, so text height is measured on upright characters."""
+    """The cleaning steps, in order. Rescale first, so a 35-megapixel scan is made small before anything else
+    touches it; light next, so later steps see paper, not shade; orientation before deskew."""
     return (
+        ("rescale", preprocess.rescale),
         ("light", preprocess.flatten_light),
         ("denoise", preprocess.denoise),
         ("orient", lambda image: preprocess.orient(image, engine=engine)),
-        ("rescale", preprocess.rescale),
         ("deskew", preprocess.deskew),
     )
 
@@ -64,7 +64,7 @@ def _run(name: str, step: Step, image: np.ndarray) -> tuple[np.ndarray, StepTrac
 
 
 def clean_page(image: np.ndarray, *, engine: Engine) -> tuple[np.ndarray, tuple[StepTrace, ...]]:
-    """Grayscale, even out the light, denoise, orient, rescale, deskew. Returns the cleaned page and the trace."""
+    """Grayscale, rescale, even out the light, denoise, orient, deskew. Returns the cleaned page and the trace."""
     image, first = _run("grayscale", lambda img: (preprocess.to_grayscale(img), {"channels": img.ndim}), image)
     traces = [first]
     for name, step in _steps(engine):
