@@ -21,4 +21,7 @@ with st.sidebar:
     counts = status.document_counts()
     st.caption(" · ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items() if count))
 
+# Pages check this: with a pages/ folder, Streamlit 1.67 runs a page URL opened first on a fresh server
+# as a legacy page, without this script (so without its sidebar and, later, its sign-in gate).
+st.session_state["entered_through_app"] = True
 navigation.run()

@@ -10,6 +10,9 @@ from services import documents
 from storage.models import Status
 
 user = st.session_state.get("user", {"name": None}).get("name")
+
+if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
+    st.switch_page("app.py")
 PAGE_SIZE = 50
 
 st.title("Documents")
@@ -36,8 +39,10 @@ frame = pd.DataFrame([{
     "total": r.total, "uploaded by": r.uploaded_by, "uploaded": r.uploaded_at.strftime("%Y-%m-%d %H:%M"),
     "reviewed by": r.reviewed_by, "error": r.error} for r in result.rows],
     columns=["id", "file", "status", "vendor", "date", "total", "uploaded by", "uploaded", "reviewed by", "error"])
+frame.insert(1, "open", [f"review?doc={r.id}" for r in result.rows])
 selection = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                         key=f"documents-table-{result.page}")
+                         key=f"documents-table-{result.page}",
+                         column_config={"open": st.column_config.LinkColumn("open", display_text="review")})
 
 pager = st.columns([1, 1, 6])
 if pager[0].button("◀ Previous", disabled=result.page <= 1):

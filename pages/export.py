@@ -10,6 +10,9 @@ from storage.models import Status
 
 user = st.session_state.get("user", {"name": None}).get("name")
 
+if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
+    st.switch_page("app.py")
+
 st.title("Export")
 st.caption("Dates are the receipt's date, or the upload day when none was read. "
            "CSV: UTF-8 with a header, ISO dates, '.' decimals.")

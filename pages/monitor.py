@@ -5,23 +5,25 @@ import streamlit as st
 
 from services import monitor
 
+if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
+    st.switch_page("app.py")
+
 st.title("Monitor")
 days = st.select_slider("Window", options=[7, 14, 28, 90, 365], value=28, format_func=lambda d: f"last {d} days")
 health = monitor.health(days=days)
 
 
-def fmt(value, pattern: str = "{:.0f}") -> str:
+def fmt(value, pattern: str) -> str:
     return "—" if value is None else pattern.format(value)
 
 
 cards = st.columns(5)
-cards[0].metric("Success rate", fmt(health.success_rate and health.success_rate * 100, "{:.1f} %")
-                if health.success_rate is not None else "—", help=f"{health.runs} processing runs")
+cards[0].metric("Success rate", fmt(health.success_rate, "{:.1%}"), help=f"{health.runs} processing runs")
 cards[1].metric("Per page p50", fmt(health.page_ms_p50, "{:.0f} ms"))
 cards[2].metric("Per page p95", fmt(health.page_ms_p95, "{:.0f} ms"))
-cards[3].metric("Queue depth", health.queue_depth)
-cards[4].metric("Refused uploads", fmt(health.refused_share and health.refused_share * 100, "{:.1f} %")
-                if health.refused_share is not None else "—", help=f"{health.refused} of {health.uploads + health.refused}")
+cards[3].metric("Queue depth", fmt(health.queue_depth, "{}"), help="jobs waiting for a worker")
+cards[4].metric("Refused uploads", fmt(health.refused_share, "{:.1%}"),
+                help=f"{health.refused} of {health.uploads + health.refused} files")
 
 left, right = st.columns(2)
 with left:

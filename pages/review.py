@@ -9,12 +9,17 @@ from errors import ConflictError, DocDeskError
 from services import review
 
 user = st.session_state.get("user", {"name": None}).get("name")
+
+if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
+    st.switch_page("app.py")
 LABELS = {"vendor_address": "Address", "vendor_phone": "Phone", "vendor_tax_id": "Tax id",
           "receipt_number": "Receipt number", "payment_method": "Payment method"}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def page_image(document_id: int, version: int, page_index: int, cleaned: bool, selected: str | None):
+def page_image(document_id: int, version: int, blob_keys: tuple, page_index: int, cleaned: bool,
+               selected: str | None):
+    """Cached per document version and (content-addressed) image: a new reading or a new box is a new key."""
     return review.page_image(document_id, page_index, cleaned=cleaned, selected=selected)
 
 
@@ -75,7 +80,8 @@ with image_column:
     names = [f.name for f in view.fields if f.box]
     selected = controls[2].selectbox("Highlight", [None, *names], key=f"{view.id}-highlight",
                                      format_func=lambda n: "—" if n is None else n.replace("_", " "))
-    image = page_image(view.id, view.version, page_index, variant == "Cleaned", selected) if view.pages else None
+    blob_keys = tuple((p.original_key, p.cleaned_key) for p in view.pages)
+    image = page_image(view.id, view.version, blob_keys, page_index, variant == "Cleaned", selected) if view.pages else None
     if image:
         st.image(image, width="stretch")
     else:
@@ -101,11 +107,12 @@ with form_column:
                 notes.append(f"read as: {f.raw}")
             help_text = " · ".join(notes) or None
             key = f"{prefix}-{name}"
-            if name == "date":
-                try:
-                    initial = date.fromisoformat(current) if current else None
-                except ValueError:
-                    initial = None
+            try:
+                initial = date.fromisoformat(current) if name == "date" and current else None
+                as_date = name == "date"
+            except ValueError:  # not an ISO date: edit it as text, never clear it silently
+                initial, as_date = None, False
+            if as_date:
                 values[name] = st.date_input(label, value=initial, format="YYYY-MM-DD", key=key, help=help_text,
                                              min_value=date(1990, 1, 1), max_value=date(2100, 1, 1))
             elif name == "currency":

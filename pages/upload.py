@@ -8,6 +8,9 @@ from services import ingest, process
 TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "pdf"]
 user = st.session_state.get("user", {"name": None}).get("name")
 
+if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
+    st.switch_page("app.py")
+
 st.title("Upload")
 with st.form("upload", clear_on_submit=True):
     files = st.file_uploader("Receipts (images or PDF)", type=TYPES, accept_multiple_files=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,7 +12,9 @@ from typing import Any
 from settings import Settings, get_settings
 from storage import repository
 from storage.db import session_factory
-from storage.models import Status, utcnow
+from storage.models import utcnow
+
+log = logging.getLogger("docdesk.monitor")
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Health:
     page_ms_p50: float | None
     page_ms_p95: float | None
     steps: list[dict[str, Any]]  # [{"step", "p50_ms", "p95_ms", "runs"}]
-    queue_depth: int
+    queue_depth: int | None  # None: the queue could not be read
     uploads: int
     refused: int
     refused_share: float | None
@@ -74,7 +77,7 @@ def health(*, days: int = 28, settings: Settings | None = None) -> Health:
     return Health(
         days=days, runs=len(runs), success_rate=outcomes.get("ok", 0) / finished if finished else None,
         outcomes=dict(outcomes), page_ms_p50=percentile(per_page, 50), page_ms_p95=percentile(per_page, 95),
-        steps=steps, queue_depth=_queue_depth(settings, counts), uploads=uploads, refused=refused,
+        steps=steps, queue_depth=_queue_depth(settings), uploads=uploads, refused=refused,
         refused_share=refused / (uploads + refused) if uploads + refused else None,
         corrections=[{"week": week, "field": name, "corrections": n} for (week, name), n in sorted(per_week.items())],
         confidence_by_day=[{"day": day, "mean_confidence": sum(v) / len(v), "documents": len(v)}
@@ -82,14 +85,13 @@ def health(*, days: int = 28, settings: Settings | None = None) -> Health:
         counts=counts)
 
 
-def _queue_depth(settings: Settings, counts: dict[str, int]) -> int:
-    """Jobs waiting on the queue (services.status.queue_depth); the queued documents if it is not there."""
+def _queue_depth(settings: Settings) -> int | None:
+    """Jobs waiting on the queue; None when the queue cannot be read (e.g. Redis is down), so the
+    health page still shows everything the database knows."""
     from services import status
 
-    depth = getattr(status, "queue_depth", None)
-    if depth is not None:
-        try:
-            return int(depth(settings))
-        except Exception:  # the queue backend is down: the monitor still shows the database's view
-            pass
-    return counts.get(Status.QUEUED.value, 0)
+    try:
+        return status.queue_depth(settings)
+    except Exception:
+        log.exception("monitor: cannot read the queue depth")
+        return None

@@ -278,9 +278,12 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
            user: str | None, settings: Settings) -> list[str]:
     changed = []
     for name, raw_value in values.items():
-        new = normalise_value(name, raw_value)
         current = document.field(name)
         old = current.value if current is not None else None
+        as_text = "" if raw_value is None else str(raw_value).strip()
+        if not isinstance(raw_value, (date, datetime)) and as_text == (old or ""):
+            continue  # untouched: not re-validated, so an odd OCR value can wait for its correction
+        new = normalise_value(name, raw_value)
         if new == old:
             continue
         if current is None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal_column, select, table
+from sqlalchemy import String, and_, cast, false, func, literal_column, select, table
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage.models import AuditEvent, Document, Field, FieldRevision, LineItem, Page, ProcessingRun, Source, Status, User
@@ -137,8 +137,11 @@ def fts_query(text_: str) -> str:
 def _text_search(session: Session, text_: str):
     """A subquery of document ids whose OCR text matches `text_` (FTS5 on SQLite, LIKE elsewhere)."""
     if _fts_available(session):
+        query = fts_query(text_)
+        if not query:
+            return select(Page.document_id).where(false())
         matched = (select(literal_column("rowid")).select_from(table("pages_fts"))
-                   .where(literal_column("pages_fts").op("MATCH")(fts_query(text_))))
+                   .where(literal_column("pages_fts").op("MATCH")(query)))
         return select(Page.document_id).where(Page.id.in_(matched))
     pattern = "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return select(Page.document_id).where(Page.text.ilike(pattern, escape="\\"))

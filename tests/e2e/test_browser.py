@@ -100,7 +100,12 @@ def test_upload_review_correct_approve_export(served):
             page = browser.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(30_000)
 
+            # First visit to a fresh server: Streamlit would run pages/upload.py as a legacy page without
+            # app.py; the page's guard sends the visitor through app.py (to the overview) instead.
             page.goto(f"{base}/upload")
+            expect(page.get_by_role("heading", name="DocDesk")).to_be_visible()
+            page.goto(f"{base}/upload")
+            expect(page.get_by_role("heading", name="Upload")).to_be_visible()
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": "greenleaf.png", "mimeType": "image/png", "buffer": receipt}])
             page.get_by_role("button", name="Upload", exact=True).click()

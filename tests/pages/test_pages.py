@@ -131,3 +131,17 @@ def test_monitor_shows_charts(migrated):
     app = page("pages/monitor.py")
     assert [m.label for m in app.metric][:2] == ["Success rate", "Per page p50"]
     assert len(app.get("vega_lite_chart")) >= 1  # the corrections chart
+
+
+def test_review_opens_the_document_in_the_link_and_keeps_an_odd_date_as_text(migrated):
+    seed(migrated, confidence=0.1)
+    linked = seed(migrated, fields={"vendor": "SHOP", "date": "14/03/2024?", "total": "1.00"})
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    app.switch_page("pages/review.py")
+    app.query_params["doc"] = str(linked)
+    app.run()
+    assert not app.exception, app.exception
+    assert app.subheader[0].value.startswith(f"#{linked}")
+    assert app.text_input(key=f"{linked}-1-date").value == "14/03/2024?"
+    assert not app.date_input
+

@@ -26,6 +26,7 @@ def test_filters_search_and_pagination(migrated):
     assert ids(text="cable") == [hardware]
     assert ids(text="teh tar") == [cafe]  # prefix words, any order of case
     assert ids(text='"kopi" OR') == []  # operators are taken as words, never as FTS syntax errors
+    assert ids(text='" "') == [] and ids(text="42.95 AND") == []
     assert ids(vendor="kopi") == [cafe]
     assert ids(uploader="bob") == [cafe]
     assert ids(since=date(2024, 4, 1), until=date(2024, 6, 1)) == [cafe]

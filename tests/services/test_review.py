@@ -109,3 +109,12 @@ def test_page_image_draws_the_boxes(migrated):
     assert Image.open(BytesIO(plain)).format == "JPEG"
     assert plain != highlighted
     assert review.page_image(seed(migrated), 0, settings=migrated) is None  # no image stored
+
+
+def test_untouched_odd_values_do_not_block_a_save(migrated):
+    document_id = seed(migrated, fields={"date": "14/03/2024?", "total": "42.9"})
+    outcome = review.save(document_id, 1, {"date": "14/03/2024?", "total": "42.9", "vendor": "SHOP"},
+                          settings=migrated)
+    assert outcome.changed == ["vendor"]
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        review.save(document_id, outcome.version, {"date": "14/03/2024"}, settings=migrated)
