@@ -37,7 +37,14 @@ log = logging.getLogger("docdesk.process")
 
 RETRY_BASE_DELAY_S = 10.0  # first retry after 10 s, then 20, 40 ... (capped)
 RETRY_MAX_DELAY_S = 300.0
-PNG_COMPRESSION = 1  # fast: page images are written for every page; level 1 is ~5x faster than 6, ~15% larger
+# Page images are written for every page, so their encoding is on every document's bill (bench/RESULTS-ingest.md):
+# - cleaned page (what OCR read, boxes refer to it): PNG, zlib level 1 with the RLE strategy (grayscale, mostly
+#   white paper: ~8 ms for a typical receipt instead of ~40 ms at level 6, and smaller than level 1's default);
+# - original page: PNG level 1 when the upload was lossless; when the upload was a JPEG, JPEG quality 92
+#   (a 35 MP phone photo: ~75 ms instead of ~1 s as PNG, and no bigger than the upload itself).
+# OpenCV writes no metadata (no EXIF, no GPS) in either format.
+PNG_LEVEL = 1
+JPEG_QUALITY = 92
 
 
 def worker_id() -> str:
@@ -62,6 +69,7 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
         document, run = claimed
         lease = (document.started_at, run.id, document.attempts, document.sha256)
     started_at, run_id, attempt, blob_key = lease
+    claim_ms = (time.perf_counter() - start) * 1000
     log.info("processing", extra={**extra, "step": "claim", "attempt": attempt})
 
     try:
@@ -69,7 +77,12 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
         import ocr.pipeline  # noqa: F401
 
         data = BlobStore(settings.blob_dir).get(blob_key)
+        child_start = time.perf_counter()
         output = _run_isolated(data, settings, engine)
+        child_ms = (time.perf_counter() - child_start) * 1000
+        # What the job costs around the pipeline: the claim, and fork + result transfer.
+        output.timings["claim"] = round(claim_ms, 2)
+        output.timings["isolation"] = round(child_ms - output.timings.get("total", 0) - output.timings["store_images"], 2)
         _store(document_id, started_at, run_id, output, start, settings)
     except KeyboardInterrupt:  # the worker is stopping: give the document back untouched
         _give_back(document_id, started_at, run_id, settings)
@@ -107,19 +120,43 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
     result = extract_document(data, settings=settings, engine=engine, keep_images=True)
     start = time.perf_counter()
     blobs = BlobStore(settings.blob_dir)
-    keys = [(blobs.put(_png(images.original)), blobs.put(_png(images.cleaned))) for images in result.images]
+    lossy = data[:3] == b"\xff\xd8\xff"  # a JPEG upload: its original page stays a JPEG
+    keys = [(blobs.put(_jpeg(images.original) if lossy else _png(images.original)), blobs.put(_png(images.cleaned)))
+            for images in result.images]
     timings = dict(result.timings)
     timings["store_images"] = round((time.perf_counter() - start) * 1000, 2)
     return _Output(result.pages, result.extraction, timings, keys)
 
 
 def _png(image) -> bytes:
-    """PNG without metadata (OpenCV writes none), fast compression."""
+    """PNG without metadata, fast compression (RLE for grayscale pages)."""
     import cv2
 
-    ok, buffer = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL]
+    if image.ndim == 2:
+        params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    return _encode(".png", _bgr(image), params)
+
+
+def _jpeg(image) -> bytes:
+    import cv2
+
+    return _encode(".jpg", _bgr(image), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+
+
+def _bgr(image):
+    """Pages are RGB (or gray); OpenCV encoders expect BGR."""
+    import cv2
+
+    return cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 and image.shape[2] == 3 else image
+
+
+def _encode(extension: str, image, params: list[int]) -> bytes:
+    import cv2
+
+    ok, buffer = cv2.imencode(extension, image, params)
     if not ok:
-        raise RuntimeError("PNG encoding failed")
+        raise RuntimeError(f"{extension} encoding failed")
     return buffer.tobytes()
 
 

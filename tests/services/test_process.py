@@ -259,3 +259,30 @@ def test_process_document_ignores_documents_that_are_not_queued(migrated, status
         repository.get_document(session, document_id).status = status
     process_document(document_id, settings=migrated)
     assert _runs(migrated, document_id) == []
+
+
+@pytest.mark.parametrize("fmt, magic", [("PNG", b"\x89PNG"), ("JPEG", b"\xff\xd8\xff")])
+def test_page_images_keep_their_colours_and_carry_no_metadata(migrated, fmt, magic):
+    import io
+
+    from PIL import Image
+
+    from tests.services.worker_proc import _receipt_image
+
+    rgb = np.stack([_receipt_image()] * 3, axis=-1)
+    rgb[10:60, 10:60] = (220, 20, 20)  # a red stamp
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make: must not reach the page images
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format=fmt, exif=exif.tobytes())
+    document_id = _queued(migrated, data=buffer.getvalue())
+
+    process_document(document_id, settings=migrated)
+
+    [page] = _document(migrated, document_id).pages
+    blobs = BlobStore(migrated.blob_dir)
+    original = blobs.get(page.original_key)
+    assert original.startswith(magic) and b"PhoneMaker" not in original
+    assert blobs.get(page.cleaned_key).startswith(b"\x89PNG")
+    red, green, blue = Image.open(io.BytesIO(original)).convert("RGB").getpixel((35, 35))
+    assert red > 180 and green < 70 and blue < 70

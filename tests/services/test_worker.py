@@ -55,3 +55,29 @@ def test_a_worker_refuses_to_start_on_a_database_that_is_not_migrated(settings):
     assert worker.wait(timeout=60) == 2
     log = (settings.data_dir.parent / "worker.log").read_text()
     assert "cli.py db upgrade" in log
+
+
+def test_the_queue_is_sqlite_in_the_data_folder_by_default_and_redis_by_url(settings, tmp_path):
+    from huey import RedisHuey, SqliteHuey
+
+    from services import queue
+    from settings import Settings
+
+    assert isinstance(queue.get_huey(settings), SqliteHuey)
+    assert (settings.data_dir / "queue.db").exists()
+    redis = queue.get_huey(Settings(data_dir=tmp_path / "other", queue_url="redis://localhost:6379/15"))
+    assert isinstance(redis, RedisHuey)  # same task code; no connection is made until it is used
+    assert queue.TASK_NAME in redis._registry._registry or any(
+        name.endswith(queue.TASK_NAME) for name in redis._registry._registry)
+
+
+def test_logs_are_json_lines_with_document_and_step():
+    import json
+    import logging
+
+    from services.logs import JsonFormatter
+
+    record = logging.makeLogRecord({"msg": "processed %s", "args": ("ok",), "levelname": "INFO", "name": "docdesk",
+                                    "document_id": 12, "step": "store"})
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["msg"], line["document_id"], line["step"], line["level"]) == ("processed ok", 12, "store", "info")
