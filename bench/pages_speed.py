@@ -111,6 +111,8 @@ def main() -> None:
         print(f"seeded {args.documents} documents in {time.perf_counter() - began:.1f} s")
 
         def search(app) -> None:
+            caption = app.caption[0].value if app.caption else ""  # "N documents · page 1 of M"
+            assert app.text_input[0].value == "" or not caption.startswith(f"{args.documents} "), caption
             app.text_input[0].set_value(random.choice(WORDS).lower())
 
         results = {

@@ -118,3 +118,24 @@ def test_untouched_odd_values_do_not_block_a_save(migrated):
     assert outcome.changed == ["vendor"]
     with pytest.raises(InputError, match="YYYY-MM-DD"):
         review.save(document_id, outcome.version, {"date": "14/03/2024"}, settings=migrated)
+
+
+def test_a_save_racing_another_between_read_and_write_conflicts(migrated, monkeypatch):
+    """The version check at load time can pass and the other reviewer still commit before our UPDATE:
+    the version column catches it at flush (StaleDataError) and it surfaces as the same ConflictError."""
+    document_id = seed(migrated)
+    real_get = repository.get_document
+    raced = []
+
+    def get_then_race(session, doc_id, **kwargs):
+        document = real_get(session, doc_id, **kwargs)
+        if not raced:
+            raced.append(True)
+            review.save(doc_id, 1, {"total": "50.00"}, user="fast", settings=migrated)
+        return document
+
+    monkeypatch.setattr(repository, "get_document", get_then_race)
+    with pytest.raises(ConflictError, match="saved this document first"):
+        review.save(document_id, 1, {"total": "60.00"}, user="slow", settings=migrated)
+    monkeypatch.undo()
+    assert review.open_document(document_id, settings=migrated).field("total").value == "50.00"
