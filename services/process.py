@@ -175,9 +175,10 @@ def _run_isolated(data: bytes, settings: Settings, engine) -> _Output:
         code = 0
         try:
             os.close(read_fd)
+            os.setpgid(0, 0)  # Ctrl-C at the worker's terminal must not kill this document's Tesseract
             _die_with_parent()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C at the terminal: the worker decides, not us
             try:
                 payload = pickle.dumps(("ok", _extract(data, settings, engine)))
             except BaseException as error:  # noqa: BLE001 - everything goes back to the parent

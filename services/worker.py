@@ -26,6 +26,8 @@ from storage.models import Status, utcnow
 
 log = logging.getLogger("docdesk.worker")
 
+SHUTDOWN_TIMEOUT_S = 10.0  # Ctrl-C lets current documents finish this long, then gives them back to the queue
+
 
 class WorkerNotReady(RuntimeError):
     """The worker cannot start: the message says what to do."""
@@ -121,8 +123,8 @@ class DocDeskConsumer(Consumer):
 
 
 def run(workers: int | None = None, settings: Settings | None = None) -> None:
-    """Start the consumer and block until SIGINT (finish current documents) or SIGTERM (stop now; the
-    documents in flight go back to queued)."""
+    """Start the consumer and block until SIGINT (let current documents finish, at most SHUTDOWN_TIMEOUT_S) or
+    SIGTERM (stop now). Documents still in flight go back to queued, with the attempt not counted."""
     settings = settings or get_settings()
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract single-threaded: we parallelise by process
     check_ready(settings)
@@ -133,7 +135,7 @@ def run(workers: int | None = None, settings: Settings | None = None) -> None:
     consumer = DocDeskConsumer(
         huey, settings=settings, recovery_interval_s=interval, workers=count, worker_type="process",
         periodic=False, initial_delay=0.05, backoff=1.3, max_delay=1.0, scheduler_interval=1,
-        check_worker_health=True, health_check_interval=min(interval, 10.0))
+        check_worker_health=True, health_check_interval=min(interval, 10.0), shutdown_timeout=SHUTDOWN_TIMEOUT_S)
     log.info("worker started", extra={"step": "start", "workers": count, "queue": queue.queue_key(settings)})
     consumer.run()
     log.info("worker stopped", extra={"step": "stop"})
