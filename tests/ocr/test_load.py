@@ -169,3 +169,11 @@ def test_too_many_bytes(page):
 def test_truncated_pdf(page):
     data = pdf_bytes([page])
     assert error_code(data[: len(data) // 4]).code in ("damaged_file",)
+
+
+def test_huge_jpeg_is_decoded_at_a_reduced_scale():
+    big = np.full((5000, 4000), 255, np.uint8)
+    big[1000:1100, 500:3500] = 0
+    [loaded] = list(load_pages(receipts.encode(big, "JPEG", dpi=(600, 600)), cfg()))
+    assert loaded.image.shape == (2500, 2000) and loaded.dpi == 300
+    assert loaded.image[525:545, 300:1700].max() < 60  # the bar is still there, at half scale
