@@ -12,6 +12,7 @@ re-processing never overwrites a field a reviewer corrected.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
@@ -367,6 +368,25 @@ def _retry_or_fail(document_id: int, started_at, run_id: int, attempt: int, code
 
 
 def _give_back(document_id: int, started_at, run_id: int, settings: Settings) -> None:
+    with _signals_held():  # a second SIGTERM (e.g. to the whole process group) must not cut this short
+        _give_back_now(document_id, started_at, run_id, settings)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    try:
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGINT)}
+    except ValueError:  # not the main thread: nothing to hold
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _give_back_now(document_id: int, started_at, run_id: int, settings: Settings) -> None:
     try:
         with session_factory(settings).begin() as session:
             document = jobs.owned(session, document_id, started_at)

@@ -81,3 +81,19 @@ def test_logs_are_json_lines_with_document_and_step():
                                     "document_id": 12, "step": "store"})
     line = json.loads(JsonFormatter().format(record))
     assert (line["msg"], line["document_id"], line["step"], line["level"]) == ("processed ok", 12, "store", "info")
+
+
+def test_stopping_a_worker_mid_document_gives_the_document_back(migrated):
+    document_id = ingest_file(receipt_png(), "receipt.png", settings=migrated).document_id
+    worker = start_worker(migrated.data_dir, workers=1, extra_env={"DOCDESK_TEST_SLOW_S": "120"})
+    try:
+        wait_for_status(migrated, document_id, {"processing"}, timeout=60)
+    finally:
+        code = stop_worker(worker, signal.SIGTERM)
+
+    assert code == 0
+    with session_factory(migrated).begin() as session:
+        document = repository.get_document(session, document_id)
+        assert (document.status, document.attempts) == ("queued", 0)  # a shutdown is not the document's fault
+        runs = session.scalars(select(ProcessingRun.outcome).where(ProcessingRun.document_id == document_id)).all()
+    assert runs == ["interrupted"]
