@@ -1,27 +1,24 @@
-"""DocDesk web app entry point: `streamlit run app.py`. Routes to the thin screens in pages/."""
+"""DocDesk web app entry point: `streamlit run app.py`. Sign-in gate, then the pages the user's role may open."""
 
 import streamlit as st
 
-from services import status
+import ui
 
 st.set_page_config(page_title="DocDesk", page_icon=":material/receipt_long:", layout="wide")
 
-user = st.session_state.get("user", {"name": None})  # the sign-in gate will set this; pages read it too
+user = ui.signed_in_user()
+if user is None:
+    # Only the sign-in screen: no counts, no navigation (calling st.navigation also keeps Streamlit from
+    # listing the pages/ folder in the sidebar).
+    st.navigation([st.Page(ui.sign_in_screen, title="Sign in", icon=":material/login:", url_path="sign-in")],
+                  position="hidden").run()
+    st.stop()
 
-navigation = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-    st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
-    st.Page("pages/documents.py", title="Documents", icon=":material/folder_open:"),
-    st.Page("pages/export.py", title="Export", icon=":material/download:"),
-    st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
-])
+navigation = st.navigation([st.Page(script, title=title, icon=icon, default=(i == 0))
+                            for i, (script, title, icon, _) in enumerate(ui.pages_for(user["role"]))])
 
-with st.sidebar:
-    counts = status.document_counts()
-    st.caption(" · ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items() if count))
-
-# Pages check this: with a pages/ folder, Streamlit 1.67 runs a page URL opened first on a fresh server
-# as a legacy page, without this script (so without its sidebar and, later, its sign-in gate).
-st.session_state["entered_through_app"] = True
+# The shared sidebar (who is signed in, sign-out, counts) is drawn by ui.guard, at the top of every page.
+# Pages check this (ui.guard): with a pages/ folder, Streamlit 1.67 runs a page URL opened first on a fresh
+# server as a legacy page, without this script and so without its sign-in gate.
+st.session_state[ui.ENTERED] = True
 navigation.run()

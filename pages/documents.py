@@ -5,14 +5,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+import ui
 from errors import DocDeskError
 from services import documents
+from services.access import Permission
 from storage.models import Status
 
-user = st.session_state.get("user", {"name": None}).get("name")
-
-if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
-    st.switch_page("app.py")
+user = ui.guard(Permission.VIEW_OWN)  # first: sign-in, legacy-page bypass and role check
+reviewer = ui.allowed_here(Permission.REVIEW)
 PAGE_SIZE = 50
 
 st.title("Documents")
@@ -27,9 +27,9 @@ filters = documents.DocumentFilter(
     since=dates[0] if len(dates) > 0 else None, until=dates[1] if len(dates) > 1 else None,
     uploader=st.session_state.get("documents_uploader") or "")
 page_number = st.session_state.get("documents_page", 1)
-result = documents.list_documents(filters, page=page_number, page_size=PAGE_SIZE)
+result = documents.list_documents(filters, page=page_number, page_size=PAGE_SIZE, user=user)
 
-if result.uploaders:
+if reviewer and result.uploaders:  # an uploader sees only their own documents
     st.selectbox("Uploaded by", ["", *result.uploaders], key="documents_uploader",
                  format_func=lambda u: u or "anyone")
 
@@ -39,7 +39,8 @@ frame = pd.DataFrame([{
     "total": r.total, "uploaded by": r.uploaded_by, "uploaded": r.uploaded_at.strftime("%Y-%m-%d %H:%M"),
     "reviewed by": r.reviewed_by, "error": r.error} for r in result.rows],
     columns=["id", "file", "status", "vendor", "date", "total", "uploaded by", "uploaded", "reviewed by", "error"])
-frame.insert(1, "open", [f"review?doc={r.id}" for r in result.rows])
+if reviewer:
+    frame.insert(1, "open", [f"review?doc={r.id}" for r in result.rows])
 selection = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key=f"documents-table-{result.page}",
                          column_config={"open": st.column_config.LinkColumn("open", display_text="review")})
@@ -59,6 +60,8 @@ if chosen is not None:
     if chosen.error:
         st.error(chosen.error)
     actions = st.columns([1, 1, 6])
+    if not reviewer:
+        st.stop()
     if actions[0].button("Open in review", type="primary"):
         st.session_state["review_doc"] = chosen.id
         st.switch_page("pages/review.py")
@@ -69,4 +72,5 @@ if chosen is not None:
         except DocDeskError as error:
             st.error(error.message)
 else:
-    st.caption("Select a row to open it in review (or retry it, if it failed).")
+    st.caption("Select a row to open it in review (or retry it, if it failed)." if reviewer
+               else "Select a row to see its details.")

@@ -5,13 +5,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+import ui
 from services import export
+from services.access import Permission
 from storage.models import Status
 
-user = st.session_state.get("user", {"name": None}).get("name")
-
-if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
-    st.switch_page("app.py")
+user = ui.guard(Permission.EXPORT)  # first: sign-in, legacy-page bypass and role check
 
 st.title("Export")
 st.caption("Dates are the receipt's date, or the upload day when none was read. "
@@ -33,7 +32,7 @@ else:
     since, until = presets[span]
 filters = export.ExportFilter(statuses=tuple(statuses), since=since, until=until)
 
-rows, total = export.preview(filters)
+rows, total = export.preview(filters, user=user)
 st.subheader(f"Preview: {total} documents")
 if rows:
     columns = ["id", "file", "vendor", "date", "currency", "subtotal", "tax", "rounding", "total", "status",

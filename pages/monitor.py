@@ -3,14 +3,15 @@
 import pandas as pd
 import streamlit as st
 
+import ui
 from services import monitor
+from services.access import Permission
 
-if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
-    st.switch_page("app.py")
+user = ui.guard(Permission.MONITOR)  # first: sign-in, legacy-page bypass and role check
 
 st.title("Monitor")
 days = st.select_slider("Window", options=[7, 14, 28, 90, 365], value=28, format_func=lambda d: f"last {d} days")
-health = monitor.health(days=days)
+health = monitor.health(days=days, user=user)
 
 
 def fmt(value, pattern: str) -> str:

@@ -5,22 +5,21 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+import ui
 from errors import ConflictError, DocDeskError
 from services import review
+from services.access import Permission
 
-user = st.session_state.get("user", {"name": None}).get("name")
-
-if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
-    st.switch_page("app.py")
+user = ui.guard(Permission.REVIEW)  # first: sign-in, legacy-page bypass and role check
 LABELS = {"vendor_address": "Address", "vendor_phone": "Phone", "vendor_tax_id": "Tax id",
           "receipt_number": "Receipt number", "payment_method": "Payment method"}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def page_image(document_id: int, version: int, blob_keys: tuple, page_index: int, cleaned: bool,
-               selected: str | None):
-    """Cached per document version and (content-addressed) image: a new reading or a new box is a new key."""
-    return review.page_image(document_id, page_index, cleaned=cleaned, selected=selected)
+               selected: str | None, user: str):
+    """Cached per document version, (content-addressed) image and user (the service checks who asks)."""
+    return review.page_image(document_id, page_index, cleaned=cleaned, selected=selected, user=user)
 
 
 def notice(kind: str, text: str) -> None:
@@ -35,10 +34,10 @@ if "doc" in st.query_params:  # opened from a link: /review?doc=12
         pass
     del st.query_params["doc"]
 
-view = review.open_document(st.session_state.get("review_doc"))
+view = review.open_document(st.session_state.get("review_doc"), user=user)
 if view is None and st.session_state.get("review_doc") is not None:
     st.session_state["review_doc"] = None
-    view = review.open_document(None)
+    view = review.open_document(None, user=user)
 if kind_text := st.session_state.pop("review_notice", None):
     getattr(st, kind_text[0])(kind_text[1])
 if view is None:
@@ -50,7 +49,7 @@ versions = st.session_state.setdefault("review_versions", {})
 version = versions.setdefault(view.id, view.version)  # the version this reviewer's form was loaded at
 prefix = f"{view.id}-{version}"
 
-queue_items, queue_length = review.queue(limit=50)
+queue_items, queue_length = review.queue(limit=50, user=user)
 with st.sidebar:
     st.caption(f"Review queue: {queue_length} waiting")
     for item in queue_items[:15]:
@@ -81,7 +80,7 @@ with image_column:
     selected = controls[2].selectbox("Highlight", [None, *names], key=f"{view.id}-highlight",
                                      format_func=lambda n: "—" if n is None else n.replace("_", " "))
     blob_keys = tuple((p.original_key, p.cleaned_key) for p in view.pages)
-    image = page_image(view.id, view.version, blob_keys, page_index, variant == "Cleaned", selected) if view.pages else None
+    image = page_image(view.id, view.version, blob_keys, page_index, variant == "Cleaned", selected, user) if view.pages else None
     if image:
         st.image(image, width="stretch")
     else:

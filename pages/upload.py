@@ -3,13 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from services import ingest, process
+import ui
+from services import documents, ingest
+from services.access import Permission
 
+user = ui.guard(Permission.UPLOAD)  # first: sign-in, legacy-page bypass and role check
 TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "pdf"]
-user = st.session_state.get("user", {"name": None}).get("name")
-
-if not st.session_state.get("entered_through_app"):  # opened as a legacy page, bypassing app.py
-    st.switch_page("app.py")
 
 st.title("Upload")
 with st.form("upload", clear_on_submit=True):
@@ -40,12 +39,15 @@ def batch_status() -> None:
     ids = st.session_state.get("batch_ids") or []
     if not ids:
         return
-    counts = process.batch_progress(ids)
+    counts = documents.batch_progress(ids, user=user)
     done = sum(counts.get(s, 0) for s in ("needs_review", "approved", "rejected", "failed"))
+    total = sum(counts.values())  # a duplicate of someone else's document is not theirs to watch
+    if not total:
+        return
     st.subheader("Progress")
-    st.progress(done / len(ids), text=f"{done} of {len(ids)} processed")
+    st.progress(done / total, text=f"{done} of {total} processed")
     st.caption(" · ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n))
-    if done == len(ids):
+    if done == total:
         st.success("All processed. Open the Review page to check them.")
 
 

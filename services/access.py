@@ -36,6 +36,14 @@ def allowed(role: str | None, permission: Permission) -> bool:
     return role is not None and permission in GRANTS.get(Role(role), frozenset())
 
 
+def holds(session: Session, user: str | None, permission: Permission) -> bool:
+    """Whether `user` (None: the command line) holds `permission`; for narrowing what a call shows."""
+    if user is None:
+        return True
+    account = repository.user_by_name(session, user)
+    return account is not None and account.active and allowed(account.role, permission)
+
+
 def require(session: Session, user: str | None, permission: Permission) -> None:
     """Raise PermissionDenied unless `user` (an active account) holds `permission`."""
     if user is None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from services.access import Permission, holds, require
 from settings import Settings, get_settings
 from storage import repository
 from storage.db import session_factory
@@ -47,10 +48,15 @@ class DocumentPage:
 
 
 def list_documents(filters: DocumentFilter = DocumentFilter(), *, page: int = 1, page_size: int = 50,
-                   settings: Settings | None = None) -> DocumentPage:
-    """One page (1-based) of the documents matching `filters`, newest first, and the uploaders to filter by."""
+                   user: str | None = None, settings: Settings | None = None) -> DocumentPage:
+    """One page (1-based) of the documents matching `filters`, newest first, and the uploaders to filter by.
+    Someone without VIEW_ALL (an uploader) sees only the documents they uploaded."""
     page_size = max(1, min(page_size, 500))
     with session_factory(settings or get_settings()).begin() as session:
+        require(session, user, Permission.VIEW_OWN)
+        everyone = holds(session, user, Permission.VIEW_ALL)
+        if not everyone:
+            filters = replace(filters, uploader=user)
         page = max(1, page)
         found, total = repository.find_documents(session, **_criteria(filters), offset=(page - 1) * page_size,
                                                  limit=page_size)
@@ -59,7 +65,7 @@ def list_documents(filters: DocumentFilter = DocumentFilter(), *, page: int = 1,
             page = pages
             found, total = repository.find_documents(session, **_criteria(filters),
                                                      offset=(page - 1) * page_size, limit=page_size)
-        people = repository.uploaders(session)
+        people = repository.uploaders(session) if everyone else [user]
     return DocumentPage([_row(r) for r in found], total, page, pages, page_size, people)
 
 
@@ -80,4 +86,19 @@ def retry(document_ids: list[int], *, user: str | None = None, settings: Setting
     """Put failed documents back on the queue; returns the ids that were retried."""
     from services import process
 
+    settings = settings or get_settings()
+    with session_factory(settings).begin() as session:
+        require(session, user, Permission.REVIEW)
     return process.retry_failed(document_ids, user=user, settings=settings)
+
+
+def batch_progress(document_ids: list[int], *, user: str | None = None,
+                   settings: Settings | None = None) -> dict[str, int]:
+    """How many of an upload batch's documents are in each status; an uploader's own documents only."""
+    from storage import jobs
+
+    with session_factory(settings or get_settings()).begin() as session:
+        require(session, user, Permission.UPLOAD)
+        if not holds(session, user, Permission.VIEW_ALL):
+            document_ids = [d.id for d in jobs.documents_by_ids(session, document_ids) if d.uploaded_by == user]
+        return jobs.status_counts_for(session, document_ids)

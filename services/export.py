@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import export as csv_export
 from storage import repository
@@ -70,10 +71,11 @@ def _collect(session, filters: ExportFilter, with_items: bool) -> ExportData:
     return ExportData(rows, items)
 
 
-def preview(filters: ExportFilter = ExportFilter(), *, limit: int = 200,
+def preview(filters: ExportFilter = ExportFilter(), *, limit: int = 200, user: str | None = None,
             settings: Settings | None = None) -> tuple[list[dict[str, Any]], int]:
     """The first `limit` rows the export would hold, and how many it holds in all."""
     with session_factory(settings or get_settings()).begin() as session:
+        require(session, user, Permission.EXPORT)
         data = _collect(session, filters, with_items=False)
     return data.rows[:limit], len(data.rows)
 
@@ -82,6 +84,7 @@ def export_csv(filters: ExportFilter = ExportFilter(), *, with_items: bool = Fal
                settings: Settings | None = None) -> ExportFiles:
     """Build the CSV file(s) and record the export in the audit trail."""
     with session_factory(settings or get_settings()).begin() as session:
+        require(session, user, Permission.EXPORT)
         data = _collect(session, filters, with_items)
         repository.add_audit(session, "export", user=user, **filters.as_dict(), rows=len(data.rows),
                              line_items=len(data.items) if with_items else None)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from statistics import quantiles
 from typing import Any
 
+from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import repository
 from storage.db import session_factory
@@ -48,10 +49,11 @@ def _week(at: datetime) -> str:
     return (at.date() - timedelta(days=at.weekday())).isoformat()
 
 
-def health(*, days: int = 28, settings: Settings | None = None) -> Health:
+def health(*, days: int = 28, user: str | None = None, settings: Settings | None = None) -> Health:
     settings = settings or get_settings()
     since = utcnow() - timedelta(days=days)
     with session_factory(settings).begin() as session:
+        require(session, user, Permission.MONITOR)
         runs = [(r.outcome, r.total_ms, r.pages, dict(r.step_ms or {})) for r in repository.processing_runs_since(session, since)]
         audits = repository.audit_counts_since(session, since, ("upload", "upload_refused"))
         corrections = repository.corrections_since(session, since)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from errors import ConflictError, InputError
+from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import repository
 from storage.blobs import BlobStore
@@ -105,25 +106,30 @@ class Outcome:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def queue(*, limit: int = 50, settings: Settings | None = None) -> tuple[list[QueueItem], int]:
+def queue(*, limit: int = 50, user: str | None = None, settings: Settings | None = None) -> tuple[list[QueueItem], int]:
     """The review queue's head (lowest confidence first, then oldest) and its full length."""
     with session_factory(settings or get_settings()).begin() as session:
+        require(session, user, Permission.REVIEW)
         documents = repository.review_queue(session, limit=limit)
         length = repository.count_with_status(session, Status.NEEDS_REVIEW)
         return [QueueItem(d.id, d.original_name, d.min_confidence, d.created_at, len(d.flags or []))
                 for d in documents], length
 
 
-def next_document_id(*, after: int | None = None, settings: Settings | None = None) -> int | None:
+def next_document_id(*, after: int | None = None, user: str | None = None,
+                     settings: Settings | None = None) -> int | None:
     """The first document in the queue other than `after`."""
     with session_factory(settings or get_settings()).begin() as session:
+        require(session, user, Permission.REVIEW)
         return next((d.id for d in repository.review_queue(session, limit=2) if d.id != after), None)
 
 
-def open_document(document_id: int | None = None, *, settings: Settings | None = None) -> DocumentReview | None:
+def open_document(document_id: int | None = None, *, user: str | None = None,
+                  settings: Settings | None = None) -> DocumentReview | None:
     """One document for the review screen; without an id, the head of the queue. None if there is none."""
     settings = settings or get_settings()
     with session_factory(settings).begin() as session:
+        require(session, user, Permission.REVIEW)
         if document_id is None:
             head = repository.review_queue(session, limit=1)
             if not head:
@@ -161,14 +167,14 @@ def _num(value: Decimal | None) -> float | None:
 
 
 def page_image(document_id: int, page_index: int = 0, *, cleaned: bool = True, selected: str | None = None,
-               max_width: int = 1100, settings: Settings | None = None) -> bytes | None:
+               max_width: int = 1100, user: str | None = None, settings: Settings | None = None) -> bytes | None:
     """The page as JPEG with every field's box drawn and `selected` highlighted; None without an image.
     Boxes are in cleaned-image pixels; on the original they are scaled to its size (approximate if the
     cleaning turned or deskewed the page)."""
     from PIL import Image, ImageDraw, ImageOps
 
     settings = settings or get_settings()
-    view = open_document(document_id, settings=settings)
+    view = open_document(document_id, user=user, settings=settings)
     if view is None:
         return None
     page = next((p for p in view.pages if p.index == page_index), None)
@@ -333,6 +339,7 @@ def save(document_id: int, version: int, values: dict[str, Any], line_items: lis
     settings = settings or get_settings()
 
     def work(session) -> Outcome:
+        require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
         changed = _apply(session, document, values, line_items, user, settings)
         if changed:
@@ -350,6 +357,7 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
     settings = settings or get_settings()
 
     def work(session) -> Outcome:
+        require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
         if document.status not in (Status.NEEDS_REVIEW, Status.REJECTED, Status.APPROVED):
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
@@ -373,6 +381,7 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
         raise InputError("say why the document is rejected", code="reason_required")
 
     def work(session) -> Outcome:
+        require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
         if document.status not in (Status.NEEDS_REVIEW, Status.APPROVED, Status.REJECTED):
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be rejected",
@@ -391,4 +400,7 @@ def reprocess(document_id: int, *, user: str | None = None, settings: Settings |
     """Run OCR again (corrected values are kept by the processing step)."""
     from services import process
 
+    settings = settings or get_settings()
+    with session_factory(settings).begin() as session:
+        require(session, user, Permission.REVIEW)
     process.reprocess(document_id, user=user, settings=settings)

@@ -110,6 +110,12 @@ def sign_in_external(name: str, *, settings: Settings | None = None) -> Account:
     return account
 
 
+def sign_out(name: str, *, reason: str = "sign_out", settings: Settings | None = None) -> None:
+    """Record the end of a session: signed out by the user, or after inactivity ("idle") or disabling."""
+    with session_factory(settings or get_settings()).begin() as session:
+        repository.add_audit(session, "sign_out", user=name, **({} if reason == "sign_out" else {"reason": reason}))
+
+
 def current_account(name: str, *, settings: Settings | None = None) -> Account | None:
     """The account behind a session, re-read each page view so a disabled user is out at once."""
     with session_factory(settings or get_settings()).begin() as session:

@@ -238,3 +238,30 @@ def ocr_confidence_since(session: Session, since: datetime) -> list[tuple[dateti
              .where(Document.mean_ocr_confidence.is_not(None),
                     func.coalesce(Document.finished_at, Document.created_at) >= since))
     return [(at, confidence) for at, confidence in session.execute(query)]
+
+
+def find_audit_events(session: Session, *, user: str | None = None, action: str | None = None,
+                      since: datetime | None = None, before: datetime | None = None, offset: int = 0,
+                      limit: int = 50) -> tuple[list[AuditEvent], int]:
+    """One page of audit events (newest first) matching the filters, and how many match in all."""
+    query = select(AuditEvent)
+    if user:
+        query = query.where(AuditEvent.user == user)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if before is not None:
+        query = query.where(AuditEvent.at < before)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    events = session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset(offset).limit(limit))
+    return list(events), total
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def audit_users(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.user).where(AuditEvent.user.is_not(None)).distinct()
+                                .order_by(AuditEvent.user)))

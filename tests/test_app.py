@@ -1,13 +1,167 @@
+"""The sign-in gate (app.py + ui.py) through AppTest: what a visitor, each role and an expired session see."""
+
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from services import users
+from storage.db import session_factory
+from storage.models import AuditEvent
+from tests.seeding import make_document
+from tests.signin import PASSWORD, add, sign_in, signed_in_app
+
 ROOT = Path(__file__).resolve().parents[1]
+PAGE_TITLES = {"pages/overview.py": "DocDesk", "pages/upload.py": "Upload", "pages/review.py": "Review",
+               "pages/documents.py": "Documents", "pages/export.py": "Export", "pages/monitor.py": "Monitor",
+               "pages/users.py": "Users", "pages/audit.py": "Audit"}
+ALLOWED = {
+    "uploader": {"pages/upload.py", "pages/documents.py"},
+    "reviewer": {"pages/overview.py", "pages/review.py", "pages/documents.py", "pages/export.py"},
+    "admin": set(PAGE_TITLES),
+}
 
 
-def test_overview_renders_counts_from_a_fresh_database(migrated):
+def everything_shown(app: AppTest) -> str:
+    """All text the app rendered, main area and sidebar."""
+    return repr(app.main) + repr(app.sidebar)
+
+
+def actions(settings) -> list[tuple[str, str | None]]:
+    with session_factory(settings).begin() as session:
+        return [(e.action, e.user) for e in session.query(AuditEvent).order_by(AuditEvent.id)]
+
+
+
+def test_a_visitor_sees_only_the_sign_in_form_and_no_data(migrated):
+    with session_factory(migrated).begin() as session:
+        make_document(session, migrated, fields={"vendor": "SECRET VENDOR"}, text="SECRET TEXT")
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     assert not app.exception
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert [t.label for t in app.text_input] == ["Name", "Password"]
+    shown = everything_shown(app)
+    assert "SECRET" not in shown and "receipt-" not in shown and "needs review" not in shown
+    assert not app.metric and not app.dataframe and not app.sidebar.button
+    with pytest.raises(ValueError):  # no data page is registered in the navigation
+        app.switch_page("pages/documents.py")
+
+
+def test_wrong_password_is_refused_without_saying_which_part(migrated):
+    add(migrated, "ann", "uploader")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    sign_in(app, "ann", "not-the-password")
+    assert "Wrong name or password" in app.error[0].value
+    assert "user" not in app.session_state
+    assert ("sign_in_failed", "ann") in actions(migrated)
+
+
+def test_the_wait_after_repeated_failures_is_shown_in_the_form(migrated):
+    add(migrated, "ann", "uploader")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    for _ in range(users.FREE_ATTEMPTS):
+        sign_in(app, "ann", "not-the-password")
+    sign_in(app, "ann", PASSWORD)  # even the right password waits now
+    assert "Too many failed attempts: wait" in app.error[0].value
+    assert "user" not in app.session_state
+
+
+@pytest.mark.parametrize("role", ["uploader", "reviewer", "admin"])
+def test_each_role_sees_only_its_pages_and_is_refused_the_others(migrated, role):
+    with session_factory(migrated).begin() as session:
+        make_document(session, migrated, fields={"vendor": "SECRET VENDOR"}, text="SECRET TEXT", uploaded_by="x")
+    app = signed_in_app(migrated, role)
+    assert f"**{role}-user** · {role}" in [m.value for m in app.sidebar.markdown]
+    assert [b.label for b in app.sidebar.button][:1] == ["Sign out"]
+    for path in set(PAGE_TITLES) - ALLOWED[role]:
+        with pytest.raises(ValueError):  # not in this role's navigation
+            app.switch_page(path)
+    for path in ALLOWED[role]:
+        app.switch_page(path).run()
+        assert not app.exception, (path, app.exception)
+        assert app.title[0].value == PAGE_TITLES[path]
+    for path in set(PAGE_TITLES) - ALLOWED[role]:
+        # a deep link run as a legacy page (no app.py) in this signed-in session: the page's guard refuses
+        direct = AppTest.from_file(str(ROOT / path), default_timeout=30)
+        for key in ("user", "user_seen_at", "entered_through_app"):
+            direct.session_state[key] = app.session_state[key]
+        direct.run()
+        assert not direct.exception, (path, direct.exception)
+        assert "Not allowed" in direct.error[0].value
+        assert not direct.title and not direct.dataframe and not direct.metric
+        assert "SECRET" not in everything_shown(direct)
+
+
+@pytest.mark.parametrize("path", list(PAGE_TITLES))
+def test_a_page_opened_without_a_session_shows_no_data(migrated, path):
+    with session_factory(migrated).begin() as session:
+        make_document(session, migrated, fields={"vendor": "SECRET VENDOR"}, text="SECRET TEXT")
+    direct = AppTest.from_file(str(ROOT / path), default_timeout=30)
+    direct.session_state["entered_through_app"] = True  # even with the flag, no user means no page
+    direct.run()
+    assert not direct.exception, direct.exception
+    assert not direct.title and not direct.dataframe and not direct.metric
+    assert "SECRET" not in everything_shown(direct)
+
+
+def test_uploader_sees_only_their_own_documents(migrated):
+    with session_factory(migrated).begin() as session:
+        mine = make_document(session, migrated, uploaded_by="uploader-user").id
+        make_document(session, migrated, uploaded_by="someone-else")
+    app = signed_in_app(migrated, "uploader")
+    app.switch_page("pages/documents.py").run()
+    assert list(app.dataframe[0].value["id"]) == [mine]
+    assert "open" not in app.dataframe[0].value.columns
+    assert not app.selectbox  # no "uploaded by" filter
+    assert "receipt" not in repr(app.sidebar)  # no counts over everyone's documents
+
+
+def test_session_expires_after_inactivity(migrated):
+    app = signed_in_app(migrated, "reviewer")
+    app.session_state["user_seen_at"] = app.session_state["user_seen_at"] - (migrated.session_idle_minutes * 60 + 1)
+    app.run()
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert f"signed out after {migrated.session_idle_minutes} minutes without activity" in app.info[0].value
+    assert ("sign_out", "reviewer-user") in actions(migrated)
+
+
+def test_activity_keeps_the_session(migrated):
+    app = signed_in_app(migrated, "reviewer")
+    app.session_state["user_seen_at"] = app.session_state["user_seen_at"] - (migrated.session_idle_minutes * 60 - 30)
+    app.run()
+    assert app.title[0].value == "DocDesk" and "user" in app.session_state
+
+
+def test_sign_out_forgets_the_session_and_is_audited(migrated):
+    app = signed_in_app(migrated, "admin")
+    app.session_state["export_files"] = {"filters": None, "files": "private"}
+    [b for b in app.sidebar.button if b.label == "Sign out"][0].click().run()
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert "user" not in app.session_state and "export_files" not in app.session_state
+    assert actions(migrated)[-2:] == [("sign_in", "admin-user"), ("sign_out", "admin-user")]
+
+
+def test_a_disabled_user_is_out_at_their_next_click(migrated):
+    app = signed_in_app(migrated, "reviewer")
+    users.set_active("reviewer-user", False, settings=migrated)
+    app.run()
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert "disabled" in app.info[0].value
+
+
+def test_a_role_change_applies_at_the_next_click(migrated):
+    app = signed_in_app(migrated, "reviewer")
+    users.set_role("reviewer-user", "uploader", settings=migrated)
+    app.run()  # reruns the overview, which an uploader may not see
+    assert app.session_state["user"]["role"] == "uploader"
+    assert "Not allowed" in app.error[0].value and not app.metric
+
+
+def test_first_admin_can_sign_in_with_the_printed_password(migrated):
+    password = users.ensure_first_admin(settings=migrated)
+    assert users.ensure_first_admin(settings=migrated) is None
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    sign_in(app, "admin", password)
+    assert app.session_state["user"]["role"] == "admin"
     assert app.title[0].value == "DocDesk"
     assert [m.label for m in app.metric][:2] == ["Queued", "Processing"]
-    assert all(m.value == "0" for m in app.metric)

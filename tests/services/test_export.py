@@ -6,6 +6,7 @@ from services import export
 from storage.db import session_factory
 from storage.models import AuditEvent, Status
 from tests.seeding import make_document
+from tests.signin import add
 
 
 def rows_of(data: bytes) -> list[dict[str, str]]:
@@ -38,7 +39,7 @@ def test_approved_documents_in_the_date_range_fall_back_to_the_upload_day(migrat
 def test_export_csv_neutralises_formulas_and_is_audited(migrated):
     ids = seed_mix(migrated)
     files = export.export_csv(export.ExportFilter(since=date(2024, 1, 1), until=date(2024, 12, 31)),
-                              with_items=True, user="acc", settings=migrated)
+                              with_items=True, user=add(migrated, "acc"), settings=migrated)
     assert files.rows == 3
     rows = {int(r["id"]): r for r in rows_of(files.documents_csv)}
     assert rows[ids["april"]]["vendor"] == "'=cmd|' /C calc'!A0"

@@ -9,6 +9,7 @@ from storage.db import session_factory
 from storage.models import Status
 from tests.receipts import encode, sample_receipt
 from tests.seeding import make_document
+from tests.signin import add
 
 
 def seed(settings, **kwargs) -> int:
@@ -28,6 +29,7 @@ def test_queue_is_lowest_confidence_first_then_oldest(migrated):
 
 
 def test_save_records_a_revision_marks_the_field_user_and_rechecks_the_total(migrated):
+    add(migrated, "rita")
     document_id = seed(migrated, fields={"vendor": "SHOP", "subtotal": "40.50", "tax": "2.43", "rounding": "0.02",
                                                    "total": "42.95"},
                        items=False)
@@ -51,6 +53,8 @@ def test_save_records_a_revision_marks_the_field_user_and_rechecks_the_total(mig
 
 
 def test_a_stale_version_conflicts_and_never_overwrites(migrated):
+    add(migrated, "first")
+    add(migrated, "second")
     document_id = seed(migrated)
     loaded = review.open_document(document_id, settings=migrated)
     review.save(document_id, loaded.version, {"total": "50.00"}, user="first", settings=migrated)
@@ -83,6 +87,7 @@ def test_line_items_are_replaced_only_when_changed(migrated):
 
 
 def test_approve_and_reject_move_on_to_the_next_document(migrated):
+    add(migrated, "rita")
     first, second = seed(migrated, confidence=0.2), seed(migrated, confidence=0.5)
     outcome = review.approve(first, review.open_document(first, settings=migrated).version, {"total": "42.90"},
                              user="rita", settings=migrated)
@@ -123,6 +128,7 @@ def test_untouched_odd_values_do_not_block_a_save(migrated):
 def test_a_save_racing_another_between_read_and_write_conflicts(migrated, monkeypatch):
     """The version check at load time can pass and the other reviewer still commit before our UPDATE:
     the version column catches it at flush (StaleDataError) and it surfaces as the same ConflictError."""
+    add(migrated, "fast"), add(migrated, "slow")
     document_id = seed(migrated)
     real_get = repository.get_document
     raced = []

@@ -1,0 +1,210 @@
+"""The one gate every screen goes through: who is signed in (idle expiry, account re-read each run), which
+pages their role may open, the sign-in screen (password, optional single sign-on), and sign-out.
+
+Lives outside pages/ so Streamlit never lists it as a page. Every page starts with `user = ui.guard(Permission.X)`:
+it sends a visitor who reached the page without app.py (Streamlit's legacy pages/ mode on a fresh server) or
+without a valid session through app.py, and stops with "not allowed" when the role lacks the permission.
+The services check the same permission again: hiding a page is not a permission.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from services import users
+from services.access import Permission, allowed
+from settings import get_settings
+
+USER = "user"  # {"name", "role", "via"}
+SEEN = "user_seen_at"  # time.time() of the last run with a valid session
+NOTICE = "sign_in_notice"
+ENTERED = "entered_through_app"
+
+# (script, title, icon, permission); the first one a role may open is its start page.
+PAGES: list[tuple[str, str, str, Permission]] = [
+    ("pages/overview.py", "Overview", ":material/dashboard:", Permission.VIEW_ALL),
+    ("pages/upload.py", "Upload", ":material/upload_file:", Permission.UPLOAD),
+    ("pages/review.py", "Review", ":material/fact_check:", Permission.REVIEW),
+    ("pages/documents.py", "Documents", ":material/folder_open:", Permission.VIEW_OWN),
+    ("pages/export.py", "Export", ":material/download:", Permission.EXPORT),
+    ("pages/monitor.py", "Monitor", ":material/monitoring:", Permission.MONITOR),
+    ("pages/users.py", "Users", ":material/group:", Permission.MANAGE_USERS),
+    ("pages/audit.py", "Audit", ":material/history:", Permission.AUDIT),
+]
+
+
+def pages_for(role: str) -> list[tuple[str, str, str, Permission]]:
+    return [entry for entry in PAGES if allowed(role, entry[3])]
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+def start_session(account: users.Account, via: str = "password") -> None:
+    st.session_state[USER] = {"name": account.name, "role": account.role, "via": via}
+    st.session_state[SEEN] = time.time()
+    st.session_state.pop(NOTICE, None)
+
+
+def signed_in_user() -> dict[str, Any] | None:
+    """The signed-in user, or None. Expires an idle session and drops a disabled or deleted account at once;
+    otherwise refreshes the last-activity time and the role (an admin may have changed it)."""
+    user = st.session_state.get(USER)
+    if not user:
+        return None
+    idle_minutes = get_settings().session_idle_minutes
+    now = time.time()
+    if now - st.session_state.get(SEEN, 0) > idle_minutes * 60:
+        sign_out(reason="idle", notice=f"You were signed out after {idle_minutes} minutes without activity.")
+        return None
+    account = users.current_account(user["name"])
+    if account is None:
+        sign_out(reason="disabled", notice="Your account is disabled: ask an admin.")
+        return None
+    user = {**user, "role": account.role}
+    st.session_state[USER] = user
+    st.session_state[SEEN] = now
+    return user
+
+
+def sign_out(*, reason: str = "sign_out", notice: str | None = None) -> None:
+    """End the session (audited), forget everything it held, and leave single sign-on too."""
+    user = st.session_state.get(USER) or {}
+    if user.get("name"):
+        users.sign_out(user["name"], reason=reason)
+    st.session_state.clear()
+    if notice:
+        st.session_state[NOTICE] = notice
+    if user.get("via") == "sso" and _is_logged_in_externally():
+        st.logout()
+
+
+def guard(permission: Permission) -> str:
+    """First line of every page: the signed-in user's name, or leave the page (through app.py / not allowed)."""
+    if not st.session_state.get(ENTERED):  # opened as a legacy page, bypassing app.py and its gate
+        _to_start_page()
+    user = signed_in_user()
+    if user is None:
+        _to_start_page()
+    _sidebar(user)
+    if not allowed(user["role"], permission):
+        st.error(f"Not allowed: your role ({user['role']}) may not open this page. Ask an admin for access.")
+        st.stop()
+    return user["name"]
+
+
+def allowed_here(permission: Permission) -> bool:
+    """For showing or hiding parts of a page the signed-in user may or may not use (the services check again)."""
+    user = st.session_state.get(USER) or {}
+    return allowed(user.get("role"), permission)
+
+
+def _sidebar(user: dict[str, Any]) -> None:
+    """Drawn by every page (also when Streamlit runs it as a legacy page): who is signed in, sign-out, counts."""
+    from services import status
+
+    with st.sidebar:
+        st.markdown(f"**{user['name']}** · {user['role']}")
+        if st.button("Sign out", key="sign-out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+        if allowed(user["role"], Permission.VIEW_ALL):
+            counts = status.document_counts(user=user["name"])
+            st.caption(" · ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items() if count))
+
+
+def _to_start_page() -> NoReturn:
+    """Through app.py (its sign-in form); where Streamlit cannot switch there, stop with a hint. Never returns."""
+    try:
+        st.switch_page("app.py")
+    except StreamlitAPIException:  # app.py is not the entry point (e.g. a page under test on its own)
+        pass
+    st.info("Please sign in on the start page.")
+    st.stop()
+
+
+# --- single sign-on (st.login, OIDC) --------------------------------------------------------------
+
+def sso_providers(auth: Mapping[str, Any] | None) -> list[str | None]:
+    """Providers configured in the [auth] secrets section: None for a single unnamed one
+    ([auth] with client_id), else the names of [auth.<name>] subsections."""
+    if not auth:
+        return []
+    if "client_id" in auth:
+        return [None]
+    return [name for name, section in auth.items() if isinstance(section, Mapping) and "client_id" in section]
+
+
+def external_name(info: Mapping[str, Any]) -> str | None:
+    """The local user name an identity provider's user maps to: the e-mail, else the name."""
+    if not info.get("is_logged_in"):
+        return None
+    for key in ("email", "name"):
+        value = info.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def sign_in_external(info: Mapping[str, Any]) -> users.Account:
+    """Map the provider's user to an active local account (audited); SignInError when there is none."""
+    name = external_name(info)
+    if name is None:
+        raise users.SignInError("The identity provider gave neither an e-mail nor a name.")
+    return users.sign_in_external(name)
+
+
+def _auth_section() -> Mapping[str, Any] | None:
+    try:
+        return st.secrets.get("auth")
+    except Exception:  # noqa: BLE001 - no secrets file: no single sign-on
+        return None
+
+
+def _is_logged_in_externally() -> bool:
+    try:
+        return bool(st.user.get("is_logged_in"))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --- the sign-in screen --------------------------------------------------------------------------
+
+def sign_in_screen() -> None:
+    st.title("DocDesk")
+    st.write("Sign in to continue.")
+    if notice := st.session_state.get(NOTICE):
+        st.info(notice)
+    providers = sso_providers(_auth_section())
+    if providers and _is_logged_in_externally():
+        try:
+            account = sign_in_external(st.user.to_dict())
+        except users.SignInError as error:
+            st.error(error.message)
+            if st.button("Sign out of single sign-on"):
+                st.logout()
+        else:
+            start_session(account, via="sso")
+            st.rerun()
+    with st.form("sign-in"):
+        name = st.text_input("Name", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            account = users.sign_in(name, password)
+        except users.SignInError as error:
+            st.error(error.message)
+        else:
+            start_session(account)
+            st.rerun()
+    for provider in providers:
+        auth = _auth_section() or {}
+        section = auth.get(provider, {}) if provider else auth
+        label = section.get("label") or (provider.title() if provider else "single sign-on")
+        if st.button(f"Sign in with {label}", key=f"sso-{provider}"):
+            st.login(provider) if provider else st.login()
