@@ -68,14 +68,14 @@ def turn(image: np.ndarray, clockwise: int) -> np.ndarray:
 class _Profile:
     """Ink points of a downscaled page; scores how sharply they fall into horizontal lines at an angle."""
 
-    def __init__(self, gray: np.ndarray, *, longest: int = 1000, max_points: int = 60_000, seed: int = 0):
+    def __init__(self, gray: np.ndarray, *, longest: int = 1000, max_points: int = 30_000):
         small, self.scale = _small(gray, longest)
         mask = _ink_mask(small)
         ys, xs = np.nonzero(mask)
         self.ink_fraction = len(xs) / max(1, mask.size)
-        if len(xs) > max_points:
-            pick = np.random.default_rng(seed).choice(len(xs), max_points, replace=False)
-            xs, ys = xs[pick], ys[pick]
+        if len(xs) > max_points:  # an even stride keeps every line represented, and is cheaper than sampling
+            step = -(-len(xs) // max_points)
+            xs, ys = xs[::step], ys[::step]
         self.x = xs.astype(np.float32) - small.shape[1] / 2
         self.y = ys.astype(np.float32) - small.shape[0] / 2
         self.n = len(xs)
@@ -222,12 +222,15 @@ def denoise(gray: np.ndarray, *, threshold: float = 8.0) -> tuple[np.ndarray, De
 
 # --- lighting and binarization -------------------------------------------------------------------
 
-def background(gray: np.ndarray) -> np.ndarray:
-    """Paper brightness everywhere: a grey closing (removes dark text) on a small copy, blurred, scaled back."""
+def background(gray: np.ndarray, *, full_size: bool = True) -> np.ndarray:
+    """Paper brightness everywhere: a grey closing (removes dark text) on a small copy, blurred; scaled back to
+    the page's size unless `full_size` is False."""
     small, scale = _small(gray, 400)
     size = max(3, int(round(max(small.shape) / 25)) | 1)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     closed = cv2.GaussianBlur(closed, (0, 0), size / 2)
+    if not full_size:
+        return closed
     return cv2.resize(closed, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
@@ -236,16 +239,18 @@ def flatten_light(gray: np.ndarray, *, min_range: float = 30.0, max_range: float
 
     Measured on SROIE: with a 30-150 range it lowered CER on 5 pages (up to -0.06) and raised it on 5 (at most
     +0.025), net better. Above `max_range` the "background" is the table around the paper, not shade: dividing
-    by it made all 4 such pages worse, so they are left alone. Global Otsu/Sauvola after this step did not help
-    (Tesseract binarizes a flat page well itself), so no hard binarization is done here.
+    by it made all 4 such pages worse, so they are left alone. No hard binarization follows: on the 10 SROIE pages
+    this step applies to plus 2 generated shaded receipts, mean CER was 0.358 as is, 0.275 flattened, 0.299
+    flattened + Otsu, 0.292 flattened + Sauvola, 0.453 adaptive Gaussian (Tesseract binarizes a flat page well).
     """
-    bg = background(gray)
+    bg = background(gray, full_size=False)  # decide on the small copy; scale up only when applying
     low, high = np.percentile(bg, [2, 98])
     details: Details = {"paper_range": round(float(high - low), 1)}
     if high - low < min_range:
         return gray, {**details, "skipped": True, "reason": "even lighting"}
     if high - low > max_range:
         return gray, {**details, "skipped": True, "reason": "background is not paper"}
+    bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(gray, np.maximum(bg, 1), scale=255)
     return flat, details
 
@@ -273,7 +278,7 @@ def sauvola(gray: np.ndarray, *, window: int = 31, k: float = 0.2, r: float = 12
 
 def text_height(gray: np.ndarray) -> float | None:
     """Median height (px) of character-sized connected components, or None when there are too few."""
-    small, scale = _small(gray, 1600)
+    small, scale = _small(gray, 1200)
     # global Otsu here: the local mask splits faint thermal-print characters into dots (SROIE 407: 21 px -> 6 px)
     _, mask = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     if mask.mean() > 0.2:  # text covers < 17% of a SROIE page: this is a dark table around the paper (SROIE 229)
