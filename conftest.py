@@ -7,6 +7,20 @@ import pytest
 from settings import Settings, get_settings
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """argon2 with the cheapest parameters: tests create and sign in many users; production keeps the defaults."""
+    from argon2 import PasswordHasher
+
+    from services import users
+
+    real = users._hasher, users._DUMMY_HASH
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users._DUMMY_HASH = users._hasher.hash("not a real password")
+    yield
+    users._hasher, users._DUMMY_HASH = real
+
+
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
     """Settings pointing at a fresh data folder, also seen by code that calls get_settings()."""

@@ -1,0 +1,93 @@
+"""The audit trail: one event per action, with who did it; listing, filtering and paging for admins."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from services import audit, export, ingest, review, users
+from storage import repository
+from storage.db import session_factory
+from storage.models import AuditEvent, Document, FieldRevision, utcnow
+from tests.receipts import encode, sample_receipt
+from tests.seeding import make_document
+from tests.signin import PASSWORD, add
+
+
+def events(settings) -> list[tuple[str, str | None, int | None, dict]]:
+    with session_factory(settings).begin() as session:
+        return [(e.action, e.user, e.document_id, dict(e.details)) for e in session.query(AuditEvent).order_by(AuditEvent.id)]
+
+
+@pytest.fixture
+def people(migrated, monkeypatch):
+    from services import queue
+
+    monkeypatch.setattr(queue, "enqueue", lambda *a, **k: None)
+    add(migrated, "boss", "admin")
+    add(migrated, "una", "uploader")
+    add(migrated, "rita", "reviewer")
+    return migrated
+
+
+def test_every_action_leaves_one_event_with_its_user(people):
+    settings = people
+    start = len(events(settings))
+    users.sign_in("rita", PASSWORD, settings=settings)
+    with pytest.raises(users.SignInError):
+        users.sign_in("rita", "wrong-password!", settings=settings)
+    users.sign_out("rita", settings=settings)
+
+    uploaded = ingest.ingest_file(encode(sample_receipt().image), "r.png", user="una", settings=settings)
+    with session_factory(settings).begin() as session:
+        assert session.get(Document, uploaded.document_id).uploaded_by == "una"
+        first = make_document(session, settings).id
+        second = make_document(session, settings).id
+    saved = review.save(first, 1, {"total": "49.00"}, user="rita", settings=settings)
+    review.approve(first, saved.version, {}, user="rita", settings=settings)
+    review.reject(second, 1, "not a receipt", user="rita", settings=settings)
+    review.reprocess(second, user="rita", settings=settings)
+    export.export_csv(export.ExportFilter(since=date(2024, 1, 1), until=None), user="rita", settings=settings)
+    users.add_user("newbie", "uploader", "a-long-password", by="boss", settings=settings)
+    users.set_role("newbie", "reviewer", by="boss", settings=settings)
+    users.set_active("newbie", False, by="boss", settings=settings)
+    users.reset_password("newbie", by="boss", settings=settings)
+
+    trail = events(settings)[start:]
+    assert [(action, user) for action, user, _, _ in trail] == [
+        ("sign_in", "rita"), ("sign_in_failed", "rita"), ("sign_out", "rita"), ("upload", "una"),
+        ("review_save", "rita"), ("approve", "rita"), ("reject", "rita"), ("reprocess", "rita"), ("export", "rita"),
+        ("user_added", "boss"), ("role_changed", "boss"), ("user_disabled", "boss"), ("password_reset", "boss")]
+    by_action = {action: (document_id, details) for action, _, document_id, details in trail}
+    assert by_action["upload"][0] == uploaded.document_id
+    assert by_action["review_save"] == (first, {"fields": ["total"]})
+    assert by_action["reject"][1]["reason"] == "not a receipt"
+    assert by_action["export"][1] | {} == {"statuses": ["approved"], "since": "2024-01-01", "until": None,
+                                           "rows": 1, "line_items": None}
+    assert by_action["user_added"][1] == {"target": "newbie", "role": "uploader"}
+    assert "password" not in str(trail).replace("password_reset", "")
+    with session_factory(settings).begin() as session:
+        assert [r.user for r in session.query(FieldRevision)] == ["rita"]
+
+
+def test_list_filters_by_user_action_and_dates_and_pages(people):
+    settings = people
+    for _ in range(3):
+        users.sign_in("rita", PASSWORD, settings=settings)
+    with session_factory(settings).begin() as session:
+        old = repository.add_audit(session, "sign_in", user="una")
+        old.at = utcnow() - timedelta(days=10)
+    today = utcnow().date()
+
+    rita = audit.list_events(audit.AuditFilter(user="rita"), user="boss", settings=settings)
+    assert rita.total == 3 and {r.action for r in rita.rows} == {"sign_in"}
+    assert {"sign_in", "user_added"} <= set(rita.actions) and set(rita.users) == {"rita", "una"}
+    sign_ins = audit.list_events(audit.AuditFilter(action="sign_in"), user="boss", settings=settings)
+    assert sign_ins.total == 4 and sign_ins.rows[0].at >= sign_ins.rows[-1].at  # newest first
+    recent = audit.list_events(audit.AuditFilter(action="sign_in", since=today - timedelta(days=1), until=today),
+                               user="boss", settings=settings)
+    assert recent.total == 3
+    older = audit.list_events(audit.AuditFilter(until=today - timedelta(days=5)), user="boss", settings=settings)
+    assert [(r.user, r.action) for r in older.rows] == [("una", "sign_in")]
+    paged = audit.list_events(page=2, page_size=2, user="boss", settings=settings)
+    assert (paged.page, paged.pages, len(paged.rows)) == (2, 4, 2)  # 3 users added, 4 sign-ins
+    assert audit.list_events(page=99, page_size=2, user="boss", settings=settings).page == 4

@@ -1,0 +1,91 @@
+"""Every service call a page makes checks the acting user's permission (a hidden button is not a permission)."""
+
+import pytest
+
+from errors import PermissionDenied
+from services import audit, documents, export, monitor, review, status, users
+from services.access import GRANTS, Permission
+from storage.db import session_factory
+from storage.models import Role, Status
+from tests.seeding import make_document
+from tests.signin import add
+
+# name -> (permission, call(settings, user, document_id))
+CALLS = {
+    "documents.list_documents": (Permission.VIEW_OWN, lambda s, u, d: documents.list_documents(user=u, settings=s)),
+    "documents.batch_progress": (Permission.UPLOAD, lambda s, u, d: documents.batch_progress([d], user=u, settings=s)),
+    "documents.retry": (Permission.REVIEW, lambda s, u, d: documents.retry([d], user=u, settings=s)),
+    "status.document_counts": (Permission.VIEW_ALL, lambda s, u, d: status.document_counts(s, user=u)),
+    "review.queue": (Permission.REVIEW, lambda s, u, d: review.queue(user=u, settings=s)),
+    "review.next_document_id": (Permission.REVIEW, lambda s, u, d: review.next_document_id(user=u, settings=s)),
+    "review.open_document": (Permission.REVIEW, lambda s, u, d: review.open_document(d, user=u, settings=s)),
+    "review.page_image": (Permission.REVIEW, lambda s, u, d: review.page_image(d, user=u, settings=s)),
+    "review.save": (Permission.REVIEW, lambda s, u, d: review.save(d, 1, {"total": "1.00"}, user=u, settings=s)),
+    "review.approve": (Permission.REVIEW, lambda s, u, d: review.approve(d, 1, {}, user=u, settings=s)),
+    "review.reject": (Permission.REVIEW, lambda s, u, d: review.reject(d, 1, "blurred", user=u, settings=s)),
+    "review.reprocess": (Permission.REVIEW, lambda s, u, d: review.reprocess(d, user=u, settings=s)),
+    "export.preview": (Permission.EXPORT, lambda s, u, d: export.preview(user=u, settings=s)),
+    "export.export_csv": (Permission.EXPORT, lambda s, u, d: export.export_csv(user=u, settings=s)),
+    "monitor.health": (Permission.MONITOR, lambda s, u, d: monitor.health(user=u, settings=s)),
+    "users.list_users": (Permission.MANAGE_USERS, lambda s, u, d: users.list_users(by=u, settings=s)),
+    "users.add_user": (Permission.MANAGE_USERS,
+                       lambda s, u, d: users.add_user("newcomer", "uploader", "a-long-password", by=u, settings=s)),
+    "users.set_role": (Permission.MANAGE_USERS, lambda s, u, d: users.set_role("other", "admin", by=u, settings=s)),
+    "users.set_active": (Permission.MANAGE_USERS, lambda s, u, d: users.set_active("other", False, by=u, settings=s)),
+    "users.reset_password": (Permission.MANAGE_USERS, lambda s, u, d: users.reset_password("other", by=u, settings=s)),
+    "audit.list_events": (Permission.AUDIT, lambda s, u, d: audit.list_events(user=u, settings=s)),
+}
+
+
+@pytest.fixture
+def world(migrated, monkeypatch):
+    from services import queue
+
+    monkeypatch.setattr(queue, "enqueue", lambda *a, **k: None)  # no queue needed to see who may do what
+    for role in Role:
+        add(migrated, f"{role}-user", role)
+    add(migrated, "other", "uploader")
+    with session_factory(migrated).begin() as session:
+        document_id = make_document(session, migrated, uploaded_by="uploader-user").id
+    return migrated, document_id
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("call", list(CALLS))
+def test_each_service_call_against_each_role(world, role, call):
+    settings, document_id = world
+    permission, run = CALLS[call]
+    if permission in GRANTS[role]:
+        run(settings, f"{role}-user", document_id)
+    else:
+        with pytest.raises(PermissionDenied):
+            run(settings, f"{role}-user", document_id)
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_a_disabled_or_unknown_user_may_call_nothing(world, call):
+    settings, document_id = world
+    users.set_active("admin-user", False, settings=settings)
+    for name in ("admin-user", "nobody"):
+        with pytest.raises(PermissionDenied):
+            CALLS[call][1](settings, name, document_id)
+
+
+def test_an_uploader_lists_and_watches_only_their_own_documents(world):
+    settings, mine = world
+    with session_factory(settings).begin() as session:
+        theirs = make_document(session, settings, uploaded_by="other", status=Status.QUEUED).id
+    listed = documents.list_documents(documents.DocumentFilter(uploader="other"), user="uploader-user",
+                                      settings=settings)
+    assert [r.id for r in listed.rows] == [mine] and listed.uploaders == ["uploader-user"]
+    assert sum(documents.batch_progress([mine, theirs], user="uploader-user", settings=settings).values()) == 1
+    everyone = documents.list_documents(user="reviewer-user", settings=settings)
+    assert {r.id for r in everyone.rows} == {mine, theirs}
+
+
+def test_the_command_line_acts_without_a_user(world):
+    settings, _ = world
+    for _, run in CALLS.values():
+        with session_factory(settings).begin() as session:
+            document_id = make_document(session, settings).id
+        run(settings, None, document_id)
