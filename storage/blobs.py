@@ -38,7 +38,7 @@ class BlobStore:
         target = self.path(key)
         if target.is_file():
             return key
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_dirs(target.parent)
         fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as temp:
@@ -63,6 +63,17 @@ class BlobStore:
                 temp.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents readable by their owner only: blobs are receipts with personal
+    data (normally under the data folder, which storage.db.prepare_data_dir creates owner-only)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

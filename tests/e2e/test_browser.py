@@ -1,7 +1,9 @@
-"""The whole trip in a real browser: upload -> worker OCR -> review (correct the total, approve) -> export CSV.
+"""The whole trip in a real browser: sign in -> upload -> worker OCR -> review (correct the total, approve) ->
+export CSV -> sign out.
 
-Starts `streamlit run app.py` and `cli.py worker --workers 1` on a fresh data folder, drives Debian's
-Chromium through Playwright, and stops both processes at the end.
+Starts `streamlit run app.py` and `cli.py worker --workers 1` on a fresh data folder with one admin (made with
+`cli.py users add --password-stdin`), drives Debian's Chromium through Playwright, and stops both processes at
+the end. Moving between screens goes through the sidebar: a page load is a new session, signed out.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tests.receipts import encode, sample_receipt
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+NAME, PASSWORD = "erin", "e2e-browser-password"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -68,6 +71,8 @@ def served(tmp_path):
     env.pop("DOCDESK_DATABASE_URL", None)
     env.pop("DOCDESK_QUEUE_URL", None)
     subprocess.run([sys.executable, "cli.py", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "cli.py", "users", "add", NAME, "--role", "admin", "--password-stdin"], cwd=ROOT,
+                   env=env, check=True, capture_output=True, input=PASSWORD.encode())
     port = free_port()
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -101,10 +106,21 @@ def test_upload_review_correct_approve_export(served):
             page.set_default_timeout(30_000)
 
             # First visit to a fresh server: Streamlit would run pages/upload.py as a legacy page without
-            # app.py; the page's guard sends the visitor through app.py (to the overview) instead.
+            # app.py; the page's guard sends the visitor through app.py, to the sign-in form and nothing else.
             page.goto(f"{base}/upload")
-            expect(page.get_by_role("heading", name="DocDesk")).to_be_visible()
-            page.goto(f"{base}/upload")
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            expect(page.get_by_role("heading", name="Upload")).to_have_count(0)
+            expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+            page.get_by_label("Name").fill(NAME)
+            page.get_by_label("Password", exact=True).fill("wrong-password")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("Wrong name or password")).to_be_visible()
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            nav = page.get_by_test_id("stSidebarNav")
+            expect(nav.get_by_role("link", name="Audit")).to_be_visible()
+            expect(page.get_by_text(f"{NAME} · admin")).to_be_visible()
+            nav.get_by_role("link", name="Upload").click()
             expect(page.get_by_role("heading", name="Upload")).to_be_visible()
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": "greenleaf.png", "mimeType": "image/png", "buffer": receipt}])
@@ -112,7 +128,7 @@ def test_upload_review_correct_approve_export(served):
             expect(page.get_by_text("1 queued")).to_be_visible()
             expect(page.get_by_text("1 of 1 processed")).to_be_visible(timeout=180_000)  # the worker did OCR
 
-            page.goto(f"{base}/review")
+            nav.get_by_role("link", name="Review").click()
             expect(page.get_by_text("greenleaf.png").first).to_be_visible()
             total = page.get_by_role("textbox", name=re.compile(r"^Total"))
             total.fill("99.99")
@@ -120,7 +136,7 @@ def test_upload_review_correct_approve_export(served):
             page.get_by_role("button", name="Approve").click()
             expect(page.get_by_text(re.compile(r"Approved #\d+"))).to_be_visible()
 
-            page.goto(f"{base}/export")
+            nav.get_by_role("link", name="Export").click()
             page.get_by_text("All dates").click()  # whatever date the OCR read
             expect(page.get_by_text("Preview: 1 documents")).to_be_visible()
             page.get_by_role("button", name="Prepare CSV").click()
@@ -128,6 +144,10 @@ def test_upload_review_correct_approve_export(served):
                 page.get_by_role("button", name="Download documents CSV").click()
             path = download_info.value.path()
             rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8"), newline="")))
+
+            page.get_by_role("button", name="Sign out").click()
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
         finally:
             browser.close()
     assert len(rows) == 1
