@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/ocr_speed.py /work/shared/datasets/sroie-dev [--limit N] [--skip-wall]
 
-(a) per page, in one process: everything except Tesseract (load, cleaning, fields; OSD counted as overhead too)
-    vs Tesseract's own read time; plus character error rate against box/NNN.csv of the pipeline vs bare
+(a) per page, in one process: everything except Tesseract (load, cleaning, fields) vs Tesseract's read time;
+    the orientation check's own Tesseract calls are shown separately; plus character error rate against box/NNN.csv of the pipeline vs bare
     grayscale (psm 6), so preprocessing is shown not to hurt clean scans.
 (b) wall time of `cli.py extract --jsonl` over all images vs bare `tesseract IMG stdout --psm 6`,
     OMP_THREAD_LIMIT=1, one process per core (xargs -P).
@@ -76,7 +76,7 @@ def per_page(images: list[Path], dataset: Path) -> None:
             truth = box_text(truth_path)
             pipe_cer.append(cer(truth, "\n".join(p.text for p in result.pages)))
             bare_cer.append(cer(truth, bare.text))
-        print(f"{path.name}: tesseract {t['ocr']:.0f} ms, other {t['total'] - t['ocr']:.0f} ms (osd {osd_ms:.0f}),"
+        print(f"{path.name}: tesseract {t['ocr']:.0f} ms, other {t['total'] - t['ocr']:.0f} ms (orient {osd_ms:.0f}),"
               f" cer pipeline {pipe_cer[-1] if pipe_cer else float('nan'):.3f} bare {bare_cer[-1] if bare_cer else float('nan'):.3f}",
               flush=True)
     n = len(images)
@@ -85,8 +85,9 @@ def per_page(images: list[Path], dataset: Path) -> None:
     print(f"Tesseract read time: mean {statistics.mean(tesseract):.0f} ms/page")
     print(f"everything else:     mean {statistics.mean(overhead):.0f} ms/page "
           f"({statistics.mean(overhead) / statistics.mean(tesseract):.1%} of Tesseract); "
-          f"of which OSD calls {statistics.mean(osd):.0f} ms/page ({sum(1 for v in osd if v > 0)} pages ran OSD)")
-    print(f"without OSD:         {(statistics.mean(overhead) - statistics.mean(osd)) / statistics.mean(tesseract):.1%}"
+          f"of which orientation-check Tesseract calls {statistics.mean(osd):.0f} ms/page "
+          f"({sum(1 for v in osd if v > 0)} pages needed them)")
+    print(f"without those calls: {(statistics.mean(overhead) - statistics.mean(osd)) / statistics.mean(tesseract):.1%}"
           " of Tesseract")
     print("mean ms/page per step: " + ", ".join(f"{k} {v / n:.1f}" for k, v in sorted(steps.items())))
     print(f"bare grayscale read: mean {statistics.mean(bare_ms):.0f} ms/page")
