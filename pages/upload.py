@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from errors import PermissionDenied
 from services import documents, ingest
 from services.access import Permission
 
@@ -39,7 +40,10 @@ def batch_status() -> None:
     ids = st.session_state.get("batch_ids") or []
     if not ids:
         return
-    counts = documents.batch_progress(ids, user=user)
+    try:
+        counts = documents.batch_progress(ids, user=user)
+    except PermissionDenied:  # disabled meanwhile: the next full run signs them out
+        return
     done = sum(counts.get(s, 0) for s in ("needs_review", "approved", "rejected", "failed"))
     total = sum(counts.values())  # a duplicate of someone else's document is not theirs to watch
     if not total:

@@ -12,8 +12,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from errors import DocDeskError
+from errors import DocDeskError, PermissionDenied
 from services import queue
+from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore, sha256_hex
@@ -53,6 +54,8 @@ def display_name(name: str | None) -> str:
 
 def ingest_file(data: bytes, name: str, *, user: str | None = None, settings: Settings | None = None) -> IngestResult:
     settings = settings or get_settings()
+    with session_factory(settings).begin() as session:
+        require(session, user, Permission.UPLOAD)  # before anything is read, stored or audited
     shown = display_name(name)
     try:
         from ocr.load import inspect
@@ -95,8 +98,10 @@ def ingest_files(files: Iterable[tuple[str, bytes]], *, user: str | None = None,
     for name, data in files:
         try:
             results.append(ingest_file(data, name, user=user, settings=settings))
+        except PermissionDenied:
+            raise
         except Exception:  # noqa: BLE001 - a bug or a full disk on one file must not lose the others
-            log.exception("ingest failed", extra={"step": "ingest", "file_name": display_name(name)})
+            log.exception("ingest failed", extra={"step": "ingest", "position": len(results)})  # no file names
             results.append(IngestResult(display_name(name), "refused", None, "internal",
                                         "refused: internal error (logged); try this file again later"))
     return results
@@ -110,5 +115,5 @@ def _duplicate(session, shown: str, document_id: int, user: str | None) -> Inges
 def _refuse(shown: str, code: str, message: str, user: str | None, settings: Settings) -> IngestResult:
     with session_factory(settings).begin() as session:
         repository.add_audit(session, "upload_refused", user=user, name=shown, code=code, message=message)
-    log.info("refused", extra={"step": "ingest", "file_name": shown, "code": code})
+    log.info("refused", extra={"step": "ingest", "code": code})  # no file or user names in logs
     return IngestResult(shown, "refused", None, code, f"refused: {message}")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from tests.services.worker_proc import ROOT, receipt_png, start_worker, stop_worker
+from tests.signin import add
 
 
 def _cli(settings, *args, timeout=120):
@@ -21,6 +22,7 @@ def test_ingest_wait_reports_each_file_and_waits_for_the_worker(migrated, tmp_pa
     (folder / "a.png").write_bytes(receipt_png(1))
     (folder / "sub" / "b.png").write_bytes(receipt_png(1))  # same bytes: a duplicate
     (folder / "sub" / "notes.jpg").write_text("not a picture")
+    add(migrated, "ana", "uploader")  # --user must be an account allowed to upload
     worker = start_worker(migrated.data_dir, workers=1)
     try:
         result = _cli(migrated, "ingest", "--wait", "--user", "ana", str(folder))

@@ -11,6 +11,7 @@ from storage.blobs import BlobStore, sha256_hex
 from storage.db import session_factory
 from storage.models import AuditEvent, Document
 from tests.services.worker_proc import receipt_png
+from tests.signin import add
 
 
 def _audit(settings, action):
@@ -20,7 +21,7 @@ def _audit(settings, action):
 
 def test_a_receipt_is_stored_recorded_and_queued(migrated):
     data = receipt_png()
-    result = ingest_file(data, "scans/march/receipt 1.png", user="ana", settings=migrated)
+    result = ingest_file(data, "scans/march/receipt 1.png", user=add(migrated, "ana", "uploader"), settings=migrated)
 
     assert result.outcome == "queued" and result.code is None
     assert result.name == "receipt 1.png"
@@ -58,7 +59,7 @@ def test_a_duplicate_racing_past_the_first_check_is_caught_by_the_unique_constra
 
 def test_empty_files_and_text_named_jpg_are_refused_with_a_reason(migrated):
     results = ingest_files([("empty.png", b""), ("notes.jpg", b"just some text, not a picture\n")],
-                           user="ana", settings=migrated)
+                           user=add(migrated, "ana", "uploader"), settings=migrated)
 
     assert [(r.outcome, r.code) for r in results] == [("refused", "empty_file"), ("refused", "unsupported_type")]
     assert all(r.message.startswith("refused: ") and r.document_id is None for r in results)

@@ -3,7 +3,7 @@
 import pytest
 
 from errors import PermissionDenied
-from services import audit, documents, export, monitor, review, status, users
+from services import audit, documents, export, ingest, monitor, review, status, users
 from services.access import GRANTS, Permission
 from storage.db import session_factory
 from storage.models import Role, Status
@@ -12,6 +12,8 @@ from tests.signin import add
 
 # name -> (permission, call(settings, user, document_id))
 CALLS = {
+    "ingest.ingest_files": (Permission.UPLOAD, lambda s, u, d: ingest.ingest_files([("r.png", b"\x89PNG bad")], user=u,
+                                                                                 settings=s)),
     "documents.list_documents": (Permission.VIEW_OWN, lambda s, u, d: documents.list_documents(user=u, settings=s)),
     "documents.batch_progress": (Permission.UPLOAD, lambda s, u, d: documents.batch_progress([d], user=u, settings=s)),
     "documents.retry": (Permission.REVIEW, lambda s, u, d: documents.retry([d], user=u, settings=s)),

@@ -12,10 +12,12 @@ from storage import repository
 from storage.db import session_factory
 from storage.models import ProcessingRun
 from tests.services.worker_proc import receipt_png, start_worker, stop_worker, wait_for_status
+from tests.signin import add
 
 
 def test_a_worker_turns_an_upload_into_a_document_to_review_and_stops_cleanly(migrated):
-    document_id = ingest_file(receipt_png(), "receipt.png", user="ana", settings=migrated).document_id
+    document_id = ingest_file(receipt_png(), "receipt.png", user=add(migrated, "ana", "uploader"),
+                              settings=migrated).document_id
     worker = start_worker(migrated.data_dir, workers=1)
     try:
         assert wait_for_status(migrated, document_id, {"needs_review", "failed"}) == "needs_review"
