@@ -27,7 +27,7 @@ from tests.receipts import encode, sample_receipt
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-NAME, PASSWORD = "erin", "e2e-browser-password"
+NAME, UPLOADER, PASSWORD = "erin", "ulla", "e2e-browser-password"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -71,8 +71,9 @@ def served(tmp_path):
     env.pop("DOCDESK_DATABASE_URL", None)
     env.pop("DOCDESK_QUEUE_URL", None)
     subprocess.run([sys.executable, "cli.py", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "cli.py", "users", "add", NAME, "--role", "admin", "--password-stdin"], cwd=ROOT,
-                   env=env, check=True, capture_output=True, input=PASSWORD.encode())
+    for name, role in ((NAME, "admin"), (UPLOADER, "uploader")):
+        subprocess.run([sys.executable, "cli.py", "users", "add", name, "--role", role, "--password-stdin"], cwd=ROOT,
+                       env=env, check=True, capture_output=True, input=PASSWORD.encode())
     port = free_port()
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -153,3 +154,27 @@ def test_upload_review_correct_approve_export(served):
     assert len(rows) == 1
     assert rows[0]["total"] == "99.99"
     assert rows[0]["status"] == "approved" and rows[0]["file"] == "greenleaf.png"
+
+
+def test_an_uploader_deep_linking_to_the_monitor_sees_only_their_screens(served):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _ = served
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/monitor")
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            page.get_by_label("Name").fill(UPLOADER)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Upload")).to_be_visible()
+            nav = page.get_by_test_id("stSidebarNav")
+            expect(nav.get_by_role("link")).to_have_count(2)
+            expect(nav.get_by_role("link", name="Documents")).to_be_visible()
+            expect(page.get_by_role("heading", name="Monitor")).to_have_count(0)
+            expect(page.get_by_text("Success rate")).to_have_count(0)
+        finally:
+            browser.close()
