@@ -122,16 +122,24 @@ def users_ensure_admin() -> None:
         typer.echo("=" * 60)
 
 
-def _extract_one(path: str) -> dict:
-    """Worker: one file -> its JSON line (errors become the line's "error", never an exception)."""
+def _extract_json(path: str, data: bytes, settings) -> dict:
     from ocr.pipeline import document_to_json, extract_document
+
+    return document_to_json(path, extract_document(data, settings=settings, keep_images=False))
+
+
+def _extract_one(path: str) -> dict:
+    """Worker: one file -> its JSON line (errors become the line's "error", never an exception). Decoding and OCR
+    run in a child with the same time, memory and CPU limits as the worker's (services.sandbox)."""
+    from ocr.pipeline import document_to_json
+    from services import sandbox
     from settings import get_settings
 
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        result = extract_document(data, settings=get_settings(), keep_images=False)
-        return document_to_json(path, result)
+        settings = get_settings()
+        return sandbox.run(_extract_json, path, data, settings, limits=sandbox.Limits.from_settings(settings))
     except OSError as error:
         from errors import InputError
 
@@ -257,7 +265,7 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
             typer.echo(f"duplicate of #{result.document_id}  {path}")
         else:
             bad = True
-            typer.echo(f"{result.message}  {path}")
+            typer.echo(f"{result.message} [{result.code}]  {path}")
     if wait and queued:
         last, last_change = None, time.monotonic()
         while True:

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     ocr_language: str = Field("eng", description="Tesseract language(s), e.g. 'eng' or 'eng+msa'.")
     ocr_page_timeout_s: float = Field(60.0, gt=0, description="Tesseract time limit per page, in seconds.")
     document_timeout_s: float = Field(300.0, gt=0, description="Time limit for processing one document, in seconds.")
+    child_memory_mb: int = Field(2000, ge=0, description="Address-space limit (MB) of the process that decodes and "
+                                 "reads one document (and its Tesseract); 0 = none.")
+    child_cpu_s: int = Field(300, ge=0, description="CPU-time limit (s) of that process and of each Tesseract; 0 = none.")
     default_currency: str = Field("MYR", min_length=3, max_length=3, description="ISO 4217 code used when a receipt shows none.")
     date_order: Literal["DMY", "MDY", "YMD"] = Field("DMY", description="How to read ambiguous dates like 03/04/2019.")
     low_confidence: float = Field(0.6, ge=0, le=1, description="Fields below this confidence are flagged for review.")

@@ -26,6 +26,7 @@ _SANE_DPI = (100, 1200)  # outside this a header DPI is a default (72/96) or non
 # JPEGs above this many pixels (an A4 page at 600 dpi is 35 MP) are decoded by libjpeg at 1/2 or 1/4 scale:
 # several times faster than a full decode, and 300 dpi is all OCR needs (measured on SROIE's 35 MP scans).
 DRAFT_ABOVE_PIXELS = 16_000_000
+MIN_PAGE_SIDE = 16  # pixels; a narrower or shorter page cannot hold a readable character (a 1 x 1 image is refused)
 _PDFINFO_TIMEOUT_S = 30
 _RASTER_TIMEOUT_S = 120
 
@@ -101,7 +102,8 @@ def load_pages(data: bytes, settings: Settings) -> Iterator[LoadedPage]:
                 image.draft(image.mode, (image.width // factor, image.height // factor))
                 if dpi is not None:
                     dpi = round(dpi * image.width / full_width)
-            yield LoadedPage(index, _decode(image, index, settings), dpi)
+            # a single-frame file's decoder is released before the page is handed on (one copy of the pixels)
+            yield LoadedPage(index, _decode(image, index, settings, release=frames == 1), dpi)
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -129,6 +131,10 @@ def _check_frames(frames: int, settings: Settings) -> None:
 def _check_pixels(width: int, height: int, index: int, settings: Settings) -> None:
     if width <= 0 or height <= 0:
         raise _damaged(f"page {index + 1} has no pixels")
+    if min(width, height) < MIN_PAGE_SIDE:
+        raise InputError(
+            f"Page {index + 1} is only {width} x {height} pixels: too small to hold readable text. "
+            "Scan the receipt at 300 dpi and upload the new file.", code="page_too_small")
     if width * height > settings.max_page_pixels:
         raise InputError(
             f"Page {index + 1} is {width} x {height} pixels ({width * height / 1e6:.0f} MP); the limit is "
@@ -161,18 +167,39 @@ def _open_image(data: bytes, settings: Settings) -> Image.Image:
         raise _damaged("the image header cannot be read") from error
 
 
-def _decode(image: Image.Image, index: int, settings: Settings) -> np.ndarray:
+def _decode(image: Image.Image, index: int, settings: Settings, *, release: bool = False) -> np.ndarray:
+    """Pixels as a writable uint8 array; the PIL image is released at once when the caller needs no other frame."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.load()
             page = ImageOps.exif_transpose(image) if index == 0 else image
             page = _to_gray_or_rgb(page)
-            return np.asarray(page, dtype=np.uint8).copy()
+            pixels = _to_array(page)
+            if page is not image:
+                page.close()
+            if release:
+                image.close()
+            return pixels
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError("The page is too large to process: scan at a lower resolution.", code="page_too_large") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # truncated data, broken CRC, bad codec stream
         raise _damaged(f"page {index + 1}: {error}") from error
+
+
+_STRIP_ROWS = 256
+
+
+def _to_array(page: Image.Image) -> np.ndarray:
+    """L or RGB image -> uint8 array, copied in strips of rows: `np.asarray(page)` would hold the pixels three times
+    over (PIL's own, tobytes' chunks and their join), which is what runs a 60 MP page out of memory."""
+    width, height = page.size
+    pixels = np.empty((height, width) if page.mode == "L" else (height, width, 3), dtype=np.uint8)
+    for top in range(0, height, _STRIP_ROWS):
+        bottom = min(top + _STRIP_ROWS, height)
+        with page.crop((0, top, width, bottom)) as strip:
+            pixels[top:bottom] = np.frombuffer(strip.tobytes(), dtype=np.uint8).reshape(pixels[top:bottom].shape)
+    return pixels
 
 
 def _to_gray_or_rgb(image: Image.Image) -> Image.Image:

@@ -13,21 +13,17 @@ re-processing never overwrites a field a reviewer corrected.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import os
-import pickle
-import select
 import signal
 import socket
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any
 
 from errors import ConflictError, DocDeskError, InputError, TransientError
-from services import queue
+from services import queue, sandbox
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore
@@ -161,105 +157,15 @@ def _encode(extension: str, image, params: list[int]) -> bytes:
     return buffer.tobytes()
 
 
-# --- the child process: a hard time limit per document -----------------------------------------
+# --- the child process: time, memory and CPU limits per document (services.sandbox) ------------
 
-class ChildCrashed(TransientError):
-    code = "worker_crashed"
+ChildCrashed = sandbox.ChildCrashed
 
 
 def _run_isolated(data: bytes, settings: Settings, engine) -> _Output:
-    """Run `_extract` in a forked child that is killed (with its Tesseract children) after
-    settings.document_timeout_s, so one bad file can never hold a worker."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 0
-        try:
-            os.close(read_fd)
-            os.setpgid(0, 0)  # Ctrl-C at the worker's terminal must not kill this document's Tesseract
-            _die_with_parent()
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C at the terminal: the worker decides, not us
-            try:
-                payload = pickle.dumps(("ok", _extract(data, settings, engine)))
-            except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
-                payload = _pickle_error(error)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
-        except BaseException:  # noqa: BLE001
-            code = 1
-        finally:
-            os._exit(code)
-
-    os.close(write_fd)
-    deadline = time.monotonic() + settings.document_timeout_s
-    chunks: list[bytes] = []
-    try:
-        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    _kill_tree(pid)
-                    raise TransientError(
-                        f"Processing took longer than {settings.document_timeout_s:.0f} s and was stopped.",
-                        code="document_timeout")
-                ready, _, _ = select.select([pipe], [], [], min(remaining, 1.0))
-                if ready:
-                    chunk = pipe.read(1 << 20)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-    except BaseException:
-        _kill_tree(pid)
-        raise
-    finally:
-        _reap(pid)
-    if not chunks:
-        raise ChildCrashed("The OCR process stopped unexpectedly (out of memory or a crash); it will be tried again.")
-    status, *rest = pickle.loads(b"".join(chunks))
-    if status == "ok":
-        return rest[0]
-    error, child_traceback = rest
-    error.child_traceback = child_traceback
-    raise error
-
-
-def _pickle_error(error: BaseException) -> bytes:
-    text = traceback.format_exc()
-    try:
-        payload = pickle.dumps(("error", error, text))
-        pickle.loads(payload)
-        return payload
-    except Exception:  # noqa: BLE001 - an exception that cannot cross the pipe becomes a plain one
-        return pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}"), text))
-
-
-def _die_with_parent() -> None:
-    """Linux: the child gets SIGKILL when its worker dies, so a killed worker leaves no orphan behind."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _kill_tree(pid: int) -> None:
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-        for child in parent.children(recursive=True):
-            child.kill()
-        parent.kill()
-    except psutil.NoSuchProcess:
-        pass
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+    """Run `_extract` in a forked child under the document's limits, so one bad file can never hold or take
+    down a worker (see services.sandbox for how each way a child can end is reported)."""
+    return sandbox.run(_extract, data, settings, engine, limits=sandbox.Limits.from_settings(settings))
 
 
 # --- writing the outcome -----------------------------------------------------------------------

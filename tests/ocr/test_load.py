@@ -1,10 +1,9 @@
-"""ocr.load: every refusal path with a real broken file made here, and the good paths (multi-page, EXIF, DPI)."""
+"""ocr.load: refusal paths with real broken files (generators shared in tests/badfiles.py; the whole corpus runs
+through every entry point in tests/test_bad_input.py), and the good paths (multi-page, EXIF, DPI)."""
 
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from errors import InputError
 from ocr.load import inspect, load_pages, sniff
 from settings import Settings
 from tests import receipts
+from tests.badfiles import encrypted_pdf, pdf_bytes, png_with_huge_header
 
 
 @pytest.fixture(scope="module")
@@ -23,45 +23,6 @@ def page() -> np.ndarray:
 
 def cfg(**overrides) -> Settings:
     return Settings(**overrides)
-
-
-def pdf_bytes(images: list[np.ndarray]) -> bytes:
-    pil = [Image.fromarray(image) for image in images]
-    buffer = io.BytesIO()
-    pil[0].save(buffer, format="PDF", save_all=True, append_images=pil[1:], resolution=150)
-    return buffer.getvalue()
-
-
-def encrypted_pdf() -> bytes:
-    """A one-page PDF whose trailer points at a Standard-security /Encrypt dictionary with a user password
-    (random /O and /U, so the empty password does not open it): poppler refuses it as encrypted."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"ab" * 32 + b"> /U <" + b"cd" * 32 + b"> /P -4 >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<" + b"01" * 16 + b"> <" + b"01" * 16
-              + b">] >>\nstartxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
-
-
-def png_with_huge_header(width: int, height: int) -> bytes:
-    """A valid-looking PNG whose IHDR claims width x height but carries almost no data."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
 
 
 def error_code(data: bytes, settings: Settings | None = None) -> InputError:
