@@ -169,7 +169,12 @@ def _change(name: str, action: str, change, *, by: str | None, settings: Setting
         user = repository.user_by_name(session, name)
         if user is None:
             raise DocDeskError(f"No user named {name}.", code="no_such_user")
+        was_admin = user.active and user.role == Role.ADMIN
         change(user)
+        # In the app an admin could lock everyone out; the command line (by=None) can always repair it.
+        if by is not None and was_admin and not (user.active and user.role == Role.ADMIN) and not any(
+                u.active and u.role == Role.ADMIN for u in repository.all_users(session)):
+            raise DocDeskError(f"{name} is the last active admin: make someone else admin first.", code="last_admin")
         repository.add_audit(session, action, user=by, target=name, **details)
         return _account(user)
 

@@ -67,7 +67,7 @@ def test_each_service_call_against_each_role(world, role, call):
 @pytest.mark.parametrize("call", list(CALLS))
 def test_a_disabled_or_unknown_user_may_call_nothing(world, call):
     settings, document_id = world
-    users.set_active("admin-user", False, settings=settings)
+    users.set_active("admin-user", False, settings=settings)  # the command line may disable the last admin
     for name in ("admin-user", "nobody"):
         with pytest.raises(PermissionDenied):
             CALLS[call][1](settings, name, document_id)

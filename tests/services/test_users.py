@@ -112,3 +112,17 @@ def test_duplicate_names_and_self_disable_are_refused(migrated):
 def test_unknown_roles_are_refused_with_the_choices(migrated):
     with pytest.raises(DocDeskError, match="use uploader, reviewer or admin"):
         users.add_user("zed", "boss", "a-long-password", settings=migrated)
+
+
+def test_in_the_app_the_last_active_admin_cannot_be_demoted_or_disabled(migrated):
+    users.add_user("root", "admin", "a-long-password", settings=migrated)
+    with pytest.raises(DocDeskError, match="last active admin"):
+        users.set_role("root", "reviewer", by="root", settings=migrated)
+    assert users.current_account("root", settings=migrated).role == "admin"
+    users.add_user("second", "admin", "a-long-password", settings=migrated)
+    users.set_active("second", False, by="root", settings=migrated)
+    with pytest.raises(DocDeskError, match="last active admin"):
+        users.set_role("root", "uploader", by="root", settings=migrated)
+    users.set_active("second", True, by="root", settings=migrated)
+    assert users.set_role("root", "reviewer", by="root", settings=migrated).role == "reviewer"
+    assert users.set_role("second", "reviewer", settings=migrated).role == "reviewer"  # the command line may
