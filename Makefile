@@ -25,5 +25,8 @@ run: install
 test: install-test
 	@$(PY) -m pytest
 
+fuzz: install  # DOCDESK_FUZZ_CASES mutated files through ocr.load (CI runs 300); DOCDESK_FUZZ_SEED picks another set
+	@DOCDESK_FUZZ_CASES=$${DOCDESK_FUZZ_CASES:-20000} $(PY) -m pytest -q -p no:randomly tests/ocr/test_load_fuzz.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ _SANE_DPI = (100, 1200)  # outside this a header DPI is a default (72/96) or non
 DRAFT_ABOVE_PIXELS = 16_000_000
 MIN_PAGE_SIDE = 16  # pixels; a narrower or shorter page cannot hold a readable character (a 1 x 1 image is refused)
 _PDFINFO_TIMEOUT_S = 30
+# What Pillow's decoders raise on damaged data besides OSError (found by tests/ocr/test_load_fuzz.py: e.g. a TIFF
+# whose next frame lacks its size tags raises TypeError from n_frames). Inside Pillow these mean "damaged file".
+_DAMAGED = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, struct.error,
+            ZeroDivisionError)
 _RASTER_TIMEOUT_S = 120
 
 
@@ -72,7 +77,7 @@ def inspect(data: bytes, settings: Settings) -> FileInfo:
         pages, _sizes = _pdf_preflight(data, settings)
         return FileInfo(media_type, pages)
     with _open_image(data, settings) as image:
-        frames = getattr(image, "n_frames", 1) if media_type == "image/tiff" else 1
+        frames = _frame_count(image, media_type)
         _check_frames(frames, settings)
         _check_image_pixels(image, 0, settings)
     return FileInfo(media_type, frames)
@@ -85,13 +90,13 @@ def load_pages(data: bytes, settings: Settings) -> Iterator[LoadedPage]:
         yield from _pdf_pages(data, settings)
         return
     with _open_image(data, settings) as image:
-        frames = getattr(image, "n_frames", 1) if media_type == "image/tiff" else 1
+        frames = _frame_count(image, media_type)
         _check_frames(frames, settings)
         for index in range(frames):
             if frames > 1:
                 try:
                     image.seek(index)
-                except (EOFError, OSError) as error:
+                except _DAMAGED as error:
                     raise _damaged(f"page {index + 1} cannot be read") from error
             _check_image_pixels(image, index, settings)
             dpi = _image_dpi(image)
@@ -120,6 +125,15 @@ def _check_bytes(data: bytes, settings: Settings) -> str:
         raise InputError("This is not a supported file: upload a JPEG, PNG, TIFF, BMP, WebP image or a PDF.",
                          code="unsupported_type")
     return media_type
+
+
+def _frame_count(image: Image.Image, media_type: str) -> int:
+    if media_type != "image/tiff":
+        return 1
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except _DAMAGED as error:
+        raise _damaged("its page list cannot be read") from error
 
 
 def _check_frames(frames: int, settings: Settings) -> None:
@@ -163,7 +177,7 @@ def _open_image(data: bytes, settings: Settings) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError(f"The page is too large to process: scan at a lower resolution ({error}).",
                          code="page_too_large") from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (UnidentifiedImageError, *_DAMAGED) as error:
         raise _damaged("the image header cannot be read") from error
 
 
@@ -183,7 +197,7 @@ def _decode(image: Image.Image, index: int, settings: Settings, *, release: bool
             return pixels
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError("The page is too large to process: scan at a lower resolution.", code="page_too_large") from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:  # truncated data, broken CRC, bad codec stream
+    except _DAMAGED as error:  # truncated data, broken CRC, bad codec stream, inconsistent tags
         raise _damaged(f"page {index + 1}: {error}") from error
 
 

@@ -19,7 +19,8 @@ with st.form("upload", clear_on_submit=True):
 if submitted and files:
     results = ingest.ingest_files([(f.name, f.getvalue()) for f in files], user=user)
     st.session_state["upload_results"] = [
-        {"file": r.name, "outcome": r.outcome, "document": r.document_id, "message": r.message} for r in results]
+        {"file": r.name, "outcome": r.outcome, "document": r.document_id, "code": r.code, "message": r.message}
+        for r in results]
     st.session_state["batch_ids"] = [r.document_id for r in results if r.outcome in ("queued", "duplicate")
                                      and r.document_id is not None]
 elif submitted:
