@@ -239,10 +239,11 @@ def _files_under(paths: list[str]) -> list[str]:
 @app.command("ingest")
 def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (searched recursively)."),
            wait: bool = typer.Option(False, "--wait", help="Wait until a running worker has processed them."),
-           user: str = typer.Option(None, "--user", help="Recorded as the uploader.")) -> None:
+           user: str = typer.Option(None, "--user", help="Recorded as the uploader: an account allowed to upload.")) -> None:
     """Queue receipts for OCR: one line per file; exit status 1 if any file was refused or failed."""
     import time
 
+    from errors import PermissionDenied
     from services import ingest as ingest_service
     from services import process
 
@@ -257,7 +258,10 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
             typer.echo(f"refused: cannot read the file ({error.strerror})  {path}")
             bad = True
             continue
-        result = ingest_service.ingest_files([(path, data)], user=user)[0]
+        try:
+            result = ingest_service.ingest_files([(path, data)], user=user)[0]
+        except PermissionDenied as error:
+            _fail(PermissionDenied(f"--user {user}: {error.message}"))
         if result.outcome == "queued":
             queued.append(result.document_id)
             typer.echo(f"#{result.document_id} queued  {path}")
