@@ -39,11 +39,9 @@ frame = pd.DataFrame([{
     "total": r.total, "uploaded by": r.uploaded_by, "uploaded": r.uploaded_at.strftime("%Y-%m-%d %H:%M"),
     "reviewed by": r.reviewed_by, "error": r.error} for r in result.rows],
     columns=["id", "file", "status", "vendor", "date", "total", "uploaded by", "uploaded", "reviewed by", "error"])
-if reviewer:
-    frame.insert(1, "open", [f"review?doc={r.id}" for r in result.rows])
+# Rows open in review through selection + button (same tab): a link would open a new, signed-out tab.
 selection = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                         key=f"documents-table-{result.page}",
-                         column_config={"open": st.column_config.LinkColumn("open", display_text="review")})
+                         key=f"documents-table-{result.page}")
 
 pager = st.columns([1, 1, 6])
 if pager[0].button("◀ Previous", disabled=result.page <= 1):

@@ -111,7 +111,6 @@ def test_uploader_sees_only_their_own_documents(migrated):
     app = signed_in_app(migrated, "uploader")
     app.switch_page("pages/documents.py").run()
     assert list(app.dataframe[0].value["id"]) == [mine]
-    assert "open" not in app.dataframe[0].value.columns
     assert not app.selectbox  # no "uploaded by" filter
     assert "receipt" not in repr(app.sidebar)  # no counts over everyone's documents
 
