@@ -49,6 +49,7 @@ with right:
         st.caption("No corrections in this window.")
     st.subheader("Mean OCR confidence by day")
     if health.confidence_by_day:
-        st.line_chart(pd.DataFrame(health.confidence_by_day).set_index("day")[["mean_confidence"]])
+        # Bars, not a line: a window with a single day would draw an invisible one-point line.
+        st.bar_chart(pd.DataFrame(health.confidence_by_day).set_index("day")[["mean_confidence"]])
     else:
         st.caption("No processed documents in this window.")

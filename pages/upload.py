@@ -28,10 +28,9 @@ elif submitted:
 
 results = st.session_state.get("upload_results")
 if results:
-    taken = sum(r["outcome"] == "queued" for r in results)
+    counts = {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("queued", "duplicate", "refused")}
     st.subheader("This upload")
-    st.caption(f"{taken} queued · {sum(r['outcome'] == 'duplicate' for r in results)} duplicates · "
-               f"{sum(r['outcome'] == 'refused' for r in results)} refused")
+    st.caption(f"{counts['queued']} queued · {counts['duplicate']} already uploaded · {counts['refused']} refused")
     st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch",
                  column_config={"document": st.column_config.NumberColumn("document", format="#%d")})
 
