@@ -14,7 +14,7 @@ TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "pdf"]
 st.title("Upload")
 with st.form("upload", clear_on_submit=True):
     files = st.file_uploader("Receipts (images or PDF)", type=TYPES, accept_multiple_files=True)
-    submitted = st.form_submit_button("Upload", type="primary")
+    submitted = st.form_submit_button("Upload selected files", type="primary")
 
 if submitted and files:
     results = ingest.ingest_files([(f.name, f.getvalue()) for f in files], user=user)

@@ -125,7 +125,7 @@ def test_upload_review_correct_approve_export(served):
             expect(page.get_by_role("heading", name="Upload")).to_be_visible()
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": "greenleaf.png", "mimeType": "image/png", "buffer": receipt}])
-            page.get_by_role("button", name="Upload", exact=True).click()
+            page.get_by_role("button", name="Upload selected files").click()
             expect(page.get_by_text("1 queued")).to_be_visible()
             expect(page.get_by_text("1 of 1 processed")).to_be_visible(timeout=180_000)  # the worker did OCR
 
