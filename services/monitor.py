@@ -6,9 +6,9 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from statistics import quantiles
 from typing import Any
 
+from ocr.evaluate import percentile  # the one percentile helper (linear interpolation)
 from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import repository
@@ -34,15 +34,6 @@ class Health:
     corrections: list[dict[str, Any]]  # [{"week": "2026-11-23", "field": "total", "corrections": 3}]
     confidence_by_day: list[dict[str, Any]]  # [{"day": "2026-11-28", "mean_confidence": 0.81, "documents": 4}]
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def percentile(values: list[float], q: int) -> float | None:
-    """The q-th percentile (inclusive method); None for no values."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return float(values[0])
-    return float(quantiles(sorted(values), n=100, method="inclusive")[q - 1])
 
 
 def _week(at: datetime) -> str:

@@ -369,18 +369,11 @@ def batch_progress(document_ids: list[int], *, settings: Settings | None = None)
 
 def batch_summary(document_ids: list[int], *, settings: Settings | None = None) -> dict[str, Any]:
     """Counts per status plus seconds per page (p50, p95) over these documents' successful runs."""
+    from ocr.evaluate import percentile
+
     settings = settings or get_settings()
     with session_factory(settings).begin() as session:
         counts = jobs.status_counts_for(session, document_ids)
-        per_page = sorted(run.total_ms / 1000 / run.pages for run in jobs.successful_runs(session, document_ids)
-                          if run.total_ms is not None and run.pages)
-    return {"counts": counts, "s_per_page_p50": _percentile(per_page, 50), "s_per_page_p95": _percentile(per_page, 95)}
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    rank = (len(values) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (rank - low)
+        per_page = [run.total_ms / 1000 / run.pages for run in jobs.successful_runs(session, document_ids)
+                    if run.total_ms is not None and run.pages]
+    return {"counts": counts, "s_per_page_p50": percentile(per_page, 50), "s_per_page_p95": percentile(per_page, 95)}
