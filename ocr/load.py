@@ -22,7 +22,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from errors import InputError
 from settings import Settings
 
-PDF_ASSUMED_DPI = 300
 _SANE_DPI = (100, 1200)  # outside this a header DPI is a default (72/96) or nonsense: treat it as unknown
 # JPEGs above this many pixels (an A4 page at 600 dpi is 35 MP) are decoded by libjpeg at 1/2 or 1/4 scale:
 # several times faster than a full decode, and 300 dpi is all OCR needs (measured on SROIE's 35 MP scans).
@@ -47,9 +46,6 @@ class LoadedPage:
     index: int
     image: np.ndarray  # uint8, HxW (gray) or HxWx3 (RGB)
     dpi: int | None
-
-
-_PIL_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff", "BMP": "image/bmp", "WEBP": "image/webp"}
 
 
 def sniff(data: bytes) -> str | None:

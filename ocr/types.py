@@ -137,19 +137,3 @@ class Extraction:
     line_items: tuple[LineItem, ...] = ()
     flags: tuple[Flag, ...] = ()
 
-
-FIELD_NAMES: tuple[str, ...] = (
-    "vendor",
-    "vendor_address",
-    "vendor_phone",
-    "vendor_tax_id",
-    "date",
-    "time",
-    "receipt_number",
-    "subtotal",
-    "tax",
-    "rounding",
-    "total",
-    "currency",
-    "payment_method",
-)
