@@ -27,6 +27,7 @@ AMOUNT_FIELDS = ("subtotal", "tax", "rounding", "total")
 FIELD_ORDER = ("vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time", "receipt_number",
                "currency", "subtotal", "tax", "rounding", "total", "payment_method")
 CURRENCIES = ("MYR", "SGD", "USD", "EUR", "GBP", "IDR", "THB", "PHP", "VND", "CNY", "JPY", "AUD", "INR", "HKD")
+REVIEWED = (Status.NEEDS_REVIEW, Status.REJECTED, Status.APPROVED)  # the statuses approve / reject accept
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,12 @@ def next_document_id(*, after: int | None = None, user: str | None = None,
     """The first document in the queue other than `after`."""
     with session_factory(settings or get_settings()).begin() as session:
         require(session, user, Permission.REVIEW)
-        return next((d.id for d in repository.review_queue(session, limit=2) if d.id != after), None)
+        return _next_in_queue(session, after)
+
+
+def _next_in_queue(session, after: int | None) -> int | None:
+    """The id at the head of the review queue, skipping `after` (the document just handled)."""
+    return next((d.id for d in repository.review_queue(session, limit=2) if d.id != after), None)
 
 
 def open_document(document_id: int | None = None, *, user: str | None = None,
@@ -359,14 +365,14 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
     def work(session) -> Outcome:
         require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
-        if document.status not in (Status.NEEDS_REVIEW, Status.REJECTED, Status.APPROVED):
+        if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
                              code="not_reviewable")
         changed = _apply(session, document, values or {}, line_items, user, settings)
         document.status, document.reviewed_by, document.review_note = Status.APPROVED, user, None
         repository.add_audit(session, "approve", user=user, document_id=document_id, fields=changed)
         session.flush()
-        next_one = next((d.id for d in repository.review_queue(session, limit=2) if d.id != document_id), None)
+        next_one = _next_in_queue(session, document_id)
         return Outcome(document_id, document.version, changed, next_one)
 
     return _commit(settings, work)
@@ -383,14 +389,14 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
     def work(session) -> Outcome:
         require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
-        if document.status not in (Status.NEEDS_REVIEW, Status.APPROVED, Status.REJECTED):
+        if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be rejected",
                              code="not_reviewable")
         document.status, document.reviewed_by, document.review_note = Status.REJECTED, user, reason
         document.updated_at = utcnow()
         repository.add_audit(session, "reject", user=user, document_id=document_id, reason=reason)
         session.flush()
-        next_one = next((d.id for d in repository.review_queue(session, limit=2) if d.id != document_id), None)
+        next_one = _next_in_queue(session, document_id)
         return Outcome(document_id, document.version, [], next_one)
 
     return _commit(settings, work)
