@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy.orm import Session
-
 from errors import PermissionDenied
 from storage import repository
+from storage.db import Session
 from storage.models import Role
 
 

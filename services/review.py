@@ -13,14 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from errors import ConflictError, InputError
 from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import repository
 from storage.blobs import BlobStore
-from storage.db import session_factory
+from storage.db import StaleDataError, session_factory
 from storage.models import Document, LineItem, Source, Status, utcnow
 
 AMOUNT_FIELDS = ("subtotal", "tax", "rounding", "total")

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError  # noqa: F401 - re-exported, so services need no SQLAlchemy import
 
 from settings import Settings, get_settings
 
