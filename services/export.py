@@ -11,14 +11,14 @@ from datetime import date
 from typing import Any
 
 from services.access import Permission, require
+from services.review import FIELD_ORDER
 from settings import Settings, get_settings
 from storage import export as csv_export
 from storage import repository
 from storage.db import session_factory
 from storage.models import Status
 
-FIELD_COLUMNS = ("vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time", "receipt_number",
-                 "currency", "subtotal", "tax", "rounding", "total", "payment_method")
+FIELD_COLUMNS = FIELD_ORDER  # the same fields, in the same order, as the review screen
 
 
 @dataclass(frozen=True)
