@@ -325,14 +325,19 @@ def reprocess(document_id: int, *, user: str | None = None, settings: Settings |
         if document.status == Status.PROCESSING:
             raise ConflictError(f"Document #{document_id} is being processed right now; try again when it is done.")
         if document.status != Status.QUEUED:
-            document.status = Status.QUEUED
-            document.attempts = 0
-            document.error_code = None
-            document.error_message = None
-            document.started_at = None
-            document.finished_at = None
+            _reset_for_queue(document)
         repository.add_audit(session, "reprocess", user=user, document_id=document_id)
     _enqueue_quietly(document_id, settings)
+
+
+def _reset_for_queue(document) -> None:
+    """Back to queued as if freshly uploaded: no attempts, no error, no timestamps of the last run."""
+    document.status = Status.QUEUED
+    document.attempts = 0
+    document.error_code = None
+    document.error_message = None
+    document.started_at = None
+    document.finished_at = None
 
 
 def retry_failed(document_ids: list[int] | None = None, *, user: str | None = None,
@@ -348,12 +353,7 @@ def retry_failed(document_ids: list[int] | None = None, *, user: str | None = No
                 continue
             repository.add_audit(session, "retry", user=user, document_id=document.id,
                                  previous_code=document.error_code)
-            document.status = Status.QUEUED
-            document.attempts = 0
-            document.error_code = None
-            document.error_message = None
-            document.started_at = None
-            document.finished_at = None
+            _reset_for_queue(document)
             requeued.append(document.id)
     for document_id in requeued:
         _enqueue_quietly(document_id, settings)
