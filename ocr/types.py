@@ -130,6 +130,10 @@ class Flag:
     message: str
     fields: tuple[str, ...] = ()
 
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape stored in Document.flags."""
+        return {"code": self.code, "message": self.message, "fields": list(self.fields)}
+
 
 @dataclass(frozen=True)
 class Extraction:

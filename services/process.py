@@ -191,7 +191,7 @@ def _store(document_id: int, started_at, run_id: int, output: _Output, start: fl
                  for i, item in enumerate(extraction.line_items)]
         repository.replace_ocr_results(session, document, pages=pages, fields=fields, line_items=items)
 
-        flags = [{"code": flag.code, "message": flag.message, "fields": list(flag.fields)} for flag in extraction.flags]
+        flags = [flag.as_dict() for flag in extraction.flags]
         flags += [{"code": "no_text", "message": f"no text found on page {page.index + 1}", "fields": []}
                   for page in output.pages if not page.words]
         confidences = [f.confidence for f in document.fields if f.confidence is not None]

@@ -267,7 +267,7 @@ def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
     items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
              for i in document.line_items]
     flags = check_fields(fields, items, low_confidence=settings.low_confidence)
-    return [{"code": f.code, "message": f.message, "fields": list(f.fields)} for f in flags]
+    return [f.as_dict() for f in flags]
 
 
 # --- writing -------------------------------------------------------------------------------------
