@@ -103,6 +103,17 @@ def allowed_here(permission: Permission) -> bool:
     return allowed(user.get("role"), permission)
 
 
+def pager(result: Any, state_key: str) -> None:
+    """Previous / Next under a paged table (`result` has .page and .pages); the page lives in session state."""
+    buttons = st.columns([1, 1, 6])
+    if buttons[0].button("◀ Previous", disabled=result.page <= 1):
+        st.session_state[state_key] = result.page - 1
+        st.rerun()
+    if buttons[1].button("Next ▶", disabled=result.page >= result.pages):
+        st.session_state[state_key] = result.page + 1
+        st.rerun()
+
+
 def _sidebar(user: dict[str, Any]) -> None:
     """Drawn by every page (also when Streamlit runs it as a legacy page): who is signed in, sign-out, counts."""
     from services import status

@@ -34,10 +34,4 @@ st.dataframe(pd.DataFrame([{"at": r.at.strftime("%Y-%m-%d %H:%M:%S"), "user": r.
                            for r in result.rows], columns=["at", "user", "action", "document", "details"]),
              hide_index=True, width="stretch",
              column_config={"document": st.column_config.NumberColumn("document", format="#%d")})
-pager = st.columns([1, 1, 6])
-if pager[0].button("◀ Previous", disabled=result.page <= 1):
-    st.session_state["audit_page"] = result.page - 1
-    st.rerun()
-if pager[1].button("Next ▶", disabled=result.page >= result.pages):
-    st.session_state["audit_page"] = result.page + 1
-    st.rerun()
+ui.pager(result, "audit_page")

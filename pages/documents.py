@@ -43,13 +43,7 @@ frame = pd.DataFrame([{
 selection = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key=f"documents-table-{result.page}")
 
-pager = st.columns([1, 1, 6])
-if pager[0].button("◀ Previous", disabled=result.page <= 1):
-    st.session_state["documents_page"] = result.page - 1
-    st.rerun()
-if pager[1].button("Next ▶", disabled=result.page >= result.pages):
-    st.session_state["documents_page"] = result.page + 1
-    st.rerun()
+ui.pager(result, "documents_page")
 
 chosen_rows = selection.selection.rows if selection else []
 chosen = result.rows[chosen_rows[0]] if chosen_rows else None
