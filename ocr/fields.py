@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 from rapidfuzz import fuzz
 
 from ocr.layout import Row, group_rows, min_mean_confidence
-from ocr.parse import amounts_in, currency_of, dates_in, format_amount, times_in
+from ocr.parse import EARLIEST_RECEIPT_DATE, amounts_in, currency_of, dates_in, format_amount, times_in
 from ocr.types import BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
@@ -690,7 +690,7 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
             value = date.fromisoformat(fields["date"].value)
         except ValueError:
             value = None
-        if value is None or value > today or value < date(2000, 1, 1):
+        if value is None or value > today or value < EARLIEST_RECEIPT_DATE:
             flags.append(Flag("implausible_date", f"date {fields['date'].value} is in the future or before 2000.",
                               ("date",)))
     for name in REQUIRED:
@@ -737,7 +737,7 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
             chosen["receipt_number"] = number
 
         dates = _date_candidates(doc, date_order, today)
-        plausible = [c for c, v in dates if date(2000, 1, 1) <= v <= today]
+        plausible = [c for c, v in dates if EARLIEST_RECEIPT_DATE <= v <= today]
         if plausible:
             chosen["date"] = plausible[0]
         elif dates:

@@ -102,6 +102,7 @@ def amounts_in(text: str) -> list[tuple[Decimal, str]]:
 
 # --- dates --------------------------------------------------------------------------------------
 
+EARLIEST_RECEIPT_DATE = date(2000, 1, 1)  # an earlier date on a receipt is a misreading
 _MONTHS = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC)[A-Z]*\.?"
 _DATE_PATTERNS = [
     # 2019-01-12, 2019/1/12
@@ -125,7 +126,7 @@ def _digits_fixed(text: str) -> str:
 
 
 def _plausible(value: date, today: date | None) -> bool:
-    return date(2000, 1, 1) <= value <= (today or date.today()).replace(year=(today or date.today()).year + 1)
+    return EARLIEST_RECEIPT_DATE <= value <= (today or date.today()).replace(year=(today or date.today()).year + 1)
 
 
 def parse_date(text: str, *, date_order: str = "DMY", today: date | None = None) -> date | None:
