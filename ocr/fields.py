@@ -705,7 +705,7 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
 # --- public entry point -------------------------------------------------------------------------
 
 def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR", date_order: str = "DMY",
-                   today: date | None = None) -> Extraction:
+                   today: date | None = None, low_confidence: float = LOW_CONFIDENCE) -> Extraction:
     """Receipt fields from OCR'd pages: each with value, raw text, confidence, page and box; plus line items
     and flags from cross-field checks (total_mismatch, items_mismatch, implausible_date, missing_*, low_confidence)."""
     today = today or date.today()
@@ -763,5 +763,5 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
         chosen["currency"] = Candidate("currency", default_currency, "", (), 0, 0.6, 0.0)
         line_items = []
     fields = {name: candidate.to_field() for name, candidate in chosen.items()}
-    flags = check_fields(fields, line_items, today=today)
+    flags = check_fields(fields, line_items, today=today, low_confidence=low_confidence)
     return Extraction(fields=fields, line_items=tuple(line_items), flags=tuple(flags))

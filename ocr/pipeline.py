@@ -140,7 +140,8 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
         if keep_images:
             images.append(page_images)
     start = time.perf_counter()
-    extraction = extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order)
+    extraction = extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
+                                low_confidence=settings.low_confidence)
     timings["fields"] = (time.perf_counter() - start) * 1000
     timings["total"] = (time.perf_counter() - total_start) * 1000
     return DocumentResult(tuple(pages), tuple(images), extraction, {k: round(v, 2) for k, v in timings.items()})

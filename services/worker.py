@@ -21,6 +21,7 @@ from huey.consumer import Consumer
 from services import queue
 from settings import Settings, get_settings
 from storage import jobs, repository
+from storage.blobs import BlobStore
 from storage.db import engine_for, session_factory
 from storage.models import Status, utcnow
 
@@ -128,6 +129,9 @@ def run(workers: int | None = None, settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract single-threaded: we parallelise by process
     check_ready(settings)
+    stray = BlobStore(settings.blob_dir).remove_stray_temp_files()  # left by writers killed mid-write
+    if stray:
+        log.info("removed temp files of interrupted blob writes", extra={"step": "start", "count": stray})
     count = workers or default_workers(settings)
     huey = queue.get_huey(settings)
     _quiet_recover(settings)

@@ -40,13 +40,6 @@ def count_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
-def documents_with_status(session: Session, status: Status, *, started_before: datetime | None = None) -> list[Document]:
-    query = select(Document).where(Document.status == status)
-    if started_before is not None:
-        query = query.where(Document.started_at < started_before)
-    return list(session.scalars(query.order_by(Document.id)))
-
-
 def replace_ocr_results(session: Session, document: Document, *, pages: Iterable[Page], fields: Iterable[Field],
                         line_items: Iterable[LineItem]) -> None:
     """Swap in a fresh OCR result. Values a reviewer corrected (source 'user') are kept as they are,

@@ -92,6 +92,14 @@ def test_low_ocr_confidence_lowers_field_confidence_and_flags():
     assert any(f.code == "low_confidence" and "total" in f.fields for f in extraction.flags)
 
 
+def test_the_low_confidence_threshold_is_a_parameter():
+    """The pipeline passes settings.low_confidence (DOCDESK_LOW_CONFIDENCE) here."""
+    confident = extract_fields([receipt()], today=TODAY)
+    assert not any(f.code == "low_confidence" for f in confident.flags)
+    strict = extract_fields([receipt()], today=TODAY, low_confidence=0.999)
+    assert any(f.code == "low_confidence" and "total" in f.fields for f in strict.flags)
+
+
 @pytest.mark.parametrize("label", ["T0TAL", "TOTAI", "GRAND TOTAL", "AMOUNT DUE", "NETT TOTAL", "TOTAL INCL GST",
                                    "Tota1", "TOTAL (INCLUSIVE OF GST)", "TOTAL ROUNDED"])
 def test_noisy_total_labels(label):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from services.ingest import ingest_file
 from storage import repository
+from storage.blobs import BlobStore
 from storage.db import session_factory
 from storage.models import ProcessingRun
 from tests.services.worker_proc import receipt_png, start_worker, stop_worker, wait_for_status
@@ -18,12 +20,17 @@ from tests.signin import add
 def test_a_worker_turns_an_upload_into_a_document_to_review_and_stops_cleanly(migrated):
     document_id = ingest_file(receipt_png(), "receipt.png", user=add(migrated, "ana", "uploader"),
                               settings=migrated).document_id
+    blobs = BlobStore(migrated.blob_dir)
+    stray = next(blobs.root.glob("*/*")) / ".tmp-left-by-a-killed-writer"
+    stray.write_bytes(b"partial")
+    os.utime(stray, (0, 0))
     worker = start_worker(migrated.data_dir, workers=1)
     try:
         assert wait_for_status(migrated, document_id, {"needs_review", "failed"}) == "needs_review"
     finally:
         code = stop_worker(worker, signal.SIGTERM)
     assert code == 0
+    assert not stray.exists()  # cleaned at start-up
     with session_factory(migrated).begin() as session:
         document = repository.get_document(session, document_id, with_children=True)
         assert document.pages[0].words and document.field("total") is not None
