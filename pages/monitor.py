@@ -33,6 +33,11 @@ with left:
         st.bar_chart(pd.DataFrame({"runs": health.outcomes}), horizontal=True)
     else:
         st.caption("No processing runs in this window.")
+    st.subheader("Why runs failed or were retried")
+    if health.failure_codes:
+        st.bar_chart(pd.DataFrame({"runs": health.failure_codes}), horizontal=True)
+    else:
+        st.caption("No failed or retried runs in this window.")
     st.subheader("Time per page by step (ms)")
     if health.steps:
         steps = pd.DataFrame(health.steps).set_index("step")

@@ -24,6 +24,7 @@ class Health:
     runs: int
     success_rate: float | None  # ok / finished runs (retries count as not ok)
     outcomes: dict[str, int]
+    failure_codes: dict[str, int]  # error code -> runs that ended failed or retried with it, most frequent first
     page_ms_p50: float | None
     page_ms_p95: float | None
     steps: list[dict[str, Any]]  # [{"step", "p50_ms", "p95_ms", "runs"}]
@@ -45,7 +46,9 @@ def health(*, days: int = 28, user: str | None = None, settings: Settings | None
     since = utcnow() - timedelta(days=days)
     with session_factory(settings).begin() as session:
         require(session, user, Permission.MONITOR)
-        runs = [(r.outcome, r.total_ms, r.pages, dict(r.step_ms or {})) for r in repository.processing_runs_since(session, since)]
+        rows = repository.processing_runs_since(session, since)
+        runs = [(r.outcome, r.total_ms, r.pages, dict(r.step_ms or {})) for r in rows]
+        failure_codes = Counter(r.error_code or "unknown" for r in rows if r.outcome in ("failed", "retry"))
         audits = repository.audit_counts_since(session, since, ("upload", "upload_refused"))
         corrections = repository.corrections_since(session, since)
         confidences = repository.ocr_confidence_since(session, since)
@@ -69,7 +72,7 @@ def health(*, days: int = 28, user: str | None = None, settings: Settings | None
     uploads, refused = audits.get("upload", 0), audits.get("upload_refused", 0)
     return Health(
         days=days, runs=len(runs), success_rate=outcomes.get("ok", 0) / finished if finished else None,
-        outcomes=dict(outcomes), page_ms_p50=percentile(per_page, 50), page_ms_p95=percentile(per_page, 95),
+        outcomes=dict(outcomes), failure_codes=dict(failure_codes.most_common()), page_ms_p50=percentile(per_page, 50), page_ms_p95=percentile(per_page, 95),
         steps=steps, queue_depth=_queue_depth(settings), uploads=uploads, refused=refused,
         refused_share=refused / (uploads + refused) if uploads + refused else None,
         corrections=[{"week": week, "field": name, "corrections": n} for (week, name), n in sorted(per_week.items())],

@@ -11,9 +11,11 @@ def test_health_summarises_runs_uploads_corrections_and_confidence(migrated):
     now = utcnow()
     with session_factory(migrated).begin() as session:
         document = make_document(session)
-        for total, outcome in ((1000, "ok"), (2000, "ok"), (3000, "ok"), (500, "failed")):
+        for total, outcome, code in ((1000, "ok", None), (2000, "ok", None), (3000, "ok", None),
+                                     (500, "failed", "damaged_file")):
             session.add(ProcessingRun(document_id=document.id, started_at=now, finished_at=now, outcome=outcome,
-                                      total_ms=total, pages=1, step_ms={"ocr": total * 0.8, "deskew": total * 0.1}))
+                                      error_code=code, total_ms=total, pages=1,
+                                      step_ms={"ocr": total * 0.8, "deskew": total * 0.1}))
         for _ in range(3):
             repository.add_audit(session, "upload")
         repository.add_audit(session, "upload_refused")
@@ -22,6 +24,7 @@ def test_health_summarises_runs_uploads_corrections_and_confidence(migrated):
         total_field.revisions.append(FieldRevision(old="1", new="2", user="rita", at=now - timedelta(days=400)))
     health = monitor.health(days=28, settings=migrated)
     assert health.success_rate == 0.75 and health.runs == 4
+    assert health.failure_codes == {"damaged_file": 1}
     assert health.page_ms_p50 == 2000
     assert {s["step"] for s in health.steps} == {"ocr", "deskew"}
     assert health.refused_share == 0.25
