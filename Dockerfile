@@ -12,4 +12,4 @@ COPY . .
 ENV DOCDESK_DATA_DIR=/data OMP_THREAD_LIMIT=1 PYTHONUNBUFFERED=1
 VOLUME /data
 EXPOSE 8501
-CMD ["bash", "-c", ".venv/bin/python cli.py db upgrade && exec scripts/run.sh"]
+CMD ["bash", "-c", ".venv/bin/python cli.py db upgrade && .venv/bin/python cli.py users ensure-admin && exec scripts/run.sh"]
