@@ -66,7 +66,8 @@ def stop(process: subprocess.Popen) -> None:
 def served(tmp_path):
     """(base URL, data dir) of a running app with a worker, on a fresh data folder."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it "
+                    "(scripts/install-system.sh --test)")
     env = {**os.environ, "DOCDESK_DATA_DIR": str(tmp_path / "data"), "OMP_THREAD_LIMIT": "1"}
     env.pop("DOCDESK_DATABASE_URL", None)
     env.pop("DOCDESK_QUEUE_URL", None)
