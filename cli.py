@@ -182,14 +182,21 @@ def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/
                  start: int = typer.Option(0, "--start", help="Skip the first N receipts (in name order)."),
                  report: str = typer.Option(None, "--report", help="Write a markdown report to this file."),
                  split_at: int = typer.Option(None, "--split-at", help="Also score receipts before / from N apart."),
-                 workers: int = typer.Option(2, "--workers", help="Parallel processes.")) -> None:
+                 workers: int = typer.Option(2, "--workers", help="Parallel processes."),
+                 learn: bool = typer.Option(False, "--learn", help="Replay in order with the vendor memory, as if "
+                                            "each receipt's key were approved right after it was read.")) -> None:
     """Score field extraction (vendor, address, date, total) and OCR against a labelled folder."""
     import shlex
     import sys
 
-    from ocr.evaluate import evaluate_dataset, render_report, summarize, summary_table
+    from ocr.evaluate import evaluate_dataset, render_report, summarize, summary_table, with_vendor_memory
+    from settings import get_settings
 
     results = evaluate_dataset(dataset, start=start, limit=limit, processes=workers)
+    if learn:
+        settings = get_settings()
+        results = with_vendor_memory(results, min_similarity=settings.vendor_memory_similarity,
+                                     low_confidence=settings.low_confidence)
     if not results:
         typer.echo(f"no receipts found under {dataset}/img", err=True)
         raise typer.Exit(1)

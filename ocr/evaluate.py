@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
@@ -104,6 +104,7 @@ class ReceiptResult:
     pages: int = 1
     error: str | None = None
     in_text: dict[str, bool] = field(default_factory=dict)  # the key's value appears in the OCR text
+    reading: tuple[Any, Any] | None = field(default=None, repr=False)  # (pages, extraction), for with_vendor_memory
 
     def correct(self, name: str) -> bool | None:
         """True/False for a labelled field, None when the key leaves it empty."""
@@ -249,7 +250,34 @@ def evaluate_one(image_path: str | Path) -> ReceiptResult:
         cer = character_error_rate(box_text(box_path), ocr_text)
     in_text = {name: readable(name, gold[name], ocr_text) for name in FIELDS}
     return ReceiptResult(image_path.stem, gold, predicted, raw, cer, seconds, max(1, len(result.pages)),
-                         in_text=in_text)
+                         in_text=in_text, reading=(result.pages, result.extraction))
+
+
+def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: float, low_confidence: float
+                       ) -> list[ReceiptResult]:
+    """Replay the receipts in order as if a reviewer approved each one's key right after it was read, so every
+    receipt is read with the vendor memory (ocr.vendors) of the ones before it: what a back office sees once its
+    regular suppliers have been approved at least once. Only the labels of receipts already scored are used."""
+    from dataclasses import replace
+
+    from ocr.vendors import KnownVendor, header_text, recall_vendor
+
+    known: list[KnownVendor] = []
+    replayed = []
+    for number, result in enumerate(results):
+        if result.reading is None:
+            replayed.append(result)
+            continue
+        pages, extraction = result.reading
+        extraction = recall_vendor(extraction, pages, known, min_similarity=min_similarity,
+                                   low_confidence=low_confidence)
+        fields = extraction.fields
+        replayed.append(replace(result, predicted={n: fields[n].value if n in fields else None for n in FIELDS},
+                                raw={n: fields[n].raw if n in fields else None for n in FIELDS}))
+        if result.gold.get("vendor") and pages:
+            known.append(KnownVendor(number, result.gold["vendor"], result.gold.get("vendor_address") or None,
+                                     header_text(pages[0].text)))
+    return replayed
 
 
 def evaluate_dataset(dataset: str | Path, *, start: int = 0, limit: int | None = None,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from errors import ConflictError, DocDeskError, InputError, TransientError
-from services import queue, sandbox
+from services import queue, sandbox, vendors
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore
@@ -180,7 +180,7 @@ def _store(document_id: int, started_at, run_id: int, output: _Output, start: fl
             jobs.finish_run(session, run_id, outcome="lost")
             return
         pages = [_page_row(page, keys) for page, keys in zip(output.pages, _pad(output.keys, len(output.pages)))]
-        extraction = output.extraction
+        extraction = vendors.recall(session, document_id, output.extraction, output.pages, settings)
         fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=f.page,
                         box=f.box.as_list() if f.box is not None else None, source=Source.OCR)
                   for f in extraction.fields.values()]

@@ -111,3 +111,23 @@ def test_counts_by_status_include_empty_ones(migrated):
         new_document(session, sha="d" * 64)
         counts = repository.count_by_status(session)
         assert counts["processing"] == 2 and counts["queued"] == 1 and counts["approved"] == 0
+
+
+def test_approved_vendors_are_the_newest_approved_documents_with_a_vendor(migrated):
+    with session_factory(migrated).begin() as session:
+        ids = {}
+        for name, status, vendor in [("old", Status.APPROVED, "SHOP A"), ("new", Status.APPROVED, "SHOP B"),
+                                     ("waiting", Status.NEEDS_REVIEW, "SHOP C"), ("blank", Status.APPROVED, "")]:
+            document = new_document(session, sha=name[0] * 64, status=status, updated_at=utcnow())
+            document.pages.append(Page(index=0, width=10, height=10, text=f"{vendor}\\nTEL 1"))
+            document.fields.append(Field(name="vendor", value=vendor))
+            if name == "new":
+                document.fields.append(Field(name="vendor_address", value="1 JALAN X"))
+            session.flush()
+            ids[name] = document.id
+        session.get(type(document), ids["old"]).updated_at = utcnow() - timedelta(days=1)
+
+    with session_factory(migrated).begin() as session:
+        assert repository.approved_vendors(session, limit=10) == [
+            (ids["new"], "SHOP B", "1 JALAN X", "SHOP B\\nTEL 1"), (ids["old"], "SHOP A", None, "SHOP A\\nTEL 1")]
+        assert len(repository.approved_vendors(session, limit=1)) == 1
