@@ -16,6 +16,7 @@ from itertools import product
 from typing import Iterable, Sequence
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from ocr.layout import Row, group_rows, min_mean_confidence
 from ocr.parse import EARLIEST_RECEIPT_DATE, amounts_in, currency_of, dates_in, format_amount, times_in
@@ -96,6 +97,9 @@ def has_phrase(tokens: Sequence[str], phrase: str) -> bool:
     return False
 
 
+_PAYMENT_VERBS = ("PAID", "TENDERED", "TENDER", "ACCEPTED", "RECEIVED")
+
+
 def amount_kind(text: str) -> tuple[str, float] | None:
     """What an amount on this row means, from its label: ('total', strength), ('subtotal', ...), ..."""
     tokens = label_tokens(re.sub(r"-?(?:RM|\$)?\s?\d[\d,.]*", " ", text))
@@ -115,6 +119,10 @@ def amount_kind(text: str) -> tuple[str, float] | None:
     if has_word(tokens, "QTY", "QUANTITY", "ITEM", "ITEMS", "PCS", "UNITS", "ITEMCS", "SAVING", "SAVINGS",
                 "DISCOUNT", "DISC", "POINTS", "POINT", "WEIGHT"):
         return None
+    if including and re.search(r"\bIN ?TOTAL\b", joined):
+        return ("tax", 0.9)  # 'GST 6% included in total 0.28': a part of the total, not the total
+    if has_word(tokens, *_PAYMENT_VERBS):
+        return ("paid", 1.0)  # 'Total paid', 'Accepted total': what the customer handed over
     totalish = has_word(tokens, "TOTAL", "TOTAI", "TTL", "TOTEL", "TOTA", "IOTAL", "TATAL", "FOTAL", "JUMLAH", "NETT", "NET", "GRAND", "PAYABLE") or \
         has_phrase(tokens, "AMOUNT DUE") or has_phrase(tokens, "BALANCE DUE") or has_phrase(tokens, "AMT DUE")
     if totalish and excluding:
@@ -126,9 +134,11 @@ def amount_kind(text: str) -> tuple[str, float] | None:
         if has_word(tokens, "GRAND", "NETT", "PAYABLE", "ROUNDED") or has_phrase(tokens, "AMOUNT DUE") or including:
             strength = 1.0
         return ("total", strength)
+    if including and taxword and has_word(tokens, "AMOUNT", "AMT"):
+        return ("total", 0.8)  # 'Amount incl. GST 5.00'
     if taxword and not has_word(tokens, "INVOICE", "ID", "REG", "NO", "SUMMARY", "CODE"):
         return ("tax", 0.9 if has_word(tokens, "GST", "SST", "TAX", "VAT") else 0.6)
-    if has_word(tokens, "CASH", "TUNAI", "PAID", "TENDER", "TENDERED", "PAYMENT", "VISA", "MASTER", "MASTERCARD", "CARD", "DEBIT",
+    if has_word(tokens, "CASH", "TUNAI", "PAYMENT", "VISA", "MASTER", "MASTERCARD", "CARD", "DEBIT",
                 "CREDIT", "AMEX"):
         return ("paid", 1.0)
     if has_word(tokens, "AMOUNT", "AMT") and len(tokens) <= 2:
@@ -223,6 +233,7 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
     change = found.get("change", [])[:2]
     derived = [c for c in [_total_fallback(found, doc, labelled_only=True)] if c is not None]
     largest = max((t.amount for t in totals), default=None)
+    before_rounding = _totals_before_rounding(totals, doc)
 
     def agreeing_parts(total: Candidate):
         for subtotal, tax, rounding in product(subtotals or [None], [None] + taxes, [None] + roundings):
@@ -233,21 +244,29 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
                 return subtotal, tax, rounding
         return None
 
-    best, best_score, best_parts = None, None, None
+    best, best_score, best_parts, best_supported = None, None, None, False
     for total in totals + derived:
         score = total.score
         parts = agreeing_parts(total)
+        supported = bool(parts)
         if parts:
             score += 1.2
+        if total in before_rounding:
+            score -= 1.5
         if total not in derived:
             if any(_close(p.amount - c.amount, total.amount) for p in paid for c in change):
                 score += 1.0
+                supported = True
             elif any(_close(p.amount, total.amount) for p in paid):
                 score += 0.6
+                supported = True
             if total.amount == largest:
                 score += 0.3
         if best_score is None or score > best_score:
-            best, best_score, best_parts = total, score, parts
+            best, best_score, best_parts, best_supported = total, score, parts, supported
+    if best is not None and not best_supported and best not in derived and paid and \
+            best.amount > max(p.amount for p in paid):
+        best = _repair_inserted_digit(best, found)  # more than the customer paid
     if best is not None:
         chosen["total"] = best
     if best_parts:
@@ -262,6 +281,37 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
         if fallback:
             chosen["total"] = fallback
     return chosen
+
+
+def _totals_before_rounding(totals: list[Candidate], doc: _Doc) -> list[Candidate]:
+    """Totals with a rounding row and then another total below them: the amount before rounding, while
+    the payable one follows the rounding ('Total incl. GST 15.39 / Rounding 0.01 / Grand total 15.40').
+    A rounding of 0.00 changes nothing, so it says nothing about which total to take."""
+    rounding_rows = [i for i, row in enumerate(doc.rows) if _rounds_by_nonzero(row.text)]
+    return [total for total in totals
+            if any(total.row < r < other.row for r in rounding_rows for other in totals)]
+
+
+def _rounds_by_nonzero(text: str) -> bool:
+    """A rounding row whose amount is not 0.00 (an unreadable amount counts as non-zero)."""
+    if (amount_kind(text) or ("",))[0] != "rounding":
+        return False
+    amounts = amounts_in(text)
+    return not amounts or any(value != 0 for value, _ in amounts)
+
+
+def _repair_inserted_digit(total: Candidate, found: dict[str, list[Candidate]]) -> Candidate:
+    """A total above what was paid that is cash - change with one character more (728.10 for 78.10): OCR
+    added a digit to the total. A misread digit (48.00 vs 18.00) is left alone: the cash may be the slip."""
+    repairs = {}
+    for paid, change in product(found.get("paid", [])[:2], found.get("change", [])[:2]):
+        value = format_amount(paid.amount - change.amount)
+        if len(total.value) == len(value) + 1 and Levenshtein.distance(total.value, value) == 1:
+            repairs[value] = f"{paid.raw} - {change.raw}"
+    if len(repairs) != 1:
+        return total
+    ((value, raw),) = repairs.items()
+    return replace(total, value=value, raw=f"{total.raw} ~ {raw}", certainty=0.6)
 
 
 def _total_fallback(found: dict[str, list[Candidate]], doc: _Doc, labelled_only: bool = False

@@ -17,8 +17,11 @@ from dateutil import parser as date_parser
 _DIGIT_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "S": "5", "s": "5", "l": "1",
                                     "I": "1", "i": "1", "|": "1", "!": "1", "B": "8", "Z": "2", "z": "2",
                                     "G": "6", "g": "9", "§": "5"})
+# OCR reads the ringgit sign RM as RN, RH, FM or PM; those stand for RM only right before digits.
+_RM_MISREAD = r"R[NH](?=\d)|[FP]M(?=\d)"
 _CURRENCY_AFFIX = re.compile(
-    r"^(?:RM|MYR|SGD|USD|EUR|GBP|IDR|THB|PHP|S\$|US\$|A\$|[$€£¥])\s*|\s*(?:RM|MYR|SGD|USD|EUR|GBP|[$€£¥])$",
+    rf"^(?:RM|MYR|SGD|USD|EUR|GBP|IDR|THB|PHP|S\$|US\$|A\$|[$€£¥]|{_RM_MISREAD})\s*"
+    r"|\s*(?:RM|MYR|SGD|USD|EUR|GBP|[$€£¥])$",
     re.IGNORECASE)
 # A number with 2 decimals: optional thousands groups separated by , . or space (or none), then . or , and 2 digits.
 _AMOUNT = re.compile(r"^(?P<sign>[-+])?(?P<int>\d{1,3}(?:[,. ']\d{3})+|\d+)(?:(?P<dec>[.,])(?P<frac>\d{2}))$")
@@ -86,8 +89,11 @@ def format_amount(value: Decimal) -> str:
 
 
 _AMOUNT_IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9.,])-?(?:(?:RM|MYR|S\$|US\$|[$€£])\s?)?[-(]?"
+    rf"(?:(?<![A-Za-z0-9.,])-?(?:(?:RM|MYR|S\$|US\$|[$€£]|{_RM_MISREAD})\s?)?|(?<=[A-Za-z])RM(?=\d))[-(]?"
     r"(?:[0-9OoSlI|§]{1,3}(?:,[0-9OoSlI]{3})+|[0-9OoSlI|§]+)[.,] ?[0-9OoSlI]{2}\)?-?(?![0-9A-Za-z])")
+# 'RM15 40': OCR lost the decimal point; only trusted right after the currency sign, which marks an amount.
+_RM_SPACE_CENTS = re.compile(rf"(?:(?<![A-Za-z0-9.,])(?:RM|{_RM_MISREAD})|(?<=[A-Za-z])RM)(?=\d)"
+                             r"(?P<int>\d{1,5}) (?P<cents>\d{2})(?![0-9A-Za-z.,])")
 
 
 def amounts_in(text: str) -> list[tuple[Decimal, str]]:
@@ -96,8 +102,11 @@ def amounts_in(text: str) -> list[tuple[Decimal, str]]:
     for match in _AMOUNT_IN_TEXT.finditer(text):
         value = parse_amount(match.group(0))
         if value is not None:
-            found.append((value, match.group(0)))
-    return found
+            found.append((match.start(), value, match.group(0)))
+    for match in _RM_SPACE_CENTS.finditer(text):
+        if not any(start <= match.start() < start + len(raw) for start, _, raw in found):
+            found.append((match.start(), Decimal(f"{match['int']}.{match['cents']}"), match.group(0)))
+    return [(value, raw) for _, value, raw in sorted(found, key=lambda f: f[0])]
 
 
 # --- dates --------------------------------------------------------------------------------------

@@ -225,6 +225,79 @@ def test_amount_kinds():
     assert amount_kind("CHANGE 7.05")[0] == "change"
 
 
+@pytest.mark.parametrize("text, kind", [
+    ("GST @6% INCLUDED IN TOTAL 0.30", "tax"), ("SST 6% INCL. IN TOTAL 0.30", "tax"),
+    ("TOTAL PAID RM50.00", "paid"), ("ACCEPTED TOTAL 10.00", "paid"), ("TOTAL TENDERED 20.00", "paid"),
+    ("AMOUNT INCL. GST 5.00", "total"), ("TOTAL AFTER ROUNDING 15.40", "total"),
+])
+def test_amount_kinds_of_tax_payment_and_amount_labels(text, kind):
+    assert amount_kind(text)[0] == kind
+
+
+def small_receipt(*amount_rows: tuple[str, str]) -> PageResult:
+    """A shop header and date, then one labelled amount per row, top to bottom."""
+    rows = [words_at(20, (60, "KEDAI RUNCIT ENTERPRISE")), words_at(60, (10, "DATE: 15/05/2019"))]
+    rows += [words_at(100 + 25 * n, (10, label), (400, amount)) for n, (label, amount) in enumerate(amount_rows)]
+    return page(rows)
+
+
+def total_of(*amount_rows: tuple[str, str]) -> str:
+    return values(extract_fields([small_receipt(*amount_rows)], today=TODAY))["total"]
+
+
+def test_tax_included_in_total_is_not_the_total():
+    # the TOTAL row lost its amount; the GST line below says 'included in total' and is only the tax
+    rows = [("TOTAL INCL. GST", ""), ("CASH", "10.00"), ("CHANGE", "4.70"), ("GST @6% INCLUDED IN TOTAL", "0.30")]
+    assert total_of(*rows) == "5.30"
+
+
+def test_total_paid_is_the_payment_not_the_total():
+    assert total_of(("GRAND TOTAL", "15.40"), ("TOTAL PAID", "50.00"), ("CHANGE", "34.60")) == "15.40"
+
+
+def test_amount_including_tax_is_the_total_and_accepted_total_the_payment():
+    # parking-machine style: what was inserted is 'accepted', the fee is the amount incl. GST
+    assert total_of(("AMOUNT INCL. GST", "5.00"), ("ACCEPTED TOTAL", "10.00"), ("CHANGE", "5.00")) == "5.00"
+
+
+def test_amount_with_the_decimal_point_read_as_a_space_after_rm():
+    assert total_of(("GRAND TOTALRM15 40", ""), ("CASH", "RM20.00"), ("CHANGE", "RM4 60")) == "15.40"
+
+
+@pytest.mark.parametrize("printed", ["RH15.40", "RN15.40", "FM15.40", "PM15.40"])
+def test_total_after_a_misread_ringgit_sign(printed):
+    assert total_of(("TOTAL", printed), ("CASH", "20.00")) == "15.40"
+
+
+def test_total_after_rounding_beats_the_total_before_it():
+    rows = [("SUBTOTAL", "15.39"), ("TOTAL (INCL GST)", "15.39"), ("ROUNDING ADJ", "0.01"), ("GRAND TOTAL", "15.40")]
+    assert total_of(*rows) == "15.40"
+
+
+def test_total_after_unreadable_rounding_beats_the_total_before_it():
+    rows = [("SUB-TOTAL", "127.37"), ("TOTAL SALES INCL GST", "127.37"), ("ROUNDING ADJ", "~(),02"),
+            ("TOTAL AFTER ADJ INCL GST", "127.35")]
+    assert total_of(*rows) == "127.35"
+
+
+def test_zero_rounding_leaves_the_choice_to_cash_minus_change():
+    rows = [("TOTAL (INCLUDING GST)", "79.35"), ("ROUNDING", "0.00"), ("NET", "79.36"), ("TENDER", "100.00"),
+            ("CHANGE", "20.65")]
+    assert total_of(*rows) == "79.35"
+
+
+def test_total_above_the_payment_with_an_inserted_digit_is_repaired_from_cash_minus_change():
+    rows = [("SUB-TOTAL", "74.04"), ("TOTAL", "728.10"), ("DEBIT CARD", "78.10"), ("CHANGE", "0.00")]
+    extraction = extract_fields([small_receipt(*rows)], today=TODAY)
+    assert extraction.fields["total"].value == "78.10"
+    assert extraction.fields["total"].confidence < 0.7
+
+
+def test_total_above_the_payment_with_a_misread_digit_is_kept():
+    # 16.00 vs cash 14.00: either reading may be the slip, so the labelled total stays
+    assert total_of(("TOTAL", "16.00"), ("CASH", "14.00"), ("CHANGE", "0.00")) == "16.00"
+
+
 def test_group_rows_by_position_not_line_ids():
     words = words_at(100, (10, "TOTAL"), line=7) + words_at(104, (300, "9.90"), line=8) + words_at(130, (10, "CASH"))
     rows = group_rows(words)

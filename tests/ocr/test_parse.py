@@ -35,6 +35,21 @@ def test_amounts_in_a_row_left_to_right_with_raw():
 
 
 @pytest.mark.parametrize("text, expected", [
+    ("Grand TotalRM15 40", [(Decimal("15.40"), "RM15 40")]), ("Change RM34 60", [(Decimal("34.60"), "RM34 60")]),
+    ("4x 38.00 RH152. 00", [(Decimal("38.00"), "38.00"), (Decimal("152.00"), "RH152. 00")]),
+    ("1 RN3,20 ST", [(Decimal("3.20"), "RN3,20")]), ("Paid PM3.00", [(Decimal("3.00"), "PM3.00")]),
+    ("TOTALRM8.50", [(Decimal("8.50"), "RM8.50")]),
+])
+def test_amounts_after_an_ocr_slip_in_the_ringgit_sign(text, expected):
+    assert amounts_in(text) == expected
+
+
+@pytest.mark.parametrize("text", ["RM 15 40", "FORM 12 34", "ITEM3.00", "RM1 234", "NO 15 40", "10:00 PM"])
+def test_no_amount_without_a_decimal_point_or_glued_to_a_word(text):
+    assert amounts_in(text) == []
+
+
+@pytest.mark.parametrize("text, expected", [
     ("25/12/2018", date(2018, 12, 25)), ("12-01-19", date(2019, 1, 12)), ("2019-01-12", date(2019, 1, 12)),
     ("12 Jan 2019", date(2019, 1, 12)), ("Jan 12, 2019", date(2019, 1, 12)), ("20180304", date(2018, 3, 4)),
     ("OCT 3, 2016", date(2016, 10, 3)), ("02/JAN/2017", date(2017, 1, 2)), ("4/02/2017", date(2017, 2, 4)),
