@@ -6,7 +6,7 @@ COPY scripts/install-system.sh scripts/install-system.sh
 RUN scripts/install-system.sh && rm -rf /var/lib/apt/lists/*
 
 COPY requirements.txt .
-RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir -r requirements.txt
+RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir --no-deps -r requirements.txt
 
 COPY . .
 ENV DOCDESK_DATA_DIR=/data OMP_THREAD_LIMIT=1 PYTHONUNBUFFERED=1

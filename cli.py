@@ -131,7 +131,7 @@ def _extract_json(path: str, data: bytes, settings) -> dict:
 def _extract_one(path: str) -> dict:
     """Worker: one file -> its JSON line (errors become the line's "error", never an exception). Decoding and OCR
     run in a child with the same time, memory and CPU limits as the worker's (services.sandbox)."""
-    from ocr.pipeline import document_to_json
+    from ocr.pipeline import document_to_json, warm_up
     from services import sandbox
     from settings import get_settings
 
@@ -139,6 +139,7 @@ def _extract_one(path: str) -> dict:
         with open(path, "rb") as handle:
             data = handle.read()
         settings = get_settings()
+        warm_up(settings)
         return sandbox.run(_extract_json, path, data, settings, limits=sandbox.Limits.from_settings(settings))
     except OSError as error:
         from errors import InputError

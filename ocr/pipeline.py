@@ -17,6 +17,7 @@ from errors import DocDeskError
 from ocr import preprocess
 from ocr.engine import Engine, TesseractEngine
 from ocr.load import load_pages
+from ocr.reread import line_reader, reread_fields
 from ocr.types import Extraction, PageResult, StepTrace, Word
 from settings import Settings
 
@@ -111,6 +112,14 @@ def read_page(index: int, image: np.ndarray, *, engine: Engine, dpi: int | None 
     return page, PageImages(original=image, cleaned=cleaned)
 
 
+def warm_up(settings: Settings) -> None:
+    """Load what every document needs once per process, before a child is forked for each document."""
+    import ocr.fields  # noqa: F401
+
+    if settings.second_reading:
+        line_reader()
+
+
 def default_engine(settings: Settings) -> TesseractEngine:
     return TesseractEngine(language=settings.ocr_language, psm=6, timeout_s=settings.ocr_page_timeout_s)
 
@@ -124,7 +133,7 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
     total_start = time.perf_counter()
     timings: dict[str, float] = {"load": 0.0, "ocr": 0.0, "fields": 0.0}
     pages: list[PageResult] = []
-    images: list[PageImages] = []
+    images: list[PageImages] = []  # kept until the second reading has used them
     loader = load_pages(data, settings)
     while True:
         start = time.perf_counter()
@@ -137,12 +146,20 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
             timings[trace.name] = timings.get(trace.name, 0.0) + trace.ms
         timings["ocr"] += page.ocr_ms
         pages.append(page)
-        if keep_images:
-            images.append(page_images)
+        images.append(page_images)
     start = time.perf_counter()
     extraction = extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
                                 low_confidence=settings.low_confidence)
     timings["fields"] = (time.perf_counter() - start) * 1000
+    if settings.second_reading and extraction.fields:
+        start = time.perf_counter()
+        pages, changed = reread_fields(pages, [i.cleaned for i in images], extraction, line_reader())
+        if changed:
+            extraction = extract_fields(pages, default_currency=settings.default_currency,
+                                        date_order=settings.date_order, low_confidence=settings.low_confidence)
+        timings["second_reading"] = (time.perf_counter() - start) * 1000
+    if not keep_images:
+        images = []
     timings["total"] = (time.perf_counter() - total_start) * 1000
     return DocumentResult(tuple(pages), tuple(images), extraction, {k: round(v, 2) for k, v in timings.items()})
 

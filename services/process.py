@@ -70,8 +70,9 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     log.info("processing", extra={**extra, "step": "claim", "attempt": attempt})
 
     try:
-        import ocr.fields  # noqa: F401 - imported once here, so each forked child starts warm
-        import ocr.pipeline  # noqa: F401
+        from ocr.pipeline import warm_up
+
+        warm_up(settings)  # once per worker process, so each forked child starts warm
 
         data = BlobStore(settings.blob_dir).get(blob_key)
         child_start = time.perf_counter()

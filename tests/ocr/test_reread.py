@@ -1,0 +1,79 @@
+"""ocr.reread: word breaks carried across readings (pure), and the real PP-OCR reader settling a misread word."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ocr.engine import TesseractEngine
+from ocr.pipeline import extract_document
+from ocr.reread import _acceptable, line_reader, reread_fields, respace
+from ocr.types import BoundingBox, Extraction, Field, PageResult
+from settings import Settings
+from tests import receipts
+
+
+@pytest.mark.parametrize("words, other, expected", [
+    (["GREENLEAE", "HARDWARE"], "GREENLEAFHARDWARE", ["GREENLEAF", "HARDWARE"]),  # a letter fixed, no space
+    (["GREENLEAF", "HARDWARE"], "GREEN LEAF HARDWARE", ["GREENLEAF", "HARDWARE"]),  # its own spaces ignored
+    (["SDN", "BHO"], "SDNBHD", ["SDN", "BHD"]),
+    (["14/03/2024", "14:32"], "14/03/202414:32", ["14/03/2024", "14:32"]),
+    (["KEDAI", "RUNCIT", "|", "MAJU"], "KEDAIRUNCITMAJU", ["KEDAI", "RUNCIT", "", "MAJU"]),  # a smudge gone
+    (["CO.", "(M)", "BHD"], "CO.(M)SDNBHD", ["CO.", "(M)", "SDNBHD"]),  # a missed word joins its neighbour
+])
+def test_respace_cuts_the_other_reading_at_tesseracts_word_breaks(words, other, expected):
+    assert respace(words, other) == expected
+
+
+def test_respace_never_loses_or_invents_letters():
+    words, other = ["AB", "CDE", "F"], "XYABQCDF"
+    assert "".join(respace(words, other)) == other
+
+
+@pytest.mark.parametrize("tesseract, other, score, ok", [
+    ("GREENLEAE HARDWARE", "GREENLEAFHARDWARE", 0.95, True),
+    ("GREENLEAE HARDWARE", "GREENLEAFHARDWARE", 0.3, False),  # the second reader is unsure itself
+    ("GREENLEAE HARDWARE", "綠葉五金", 0.99, False),  # the Chinese-trained model guessing
+    ("GREENLEAE HARDWARE", "TOTAL", 0.99, False),  # not the same words at all
+    ("GREENLEAE HARDWARE", "  ", 0.99, False),
+])
+def test_a_second_reading_is_used_only_when_sure_and_alike(tesseract, other, score, ok):
+    assert _acceptable(tesseract, other, score) is ok
+
+
+@pytest.fixture(scope="module")
+def shop_line():
+    receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "", "TOTAL 42.95"])
+    words = TesseractEngine().read_words(receipt.image)
+    return receipt.image, words
+
+
+def test_the_real_second_reader_puts_back_a_letter_tesseract_got_wrong(shop_line):
+    image, words = shop_line
+    name_words = [w for w in words if w.box.top < 100]
+    assert " ".join(w.text for w in name_words) == "GREENLEAF HARDWARE SDN BHD"
+    misread = [replace(w, text="GREENLEAE") if w.text == "GREENLEAF" else w for w in words]  # the fault
+    page = PageResult(index=0, width=image.shape[1], height=image.shape[0], words=tuple(misread))
+    box = BoundingBox.enclosing([w.box for w in name_words])
+    extraction = Extraction({"vendor": Field("vendor", "GREENLEAE HARDWARE SDN BHD", "", 0.5, 0, box)})
+
+    [reread], changed = reread_fields([page], [image], extraction, line_reader())
+
+    assert changed == 1
+    assert [w.text for w in reread.words if w.box.top < 100] == ["GREENLEAF", "HARDWARE", "SDN", "BHD"]
+    assert [w.text for w in reread.words if w.box.top >= 100] == [w.text for w in words if w.box.top >= 100]
+    [trace] = [t for t in reread.trace if t.name == "second_reading"]
+    assert trace.details == {"fields": ["vendor"], "words_changed": 1}
+
+
+def test_the_pipeline_reads_vendor_and_date_twice_unless_switched_off():
+    data = receipts.encode(receipts.sample_receipt().image, "PNG")
+    on = extract_document(data, settings=Settings(), keep_images=False)
+    off = extract_document(data, settings=Settings(second_reading=False), keep_images=False)
+    assert "second_reading" in on.timings and "second_reading" not in off.timings
+    [trace] = [t for t in on.pages[0].trace if t.name == "second_reading"]
+    assert set(trace.details["fields"]) == {"vendor", "date"}
+    assert on.extraction.fields["vendor"].value == off.extraction.fields["vendor"].value == \
+        receipts.SAMPLE_FIELDS["vendor"]
+    assert on.extraction.fields["date"].value == receipts.SAMPLE_FIELDS["date"]
