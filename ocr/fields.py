@@ -264,9 +264,10 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
                 score += 0.3
         if best_score is None or score > best_score:
             best, best_score, best_parts, best_supported = total, score, parts, supported
-    if best is not None and not best_supported and best not in derived and paid and \
-            best.amount > max(p.amount for p in paid):
-        best = _repair_inserted_digit(best, found)  # more than the customer paid
+    if best is not None and not best_supported and best not in derived:
+        if paid and best.amount > max(p.amount for p in paid):
+            best = _repair_inserted_digit(best, found)  # more than the customer paid
+        best = _repair_misread_digit(best, found, _tax_rates(doc))
     if best is not None:
         chosen["total"] = best
     if best_parts:
@@ -312,6 +313,45 @@ def _repair_inserted_digit(total: Candidate, found: dict[str, list[Candidate]]) 
         return total
     ((value, raw),) = repairs.items()
     return replace(total, value=value, raw=f"{total.raw} ~ {raw}", certainty=0.6)
+
+
+def _repair_misread_digit(total: Candidate, found: dict[str, list[Candidate]], rates: set[Decimal]
+                          ) -> Candidate:
+    """A labelled total that nothing adds up to, one digit off what cash - change or the subtotal give
+    (8.40 vs 20.00 - 11.40): the printed tax decides, since tax = total * rate / (100 + rate) when prices
+    include it. Without a tax that fits exactly one of them the labelled total stays."""
+    taxes = [t.amount for t in found.get("tax", [])[:3] if t.amount > 0]
+    if not taxes or not rates or _fits_tax(total.amount, taxes, rates):
+        return total
+    repairs = {}
+    for value, raw in _arithmetic_totals(found):
+        text = format_amount(value)
+        if len(text) == len(total.value) and Levenshtein.distance(text, total.value) == 1 and \
+                _fits_tax(value, taxes, rates):
+            repairs[text] = raw
+    if len(repairs) != 1:
+        return total
+    ((value, raw),) = repairs.items()
+    return replace(total, value=value, raw=f"{total.raw} ~ {raw}", certainty=0.6)
+
+
+def _arithmetic_totals(found: dict[str, list[Candidate]]) -> list[tuple[Decimal, str]]:
+    """What cash - change and the subtotal (taken to include tax) say the total is."""
+    sums = [(p.amount - c.amount, f"{p.raw} - {c.raw}")
+            for p, c in product(found.get("paid", [])[:2], found.get("change", [])[:2])]
+    sums += [(s.amount, s.raw) for s in found.get("subtotal", [])[:2]]
+    return [(value, raw) for value, raw in sums if value > 0]
+
+
+def _fits_tax(total: Decimal, taxes: list[Decimal], rates: set[Decimal]) -> bool:
+    """Tax is printed to the cent (off by up to 0.005) and the total may carry a rounding of a few cents."""
+    return any(abs(total * rate / (100 + rate) - tax) <= Decimal("0.006") for tax in taxes for rate in rates)
+
+
+def _tax_rates(doc: _Doc) -> set[Decimal]:
+    """Tax rates the receipt prints ('GST @6%', 'SR 6%'), other than 0%."""
+    rates = {Decimal(m) for row in doc.rows for m in re.findall(r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?) ?%", row.text)}
+    return {rate for rate in rates if 0 < rate < 30}
 
 
 def _total_fallback(found: dict[str, list[Candidate]], doc: _Doc, labelled_only: bool = False

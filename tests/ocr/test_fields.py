@@ -298,6 +298,22 @@ def test_total_above_the_payment_with_a_misread_digit_is_kept():
     assert total_of(("TOTAL", "16.00"), ("CASH", "14.00"), ("CHANGE", "0.00")) == "16.00"
 
 
+def test_total_with_a_misread_digit_is_repaired_when_the_tax_fits_cash_minus_change():
+    # 6% GST included: 8.60 * 6 / 106 = 0.49, while 8.40 would carry 0.48
+    rows = [("TOTAL", "8.40"), ("CASH", "20.00"), ("CHANGE", "11.40"), ("GST @6% INCLUDED IN TOTAL", "0.49")]
+    assert total_of(*rows) == "8.60"
+
+
+def test_total_with_a_misread_digit_is_repaired_when_the_tax_fits_the_subtotal():
+    rows = [("SUB-TOTAL (GST)", "2.50"), ("TOTAL", "2.30"), ("TAX TOTAL:", "0.14"), ("SR @ 6%", "")]
+    assert total_of(*rows) == "2.50"
+
+
+@pytest.mark.parametrize("tax_row", [("GST @6% INCLUDED IN TOTAL", "0.75"), ("GST INCLUDED IN TOTAL", "0.49")])
+def test_total_one_digit_off_cash_minus_change_stays_without_a_tax_and_rate_that_fit(tax_row):
+    assert total_of(("TOTAL", "8.40"), ("CASH", "20.00"), ("CHANGE", "11.40"), tax_row) == "8.40"
+
+
 def test_group_rows_by_position_not_line_ids():
     words = words_at(100, (10, "TOTAL"), line=7) + words_at(104, (300, "9.90"), line=8) + words_at(130, (10, "CASH"))
     rows = group_rows(words)
