@@ -17,7 +17,7 @@ from errors import DocDeskError
 from ocr import preprocess
 from ocr.engine import Engine, TesseractEngine
 from ocr.load import load_pages
-from ocr.reread import line_reader, reread_fields
+from ocr.reread import REREAD_BELOW, line_reader, reread_fields
 from ocr.types import Extraction, PageResult, StepTrace, Word
 from settings import Settings
 
@@ -116,7 +116,7 @@ def warm_up(settings: Settings) -> None:
     """Load what every document needs once per process, before a child is forked for each document."""
     import ocr.fields  # noqa: F401
 
-    if settings.second_reading:
+    if settings.second_reading_fields:
         line_reader()
 
 
@@ -151,9 +151,10 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
     extraction = extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
                                 low_confidence=settings.low_confidence)
     timings["fields"] = (time.perf_counter() - start) * 1000
-    if settings.second_reading and extraction.fields:
+    if settings.second_reading_fields and extraction.fields:
         start = time.perf_counter()
-        pages, changed = reread_fields(pages, [i.cleaned for i in images], extraction, line_reader())
+        below = {name: REREAD_BELOW[name] for name in settings.second_reading_fields}
+        pages, changed = reread_fields(pages, [i.cleaned for i in images], extraction, line_reader(), below)
         if changed:
             extraction = extract_fields(pages, default_currency=settings.default_currency,
                                         date_order=settings.date_order, low_confidence=settings.low_confidence)

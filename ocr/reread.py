@@ -4,8 +4,9 @@ model (rapidocr-onnxruntime), and its letters replace Tesseract's where the two 
 Why: on thermal-paper scans Tesseract's fast model misreads one letter in most shop names (CER 0.11 on labelled
 lines against PP-OCR's 0.03), and an exact vendor match needs every letter. PP-OCR often drops the spaces between
 words, so the words keep Tesseract's boxes and word breaks and take only PP-OCR's letters. Measured on the tuning
-receipts (bench/RESULTS-fields.md): vendor +11 points, date +5; total and address did not gain for their cost, so
-only REREAD_FIELDS are read again (~45 ms a page, one model load per process).
+receipts (bench/RESULTS-fields.md): date +6 points for ~5 ms a page, vendor +11 for ~23 ms; total and address
+did not gain for their cost. A field is read again only when Tesseract was unsure of it (one model load per
+process).
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ from typing import Protocol, Sequence
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from ocr.parse import dates_in
 from ocr.types import BoundingBox, Extraction, PageResult, StepTrace, Word
 
-REREAD_FIELDS = ("vendor", "date")
+# Below which confidence a field is read again. Measured on the tuning receipts: vendors read at 0.7 or more and
+# dates at 0.9 or more were as often right without the second reading, which then costs nothing. Which fields are
+# read at all is a setting (DOCDESK_SECOND_READING): the date by default; the vendor on request, because its
+# wider crop costs ~23 ms a page, more than the pipeline's budget outside Tesseract allows.
+REREAD_BELOW = {"vendor": 0.7, "date": 0.9}
 MIN_SCORE = 0.5  # PP-OCR's mean character probability below this: keep Tesseract's reading
 MAX_DISAGREEMENT = 0.5  # readings further apart than this (normalized edit distance) are not the same words
 FIRST_NON_LATIN = 0x2E80  # CJK and later: the Chinese-trained model guessing at a smudge
@@ -86,8 +92,18 @@ def respace(words: Sequence[str], text: str) -> list[str]:
     return [letters[cuts[i]:cuts[i + 1]] for i in range(len(words))]
 
 
-def _acceptable(tesseract: str, other: str, score: float) -> bool:
+def _still_a_date(before: str, after: str) -> bool:
+    return bool(dates_in(after)) or not dates_in(before)
+
+
+# A second reading must not lose what made the first one usable (a date that parsed).
+KEEPS_MEANING = {"date": _still_a_date}
+
+
+def _acceptable(tesseract: str, other: str, score: float, field: str = "") -> bool:
     if not other.strip() or score < MIN_SCORE or any(ord(ch) >= FIRST_NON_LATIN for ch in other):
+        return False
+    if field in KEEPS_MEANING and not KEEPS_MEANING[field](tesseract, other):
         return False
     distance = Levenshtein.normalized_distance("".join(tesseract.split()).upper(), "".join(other.split()).upper())
     return distance <= MAX_DISAGREEMENT
@@ -106,8 +122,9 @@ def _crop(image: np.ndarray, box: BoundingBox) -> np.ndarray:
 
 
 def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], extraction: Extraction,
-                  reader: LineReader, fields: Sequence[str] = REREAD_FIELDS) -> tuple[list[PageResult], int]:
-    """Pages whose words behind `fields` carry the second reading, and how many words changed.
+                  reader: LineReader, below: dict[str, float]) -> tuple[list[PageResult], int]:
+    """Pages whose words behind the unsure fields (`below`: name -> confidence under which it is read again)
+    carry the second reading, and how many words changed.
 
     `images` are the cleaned pages the words' boxes refer to. Each page gets a 'second_reading' trace step.
     """
@@ -116,7 +133,7 @@ def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], ext
     for number, page in enumerate(pages):
         start = time.perf_counter()
         targets = [(name, field.box) for name, field in extraction.fields.items()
-                   if name in fields and field.box is not None and field.page == page.index]
+                   if field.confidence < below.get(name, 0) and field.box is not None and field.page == page.index]
         groups = [(name, _words_in(page, box), box) for name, box in targets]
         groups = [(name, words, box) for name, words, box in groups if words]
         if not groups:
@@ -124,7 +141,7 @@ def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], ext
         readings = reader.read([_crop(images[number], box) for _, _, box in groups])
         replacements: dict[int, Word | None] = {}
         for (name, words, _), (text, score) in zip(groups, readings):
-            if not _acceptable(" ".join(w.text for w in words), text, score):
+            if not _acceptable(" ".join(w.text for w in words), text, score, name):
                 continue
             for word, part in zip(words, respace([w.text for w in words], text)):
                 if part != word.text:

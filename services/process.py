@@ -55,7 +55,10 @@ def retry_delay(attempt: int) -> float:
 # --- the task ----------------------------------------------------------------------------------
 
 def process_document(document_id: int, *, settings: Settings | None = None, engine=None) -> None:
+    from ocr.pipeline import warm_up
+
     settings = settings or get_settings()
+    warm_up(settings)  # once per process (a worker does it at start), so each forked child starts warm
     extra = {"document_id": document_id}
     start = time.perf_counter()
     with session_factory(settings).begin() as session:
@@ -70,10 +73,6 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     log.info("processing", extra={**extra, "step": "claim", "attempt": attempt})
 
     try:
-        from ocr.pipeline import warm_up
-
-        warm_up(settings)  # once per worker process, so each forked child starts warm
-
         data = BlobStore(settings.blob_dir).get(blob_key)
         child_start = time.perf_counter()
         output = _run_isolated(data, settings, engine)

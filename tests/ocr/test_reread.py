@@ -8,7 +8,7 @@ import pytest
 
 from ocr.engine import TesseractEngine
 from ocr.pipeline import extract_document
-from ocr.reread import _acceptable, line_reader, reread_fields, respace
+from ocr.reread import REREAD_BELOW, _acceptable, line_reader, reread_fields, respace
 from ocr.types import BoundingBox, Extraction, Field, PageResult
 from settings import Settings
 from tests import receipts
@@ -42,6 +42,12 @@ def test_a_second_reading_is_used_only_when_sure_and_alike(tesseract, other, sco
     assert _acceptable(tesseract, other, score) is ok
 
 
+def test_a_second_reading_of_a_date_must_still_be_a_date():
+    assert _acceptable("DATE:09/10/2017", "DATE:09/10/2017", 0.9, "date")
+    assert not _acceptable("DATE:09/10/2017", "D:9/10/207", 0.9, "date")  # letters lost: keep Tesseract's
+    assert _acceptable("DATE:09/1O/2Q17", "DATE:09/10/2017", 0.9, "date")  # only the second reading parses
+
+
 @pytest.fixture(scope="module")
 def shop_line():
     receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "", "TOTAL 42.95"])
@@ -58,7 +64,7 @@ def test_the_real_second_reader_puts_back_a_letter_tesseract_got_wrong(shop_line
     box = BoundingBox.enclosing([w.box for w in name_words])
     extraction = Extraction({"vendor": Field("vendor", "GREENLEAE HARDWARE SDN BHD", "", 0.5, 0, box)})
 
-    [reread], changed = reread_fields([page], [image], extraction, line_reader())
+    [reread], changed = reread_fields([page], [image], extraction, line_reader(), REREAD_BELOW)
 
     assert changed == 1
     assert [w.text for w in reread.words if w.box.top < 100] == ["GREENLEAF", "HARDWARE", "SDN", "BHD"]
@@ -67,13 +73,27 @@ def test_the_real_second_reader_puts_back_a_letter_tesseract_got_wrong(shop_line
     assert trace.details == {"fields": ["vendor"], "words_changed": 1}
 
 
-def test_the_pipeline_reads_vendor_and_date_twice_unless_switched_off():
-    data = receipts.encode(receipts.sample_receipt().image, "PNG")
-    on = extract_document(data, settings=Settings(), keep_images=False)
-    off = extract_document(data, settings=Settings(second_reading=False), keep_images=False)
-    assert "second_reading" in on.timings and "second_reading" not in off.timings
-    [trace] = [t for t in on.pages[0].trace if t.name == "second_reading"]
-    assert set(trace.details["fields"]) == {"vendor", "date"}
-    assert on.extraction.fields["vendor"].value == off.extraction.fields["vendor"].value == \
-        receipts.SAMPLE_FIELDS["vendor"]
-    assert on.extraction.fields["date"].value == receipts.SAMPLE_FIELDS["date"]
+def test_a_field_tesseract_was_sure_of_is_not_read_again(shop_line):
+    image, words = shop_line
+    page = PageResult(index=0, width=image.shape[1], height=image.shape[0], words=tuple(words))
+    box = BoundingBox.enclosing([w.box for w in words if w.box.top < 100])
+    sure = Extraction({"vendor": Field("vendor", "GREENLEAF HARDWARE SDN BHD", "", 0.97, 0, box)})
+
+    [same], changed = reread_fields([page], [image], sure, line_reader(), REREAD_BELOW)
+
+    assert changed == 0 and same == page
+
+
+def test_the_pipeline_reads_the_chosen_unsure_fields_twice_unless_switched_off():
+    data = receipts.encode(receipts.blur(receipts.sample_receipt().image, 5), "PNG")
+    off = extract_document(data, settings=Settings(second_reading=""), keep_images=False)
+    assert "second_reading" not in off.timings
+    for chosen in ("date", "date,vendor"):
+        on = extract_document(data, settings=Settings(second_reading=chosen), keep_images=False)
+        unsure = {name for name, field in off.extraction.fields.items()
+                  if name in chosen.split(",") and field.confidence < REREAD_BELOW[name]}
+        read_again = {name for t in on.pages[0].trace if t.name == "second_reading" for name in t.details["fields"]}
+        assert read_again == unsure and read_again  # the blurred date is read again
+        assert on.extraction.fields["vendor"].value == receipts.SAMPLE_FIELDS["vendor"]
+        assert on.extraction.fields["date"].value == receipts.SAMPLE_FIELDS["date"]
+
