@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from ocr import preprocess  # noqa: E402
 from ocr.load import load_pages  # noqa: E402
-from ocr.pipeline import default_engine, extract_document  # noqa: E402
+from ocr.pipeline import default_engine, extract_document, warm_up  # noqa: E402
 from ocr.types import PageResult  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -51,6 +51,7 @@ def cer(expected: str, got: str) -> float:
 
 def per_page(images: list[Path], dataset: Path) -> None:
     settings = Settings()
+    warm_up(settings)  # as a worker does once at start: the second reader's model is loaded before timing
     engine = default_engine(settings)
     overhead, tesseract, osd, pipe_cer, bare_cer, bare_ms, confidences = [], [], [], [], [], [], []
     steps: dict[str, float] = {}

@@ -103,10 +103,9 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
                              confidence=max(confidence, read.confidence) if read and read.value == value else confidence,
                              page=read.page if read else pages[0].index,
                              box=read.box if read and read.box is not None else header_box)
-    flag = Flag("vendor_recalled",
-                f"{' and '.join(sorted(recalled, reverse=True)).replace('_', ' ')} as approved on document "
-                f"#{match.known.document_id} (top of the receipt {match.similarity:.0f} % alike)",
-                tuple(recalled))
+    what = "vendor and address" if "vendor_address" in recalled else "vendor"
+    flag = Flag("vendor_recalled", f"{what} as approved on document #{match.known.document_id} "
+                                   f"(top of the receipt {match.similarity:.0f} % alike)", tuple(recalled))
     checks = check_fields(fields, extraction.line_items, low_confidence=low_confidence)  # e.g. no more missing_vendor
     return replace(extraction, fields=fields, flags=(*checks, flag))
 
