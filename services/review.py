@@ -266,8 +266,18 @@ def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
               for f in document.fields if f.value}
     items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
              for i in document.line_items]
-    flags = check_fields(fields, items, low_confidence=settings.low_confidence)
-    return [f.as_dict() for f in flags]
+    flags = [f.as_dict() for f in check_fields(fields, items, low_confidence=settings.low_confidence)]
+    return flags + _notes_still_true(document)
+
+
+# Notes from processing that are not checks (where a value came from): kept until a reviewer changes the field.
+NOTES = {"vendor_recalled"}
+
+
+def _notes_still_true(document: Document) -> list[dict[str, Any]]:
+    corrected = {f.name for f in document.fields if f.source == Source.USER}
+    return [flag for flag in document.flags or []
+            if flag.get("code") in NOTES and not corrected & set(flag.get("fields") or ())]
 
 
 # --- writing -------------------------------------------------------------------------------------

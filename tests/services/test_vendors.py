@@ -50,3 +50,18 @@ def test_nothing_is_learnt_before_approval_or_with_the_memory_off(migrated):
     third = _read(switched_off, 2)
     fields, flags = _fields_and_flags(migrated, third)
     assert fields["vendor"] == read_vendor and not any(f["code"] == "vendor_recalled" for f in flags)
+
+
+def test_the_note_stays_through_a_save_until_the_reviewer_changes_the_vendor(migrated):
+    first = _read(migrated, 0)
+    review.approve(first, review.open_document(first, settings=migrated).version, dict(CORRECTED),
+                   settings=migrated)
+    second = _read(migrated, 1)
+
+    review.save(second, review.open_document(second, settings=migrated).version, {"total": "43.00"},
+                settings=migrated)
+    assert any(f["code"] == "vendor_recalled" for f in _fields_and_flags(migrated, second)[1])
+
+    review.save(second, review.open_document(second, settings=migrated).version, {"vendor": "Another Shop"},
+                settings=migrated)
+    assert not any(f["code"] == "vendor_recalled" for f in _fields_and_flags(migrated, second)[1])
