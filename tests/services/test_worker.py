@@ -6,6 +6,7 @@ import os
 import signal
 import time
 
+import pytest
 from sqlalchemy import select
 
 from services.ingest import ingest_file
@@ -106,3 +107,22 @@ def test_stopping_a_worker_mid_document_gives_the_document_back(migrated):
         assert (document.status, document.attempts) == ("queued", 0)  # a shutdown is not the document's fault
         runs = session.scalars(select(ProcessingRun.outcome).where(ProcessingRun.document_id == document_id)).all()
     assert runs == ["interrupted"]
+
+
+def test_a_worker_will_not_start_without_its_readers_and_says_what_to_do(migrated, monkeypatch):
+    from ocr import reread
+    from services.worker import WorkerNotReady, check_ready
+
+    check_ready(migrated)  # everything installed: ready
+
+    def broken() -> None:
+        raise ImportError("libonnxruntime.so: cannot open shared object file")
+
+    reread.line_reader.cache_clear()
+    monkeypatch.setattr(reread, "PaddleLineReader", broken)  # the fault: a broken onnxruntime install
+    try:
+        with pytest.raises(WorkerNotReady, match="make install.*DOCDESK_SECOND_READING"):
+            check_ready(migrated)
+        check_ready(migrated.model_copy(update={"second_reading": ""}))  # switched off: no need for it
+    finally:
+        reread.line_reader.cache_clear()
