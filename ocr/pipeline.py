@@ -133,7 +133,8 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
     total_start = time.perf_counter()
     timings: dict[str, float] = {"load": 0.0, "ocr": 0.0, "fields": 0.0}
     pages: list[PageResult] = []
-    images: list[PageImages] = []  # kept until the second reading has used them
+    images: list[PageImages] = []
+    cleaned: list[np.ndarray] = []  # what the second reading crops from (grayscale, so small)
     loader = load_pages(data, settings)
     while True:
         start = time.perf_counter()
@@ -146,7 +147,10 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
             timings[trace.name] = timings.get(trace.name, 0.0) + trace.ms
         timings["ocr"] += page.ocr_ms
         pages.append(page)
-        images.append(page_images)
+        if settings.second_reading_fields:
+            cleaned.append(page_images.cleaned)
+        if keep_images:
+            images.append(page_images)
     start = time.perf_counter()
     extraction = extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
                                 low_confidence=settings.low_confidence)
@@ -154,13 +158,11 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
     if settings.second_reading_fields and extraction.fields:
         start = time.perf_counter()
         below = {name: REREAD_BELOW[name] for name in settings.second_reading_fields}
-        pages, changed = reread_fields(pages, [i.cleaned for i in images], extraction, line_reader(), below)
+        pages, changed = reread_fields(pages, cleaned, extraction, line_reader(), below)
         if changed:
             extraction = extract_fields(pages, default_currency=settings.default_currency,
                                         date_order=settings.date_order, low_confidence=settings.low_confidence)
         timings["second_reading"] = (time.perf_counter() - start) * 1000
-    if not keep_images:
-        images = []
     timings["total"] = (time.perf_counter() - total_start) * 1000
     return DocumentResult(tuple(pages), tuple(images), extraction, {k: round(v, 2) for k, v in timings.items()})
 
