@@ -58,7 +58,7 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     from ocr.pipeline import warm_up
 
     settings = settings or get_settings()
-    warm_up(settings)  # once per process (a worker does it at start), so each forked child starts warm
+    warm_up(settings)  # before the claim, so a stop signal while it loads cannot fail a document; cached after
     extra = {"document_id": document_id}
     start = time.perf_counter()
     with session_factory(settings).begin() as session:

@@ -61,13 +61,10 @@ def _register(huey: Huey, settings: Settings) -> None:
 
     @huey.on_startup(name="docdesk_after_fork")
     def after_fork() -> None:
-        """A forked worker must not reuse the parent's database connections. It loads the OCR models now, before
-        it claims a document, so a stop signal while they load cannot fail one."""
-        from ocr.pipeline import warm_up
+        """A forked worker must not reuse the parent's database connections."""
         from storage.db import engine_for
 
         engine_for(settings.sqlalchemy_url).dispose(close=False)
-        warm_up(settings)
 
     huey.docdesk_process = process  # type: ignore[attr-defined]
 

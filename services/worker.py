@@ -47,14 +47,13 @@ def check_ready(settings: Settings) -> None:
         probe(settings.ocr_language)
     except EngineUnavailable as error:
         raise WorkerNotReady(error.message) from error
-    if settings.second_reading_fields:
-        from ocr.reread import line_reader
+    from ocr.pipeline import warm_up
 
-        try:
-            line_reader()  # loaded here once; the worker processes forked from us inherit it
-        except Exception as error:  # noqa: BLE001 - any reason it cannot load means the same to the admin
-            raise WorkerNotReady(f"The second reader (PP-OCR on onnxruntime) does not load: {error}. Run `make "
-                                 "install`, or set DOCDESK_SECOND_READING= (empty) to work without it.") from error
+    try:
+        warm_up(settings)  # loads the second reader once; the worker processes forked from us inherit it
+    except Exception as error:  # noqa: BLE001 - any reason it cannot load means the same to the admin
+        raise WorkerNotReady(f"The second reader (PP-OCR on onnxruntime) does not load: {error}. Run `make "
+                             "install`, or set DOCDESK_SECOND_READING= (empty) to work without it.") from error
 
 
 def _worker_gone(worker: str | None) -> bool:
