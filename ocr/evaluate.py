@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from ocr.parse import amounts_in, dates_in, parse_amount, parse_date
+from ocr.parse import amounts_in, dates_in, normalize_text, parse_amount, parse_date
 
 # key name in the dataset -> our field name
 SCORED: dict[str, str] = {"company": "vendor", "address": "vendor_address", "date": "date", "total": "total"}
@@ -27,10 +27,6 @@ FIELDS: tuple[str, ...] = tuple(SCORED.values())
 
 
 # --- pure scoring -------------------------------------------------------------------------------
-
-def normalize_text(text: str | None) -> str:
-    return " ".join((text or "").upper().split())
-
 
 def gold_amount(text: str) -> Decimal | None:
     """The key's total as printed ('RM 8.60', '$6.60', '33.90', '1,234.00') -> Decimal, or None."""

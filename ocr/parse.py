@@ -28,6 +28,11 @@ _AMOUNT = re.compile(r"^(?P<sign>[-+])?(?P<int>\d{1,3}(?:[,. ']\d{3})+|\d+)(?:(?
 _INTEGER = re.compile(r"^(?P<sign>[-+])?(?P<int>\d{1,3}(?:[,']\d{3})+|\d+)$")
 
 
+def normalize_text(text: str | None) -> str:
+    """Upper-cased, whitespace collapsed: how names and addresses are compared."""
+    return " ".join((text or "").upper().split())
+
+
 def _clean_number_token(text: str) -> str | None:
     """Strip currency, brackets and trailing marks; undo letter-for-digit confusions; None if not numeric-ish."""
     token = text.strip().replace("\u2212", "-")

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from ocr.fields import check_fields
 from ocr.layout import group_rows
+from ocr.parse import normalize_text
 from ocr.types import BoundingBox, Extraction, Field, Flag, PageResult
 
 # Header = the first lines of page 1: enough for the name and most of the address, before the receipt's own
@@ -49,7 +50,7 @@ class Recall:
 def header_text(page_text: str, lines: int = HEADER_LINES) -> str:
     """The first `lines` non-empty lines of a page's OCR text, upper-cased, whitespace collapsed."""
     kept = [line for line in page_text.splitlines() if line.strip()][:lines]
-    return " ".join(" ".join(kept).upper().split())
+    return normalize_text(" ".join(kept))
 
 
 def best_match(page_text: str, known: Sequence[KnownVendor], *, min_similarity: float) -> Recall | None:
@@ -68,15 +69,11 @@ def best_match(page_text: str, known: Sequence[KnownVendor], *, min_similarity: 
 def _printed_address(page_text: str, vendor: str, known: Sequence[KnownVendor]) -> str | None:
     """Of the addresses approved for this vendor, the one most alike to something in the top lines."""
     top = header_text(page_text, ADDRESS_LINES)
-    addresses = {k.address.upper(): k.address for k in known
-                 if k.address and _same_name(k.vendor, vendor)}
-    scored = [(fuzz.partial_ratio(" ".join(key.split()), top), address) for key, address in addresses.items()]
+    addresses = {normalize_text(k.address): k.address for k in known
+                 if k.address and normalize_text(k.vendor) == normalize_text(vendor)}
+    scored = [(fuzz.partial_ratio(key, top), address) for key, address in addresses.items()]
     scored = [item for item in scored if item[0] >= ADDRESS_MIN_SIMILARITY]
     return max(scored)[1] if scored else None
-
-
-def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.upper().split()) == " ".join(b.upper().split())
 
 
 def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Sequence[KnownVendor], *,
