@@ -305,14 +305,11 @@ def _repair_inserted_digit(total: Candidate, found: dict[str, list[Candidate]]) 
     """A total above what was paid that is cash - change with one character more (728.10 for 78.10): OCR
     added a digit to the total. A misread digit (48.00 vs 18.00) is left alone: the cash may be the slip."""
     repairs = {}
-    for paid, change in product(found.get("paid", [])[:2], found.get("change", [])[:2]):
-        value = format_amount(paid.amount - change.amount)
+    for amount, raw in _cash_minus_change(found):
+        value = format_amount(amount)
         if len(total.value) == len(value) + 1 and Levenshtein.distance(total.value, value) == 1:
-            repairs[value] = f"{paid.raw} - {change.raw}"
-    if len(repairs) != 1:
-        return total
-    ((value, raw),) = repairs.items()
-    return replace(total, value=value, raw=f"{total.raw} ~ {raw}", certainty=0.6)
+            repairs[value] = raw
+    return _only_repair(total, repairs)
 
 
 def _repair_misread_digit(total: Candidate, found: dict[str, list[Candidate]], rates: set[Decimal]
@@ -329,17 +326,26 @@ def _repair_misread_digit(total: Candidate, found: dict[str, list[Candidate]], r
         if len(text) == len(total.value) and Levenshtein.distance(text, total.value) == 1 and \
                 _fits_tax(value, taxes, rates):
             repairs[text] = raw
+    return _only_repair(total, repairs)
+
+
+def _only_repair(total: Candidate, repairs: dict[str, str]) -> Candidate:
+    """The total replaced by the one repair found ({value: raw it comes from}); with none, or several
+    that disagree, the total stays as read."""
     if len(repairs) != 1:
         return total
     ((value, raw),) = repairs.items()
     return replace(total, value=value, raw=f"{total.raw} ~ {raw}", certainty=0.6)
 
 
+def _cash_minus_change(found: dict[str, list[Candidate]]) -> list[tuple[Decimal, str]]:
+    return [(p.amount - c.amount, f"{p.raw} - {c.raw}")
+            for p, c in product(found.get("paid", [])[:2], found.get("change", [])[:2])]
+
+
 def _arithmetic_totals(found: dict[str, list[Candidate]]) -> list[tuple[Decimal, str]]:
     """What cash - change and the subtotal (taken to include tax) say the total is."""
-    sums = [(p.amount - c.amount, f"{p.raw} - {c.raw}")
-            for p, c in product(found.get("paid", [])[:2], found.get("change", [])[:2])]
-    sums += [(s.amount, s.raw) for s in found.get("subtotal", [])[:2]]
+    sums = _cash_minus_change(found) + [(s.amount, s.raw) for s in found.get("subtotal", [])[:2]]
     return [(value, raw) for value, raw in sums if value > 0]
 
 
