@@ -23,6 +23,7 @@ from ocr.parse import EARLIEST_RECEIPT_DATE, amounts_in, currency_of, dates_in, 
 from ocr.types import BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
+STRAY_BELOW = 0.6  # a one-character word at a row's end read less surely than this is a speck
 JUNK_BELOW = 0.45  # mean word confidence under which a header row is taken for logo or speckle
 REQUIRED = ("vendor", "date", "total")
 
@@ -441,6 +442,7 @@ _HEADING = ("TAX INVOICE", "INVOICE", "RECEIPT", "OFFICIAL RECEIPT", "SIMPLIFIED
             "TAX INVOICE RECEIPT", "SALES RECEIPT", "CHECK", "GUEST CHECK", "DUPLICATE", "REPRINT")
 _REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?(?<![A-Z0-9])[A-Z]{0,3}"
                      r"\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
+_OWNER = re.compile(r"\b(OWNED BY|OPERATED BY|MANAGED BY|DIMILIKI OLEH|A MEMBER OF|FORMERLY)\b", re.IGNORECASE)
 _PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s-]?)?\(?0\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 _STOP_LABEL = ("TEL", "TELEPHONE", "PHONE", "FAX", "HP", "MOBILE", "EMAIL", "WEBSITE", "GST", "SST", "TAX",
                "INVOICE", "RECEIPT", "CASHIER", "DATE", "TABLE", "BILL", "REG", "VAT", "TIN", "ABN")
@@ -499,11 +501,11 @@ def _clean_vendor(text: str) -> str:
 
 
 def _clean_address(text: str) -> str:
-    text = re.sub(r",\s*,", ",", text)
+    text = re.sub(r",\s*[,.](?!\w)", ",", text)  # ', ,' and ', .': a speck after the comma
     # no prices in an address: '$S21/39' and '$$16/1' are 'SS21/39' and 'SS16/1'
     text = re.sub(r"(?<![\w.])\$+(?=[A-Za-z0-9$]*[A-Za-z/])",
                   lambda m: "S" * len(m.group(0)), text)
-    text = re.sub(r"\s+([,.])", r"\1", text)
+    text = re.sub(r"\s+([,.])(?!\w)", r"\1", text)  # "JAYA ," is OCR spacing; "X ,U13" is printed so
     text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).,]+$", "", text.strip())
     text = re.sub(r"\s+[A-Za-z]$", "", text)  # a stray letter after the last line
     return " ".join(text.split())
@@ -534,7 +536,9 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
     for rank, (i, row) in enumerate(top):
         if _is_junk(row) or _is_heading(row):
             continue
-        text = row.text
+        text = _clean_vendor(row.text)  # scored without its registration number: '(CO. NO. 1234-D)' is no name
+        if _letters(text) < 3:
+            continue
         score = 0.0
         if _STRONG_SUFFIX.search(text):
             score = 3.0
@@ -548,6 +552,8 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
             continue
         if _stops_address(row) and score < 3:
             continue
+        if _OWNER.search(row.text) or rank and _OWNER.search(top[rank - 1][1].text):
+            score -= 2  # 'Owned by: X Sdn Bhd' names the company behind the shop named above it
         score -= 0.12 * rank
         rows = [i]
         # A suffix row that starts with '(' or is only the suffix continues the name on the row above.
@@ -609,6 +615,8 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
             continue
         if _stops_address(row) or re.search(r"\b(HOURS|HRS|OPENING|WELCOME)\b", row.text, re.I):
             break
+        if rows and re.search(r"\b(CO|COMPANY|REG)\b\.?\s*(NO|REG)\b", row.text, re.I):
+            break  # the company number printed under the address
         if _STRONG_SUFFIX.search(_clean_vendor(row.text)) and not re.search(r"\d", row.text):
             continue  # another company name (formerly known as ..., a member of ...)
         follows = _plain(row.text)
@@ -622,11 +630,25 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
     if not rows:
         return None
     raw = " ".join(r.text for r in rows)
-    value = _clean_address(" ".join(_plain(r.text, keep_trailing=True) for r in rows))
+    value = _clean_address(" ".join(_plain(_without_stray_ends(r), keep_trailing=True) for r in rows))
     has_postcode = bool(re.search(r"\b\d{5}\b", value))
     certainty = 0.85 if has_postcode else 0.6
     words = tuple(w for r in rows for w in r.words)
     return Candidate("vendor_address", value, raw, words, rows[0].page, certainty, 1.0)
+
+
+def _without_stray_ends(row: Row) -> str:
+    """Row text without a doubtful one-letter or one-digit word at either end: a speck Tesseract read as '7'."""
+    words = list(row.words)
+
+    def stray(word: Word) -> bool:
+        return len(word.text) == 1 and word.text.isalnum() and word.confidence < STRAY_BELOW
+
+    while len(words) > 1 and stray(words[-1]):
+        words.pop()
+    while len(words) > 1 and stray(words[0]):
+        words.pop(0)
+    return " ".join(w.text for w in words)
 
 
 def _labelled_value(doc: _Doc, labels: Iterable[str], pattern: re.Pattern, name: str, certainty: float,

@@ -48,18 +48,37 @@ def min_mean_confidence(words: Sequence[Word]) -> float:
     return 0.5 * (sum(confidences) / len(confidences)) + 0.5 * min(confidences)
 
 
+SPECK = 0.4  # a box under this share of the typical word height is a dot, comma or speck, not a word
+
+
 def group_rows(words: Sequence[Word], page: int = 0) -> list[Row]:
     """Cluster words into rows: a word joins the row whose vertical band it overlaps most (>= half its height).
 
     Works from boxes only, so a label and its amount that Tesseract put in different lines share one row.
+    Specks are placed last, into the row whose band holds their centre: a two-pixel dot read first would
+    otherwise make a band that half a line of real words joins, splitting that line in two.
     """
     usable = [w for w in words if w.text.strip() and w.box.height > 0]
     if not usable:
         return []
     typical = median(w.box.height for w in usable)
+    specks = [w for w in usable if w.box.height < SPECK * typical]
+    bands = _bands([w for w in usable if w.box.height >= SPECK * typical], typical)
+    for speck in specks:
+        holding = [band for band in bands if band["top"] <= speck.box.center_y <= band["bottom"]]
+        if holding:
+            holding[0]["words"].append(speck)
+        else:
+            bands.append({"top": speck.box.top, "bottom": speck.box.bottom, "words": [speck]})
+    bands.sort(key=lambda band: median(w.box.center_y for w in band["words"]))
+    return [Row(page, i, tuple(sorted(band["words"], key=lambda w: w.box.left))) for i, band in enumerate(bands)]
+
+
+def _bands(words: Sequence[Word], typical: float) -> list[dict]:
+    """Words (top to bottom) gathered into bands, each {top, bottom, words}."""
     # Very tall boxes (logos, vertical rules) would swallow several rows: give them their own band.
-    ordered = sorted(usable, key=lambda w: (w.box.center_y, w.box.left))
-    bands: list[dict] = []  # each: top, bottom, words
+    ordered = sorted(words, key=lambda w: (w.box.center_y, w.box.left))
+    bands: list[dict] = []
     for word in ordered:
         top, bottom = word.box.top, word.box.bottom
         height = min(word.box.height, 2 * typical)
@@ -80,5 +99,4 @@ def group_rows(words: Sequence[Word], page: int = 0) -> list[Row]:
             centre = heights[len(heights) // 2]
             half = max(typical, median(w.box.height for w in best["words"])) / 2
             best["top"], best["bottom"] = centre - half, centre + half
-    bands.sort(key=lambda band: median(w.box.center_y for w in band["words"]))
-    return [Row(page, i, tuple(sorted(band["words"], key=lambda w: w.box.left))) for i, band in enumerate(bands)]
+    return bands

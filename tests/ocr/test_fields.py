@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from ocr.fields import amount_kind, check_fields, extract_fields
-from ocr.layout import group_rows
 from ocr.types import BoundingBox, Field, LineItem, PageResult, Word
 
 TODAY = date(2024, 6, 1)
@@ -186,6 +185,43 @@ def test_vendor_ocr_slip_in_legal_suffix_is_normalized():
     assert values(extract_fields([page(rows)], today=TODAY))["vendor"] == "ACME TRADING SDN BHD"
 
 
+def header(*lines: str) -> PageResult:
+    """A receipt whose first rows are `lines`, then a date and a total."""
+    rows = [words_at(20 + 25 * i, (30, line)) for i, line in enumerate(lines)]
+    y = 40 + 25 * len(lines)
+    return page(rows + [words_at(y, (10, "DATE: 14/03/2024")), words_at(y + 200, (10, "TOTAL"), (400, "9.90"))],
+                height=y + 900)
+
+
+def test_a_company_number_row_is_not_the_vendor_and_ends_the_address():
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "12 JALAN MERANTI, 47100 PUCHONG,", "SELANGOR.",
+                                          "(CO. NO. 123456-D)")], today=TODAY))
+    assert fields["vendor"] == "KEDAI RUNCIT MAJU"
+    assert fields["vendor_address"] == "12 JALAN MERANTI, 47100 PUCHONG, SELANGOR."
+
+
+def test_the_owner_under_owned_by_is_not_the_shop():
+    fields = values(extract_fields([header("GREENLEAF STATIONERY SHOP", "NO. 7, JALAN MERANTI 3, 47100 PUCHONG",
+                                          "OWNED BY :", "GREENLEAF SUPPLY SDN BHD (123456-K)")], today=TODAY))
+    assert fields["vendor"] == "GREENLEAF STATIONERY SHOP"
+    assert fields["vendor_address"] == "NO. 7, JALAN MERANTI 3, 47100 PUCHONG"
+
+
+def test_address_keeps_a_printed_space_before_a_comma_but_not_ocr_split_punctuation():
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "NO. 7, JALAN MERANTI X ,U3/X", "KAWASAN BALAKONG ,",
+                                          "47100 PUCHONG")], today=TODAY))
+    assert fields["vendor_address"] == "NO. 7, JALAN MERANTI X ,U3/X KAWASAN BALAKONG, 47100 PUCHONG"
+
+
+def test_a_doubtful_single_character_at_the_end_of_an_address_row_is_a_speck():
+    rows = [words_at(20, (30, "KEDAI RUNCIT MAJU")),
+            words_at(45, (30, "12 JALAN MERANTI,")) + [Word("7", 0.4, BoundingBox(300, 45, 12, 20))],
+            words_at(70, (30, "47100 PUCHONG 6")),
+            words_at(110, (10, "DATE: 14/03/2024")), words_at(300, (10, "TOTAL"), (400, "9.90"))]
+    fields = values(extract_fields([page(rows, height=1000)], today=TODAY))
+    assert fields["vendor_address"] == "12 JALAN MERANTI, 47100 PUCHONG 6"  # the sure '6' stays
+
+
 def test_currency_and_card_payment():
     rows = [words_at(20, (60, "CORNER SHOP LTD")), words_at(60, (10, "01/02/2023")),
             words_at(100, (10, "TOTAL"), (400, "€5.00")), words_at(125, (10, "VISA"), (400, "€5.00"))]
@@ -312,12 +348,6 @@ def test_total_with_a_misread_digit_is_repaired_when_the_tax_fits_the_subtotal()
 @pytest.mark.parametrize("tax_row", [("GST @6% INCLUDED IN TOTAL", "0.75"), ("GST INCLUDED IN TOTAL", "0.49")])
 def test_total_one_digit_off_cash_minus_change_stays_without_a_tax_and_rate_that_fit(tax_row):
     assert total_of(("TOTAL", "8.40"), ("CASH", "20.00"), ("CHANGE", "11.40"), tax_row) == "8.40"
-
-
-def test_group_rows_by_position_not_line_ids():
-    words = words_at(100, (10, "TOTAL"), line=7) + words_at(104, (300, "9.90"), line=8) + words_at(130, (10, "CASH"))
-    rows = group_rows(words)
-    assert [r.text for r in rows] == ["TOTAL 9.90", "CASH"]
 
 
 # --- cross-field checks -------------------------------------------------------------------------
