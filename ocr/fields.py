@@ -8,6 +8,7 @@ below, and candidates are ranked by where they sit on the page and by agreement 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -58,7 +59,8 @@ class Candidate:
 _TO_LETTERS = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I", "$": "S", "€": "E"})
 
 
-def label_tokens(text: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # every label rule tokenizes the same rows again
+def label_tokens(text: str) -> tuple[str, ...]:
     """Upper-cased alphabetic tokens of a label, with digits OCR put in words turned back into letters."""
     tokens = []
     for raw in re.split(r"[\s:;,.()\[\]/*=~_'\"+-]+", text.upper()):
@@ -70,7 +72,7 @@ def label_tokens(text: str) -> list[str]:
         token = re.sub(r"[^A-Z0-9%&#@]", "", raw)
         if token:
             tokens.append(token)
-    return tokens
+    return tuple(tokens)
 
 
 def _like(token: str, word: str) -> bool:
@@ -101,6 +103,7 @@ def has_phrase(tokens: Sequence[str], phrase: str) -> bool:
 _PAYMENT_VERBS = ("PAID", "TENDERED", "TENDER", "ACCEPTED", "RECEIVED")
 
 
+@functools.lru_cache(maxsize=4096)  # asked of the same rows by several rules
 def amount_kind(text: str) -> tuple[str, float] | None:
     """What an amount on this row means, from its label: ('total', strength), ('subtotal', ...), ..."""
     tokens = label_tokens(re.sub(r"-?(?:RM|\$)?\s?\d[\d,.]*", " ", text))

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from errors import InputError
 from settings import Settings
@@ -183,7 +183,7 @@ def _decode(image: Image.Image, index: int, settings: Settings, *, release: bool
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.load()
-            page = ImageOps.exif_transpose(image) if index == 0 else image
+            page = ImageOps.exif_transpose(image) if index == 0 and _exif_turned(image) else image
             page = _to_gray_or_rgb(page)
             pixels = _to_array(page)
             if page is not image:
@@ -195,6 +195,11 @@ def _decode(image: Image.Image, index: int, settings: Settings, *, release: bool
         raise InputError("The page is too large to process: scan at a lower resolution.", code="page_too_large") from error
     except _DAMAGED as error:  # truncated data, broken CRC, bad codec stream, inconsistent tags
         raise _damaged(f"page {index + 1}: {error}") from error
+
+
+def _exif_turned(image: Image.Image) -> bool:
+    """Whether the camera's orientation tag asks for a turn (exif_transpose copies the pixels even when not)."""
+    return image.getexif().get(ExifTags.Base.Orientation, 1) not in (1, None)
 
 
 _STRIP_ROWS = 256

@@ -6,6 +6,8 @@ chosen by measurement on generated degraded receipts and on the SROIE dev scans 
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import cv2
@@ -37,12 +39,40 @@ def _ink_mask(gray: np.ndarray) -> np.ndarray:
     return (darker > max(level, 25)).astype(np.uint8)
 
 
+_BASE_SIDE = 1200  # the largest small copy a step asks for
+_recent = threading.local()  # per thread: (weak reference to a page, its _BASE_SIDE copy)
+
+
 def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
+    """A copy whose longest side is at most `longest` px, and its scale.
+
+    Every step looks at a small copy of the same page, and area-resizing the full page is what costs (~2 ms a
+    step on a 9 MP scan), so copies up to 1200 px are made from one remembered 1200-px copy of the last page.
+    """
     h, w = gray.shape[:2]
     scale = min(1.0, longest / max(h, w))
-    if scale < 1.0:
-        gray = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    return gray, scale
+    if scale == 1.0:
+        return gray, scale
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    if longest > _BASE_SIDE:
+        return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale
+    base = _base_copy(gray)
+    if base.shape[1] == size[0] and base.shape[0] == size[1]:
+        return base, scale
+    return cv2.resize(base, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _base_copy(gray: np.ndarray) -> np.ndarray:
+    """The page at most _BASE_SIDE px long, remembered (weakly) until another page is asked for."""
+    remembered = getattr(_recent, "page", None)
+    if remembered is not None and remembered[0]() is gray:
+        return remembered[1]
+    h, w = gray.shape[:2]
+    scale = min(1.0, _BASE_SIDE / max(h, w))
+    base = gray if scale == 1.0 else cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))),
+                                                interpolation=cv2.INTER_AREA)
+    _recent.page = (weakref.ref(gray), base)
+    return base
 
 
 def _rotate_bound(image: np.ndarray, degrees: float, *, cubic: bool = False) -> np.ndarray:
@@ -80,24 +110,27 @@ class _Profile:
         self.y = ys.astype(np.float32) - small.shape[0] / 2
         self.n = len(xs)
 
-    def score(self, degrees: float) -> float:
-        """Sum of squared row counts after turning the points by `degrees` (ccw): high when text lines are level."""
-        if self.n == 0:
+    def score(self, degrees: float, stride: int = 1) -> float:
+        """Sum of squared row counts after turning the points by `degrees` (ccw): high when text lines are level.
+        `stride` > 1 scores every stride-th point only (a cheaper, coarser look)."""
+        x, y = self.x[::stride], self.y[::stride]
+        if len(x) == 0:
             return 0.0
         t = np.deg2rad(degrees)
         # image rows grow downwards; rotating the page ccw by t maps a point's row to:
-        rows = self.y * np.cos(t) + self.x * np.sin(t)
+        rows = y * np.cos(t) + x * np.sin(t)
         counts = np.bincount((rows - rows.min()).astype(np.int32))
-        return float(np.dot(counts, counts)) / (self.n * self.n)
+        return float(np.dot(counts, counts)) / (len(x) * len(x))
 
 
 def text_angle(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[float, float, float]:
     """The text's skew (degrees, counter-clockwise positive), its score, and the score at 0 (for the caller's 'is it sure' test)."""
     profile = _Profile(gray)
+    # The 1-degree pass finds the peak on a third of the points; the 0.1-degree pass measures it on all of them.
     coarse = np.arange(-max_angle, max_angle + 0.01, 1.0)
-    scores = [profile.score(a) for a in coarse]
+    scores = [profile.score(a, stride=3) for a in coarse]
     best = float(coarse[int(np.argmax(scores))])
-    fine = np.arange(best - 1.0, best + 1.0001, 0.1)
+    fine = np.arange(best - 0.6, best + 0.6001, 0.1)
     fine_scores = [profile.score(a) for a in fine]
     best = float(fine[int(np.argmax(fine_scores))])
     return best, max(fine_scores), profile.score(0.0)
