@@ -604,8 +604,14 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         row = doc.rows[i]
         if row.page != doc.rows[vendor_row].page:
             break
+        if rows and _before_phone(row.text) != row.text and re.search(r"\b\d{5}\b", _before_phone(row.text)):
+            rows.append(row)
+            break  # the postcode row, with the phone number printed after it
+        if rows and _stops_address(row):
+            break  # a phone or tax row ends the address even when it reads as mostly digits
         stripped = _REG_NO.sub("", row.text).strip(" ()-:.")
-        if not rows and (_letters(stripped) < 3 or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)
+        starts_number = bool(re.match(r"\W*(NO|LOT|UNIT|BLK)\.?\s*\d", row.text, re.I))  # 'No.1,' on its own row
+        if not rows and not starts_number and (_letters(stripped) < 3 or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)
                          or re.search(r"\b\d{6,}\s?-\s?[A-Z]\b", row.text)):
             continue  # the company registration number
         if not rows and has_word(label_tokens(row.text)[:3], "GST", "SST", "VAT", "TIN", "REG", "COMPANY"):
@@ -613,7 +619,7 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         if not rows and not re.search(r"\d", row.text) and i + 1 < len(doc.rows) and \
                 re.match(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", doc.rows[i + 1].text, re.I):
             continue  # a branch or brand name between the company and where the address starts
-        if _is_junk(row, strict=False) or re.match(r"\W*(LICENSEE|FORMERLY|A MEMBER|OPERATED BY|FRANCHISE)",
+        if not starts_number and _is_junk(row, strict=False) or re.match(r"\W*(LICENSEE|FORMERLY|A MEMBER|OPERATED BY|FRANCHISE)",
                                                      row.text, re.I):
             continue
         if _stops_address(row) or re.search(r"\b(HOURS|HRS|OPENING|WELCOME)\b", row.text, re.I):
@@ -633,11 +639,17 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
     if not rows:
         return None
     raw = " ".join(r.text for r in rows)
-    value = _clean_address(" ".join(_plain(_without_stray_ends(r), keep_trailing=True) for r in rows))
+    value = _clean_address(" ".join(_plain(_before_phone(_without_stray_ends(r)), keep_trailing=True) for r in rows))
     has_postcode = bool(re.search(r"\b\d{5}\b", value))
     certainty = 0.85 if has_postcode else 0.6
     words = tuple(w for r in rows for w in r.words)
     return Candidate("vendor_address", value, raw, words, rows[0].page, certainty, 1.0)
+
+
+def _before_phone(text: str) -> str:
+    """An address row's text up to a phone label printed on the same row ('81750 JOHOR. TEL NO.: 07-387 3322')."""
+    cut = re.search(r"(?<=\S)\s+(TEL|FAX|PHONE|H/?P)\b", text, re.IGNORECASE)
+    return text[:cut.start()] if cut else text
 
 
 def _without_stray_ends(row: Row) -> str:

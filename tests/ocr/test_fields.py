@@ -222,6 +222,21 @@ def test_a_doubtful_single_character_at_the_end_of_an_address_row_is_a_speck():
     assert fields["vendor_address"] == "12 JALAN MERANTI, 47100 PUCHONG 6"  # the sure '6' stays
 
 
+def test_address_ends_at_a_phone_printed_after_the_postcode_or_on_its_own_mostly_digit_row():
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "12 JALAN MERANTI,", "47100 PUCHONG. TEL NO.: 03-387 3322",
+                                          "Qty Description Amount")], today=TODAY))
+    assert fields["vendor_address"] == "12 JALAN MERANTI, 47100 PUCHONG."
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "1, JALAN MERANTI 8/4, 81300 SKUDAI, JB.",
+                                          "Tel : 607-556 1878", "Qty Description Amount")], today=TODAY))
+    assert fields["vendor_address"] == "1, JALAN MERANTI 8/4, 81300 SKUDAI, JB."
+
+
+def test_a_house_number_alone_on_the_first_address_row_is_kept():
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "(CO NO. 315481-T)", "No.1,", "JALAN MERANTI 1/6,",
+                                          "47100 PUCHONG")], today=TODAY))
+    assert fields["vendor_address"] == "No.1, JALAN MERANTI 1/6, 47100 PUCHONG"
+
+
 def test_currency_and_card_payment():
     rows = [words_at(20, (60, "CORNER SHOP LTD")), words_at(60, (10, "01/02/2023")),
             words_at(100, (10, "TOTAL"), (400, "€5.00")), words_at(125, (10, "VISA"), (400, "€5.00"))]
