@@ -585,6 +585,8 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
     value = _clean_vendor(raw)
     if not value:
         return None, -1
+    while len(words) > 1 and _clean_vendor(" ".join(w.text for w in words[:-1])) == value:
+        words = words[:-1]  # the box covers the name, not the registration number or specks after it
     certainty = 0.9 if score >= 2.5 else 0.75 if score >= 1.8 else 0.55
     return Candidate("vendor", value, raw, words, doc.rows[i].page, certainty, score, i), max(rows)
 
