@@ -4,7 +4,7 @@ model (rapidocr-onnxruntime), and its letters replace Tesseract's where the two 
 Why: on thermal-paper scans Tesseract's fast model misreads one letter in most shop names (CER 0.11 on labelled
 lines against PP-OCR's 0.03), and an exact vendor match needs every letter. PP-OCR often drops the spaces between
 words, so the words keep Tesseract's boxes and word breaks and take only PP-OCR's letters. Measured on the tuning
-receipts (bench/RESULTS-fields.md): date +6 points for ~5 ms a page, vendor +11 for ~23 ms; total and address
+receipts (bench/RESULTS-fields.md): date +6 points for ~5 ms a page, vendor +14 for ~12 ms; total and address
 did not gain for their cost. A field is read again only when Tesseract was unsure of it (one model load per
 process).
 """
@@ -25,8 +25,7 @@ from ocr.types import BoundingBox, Extraction, PageResult, StepTrace, Word
 
 # Below which confidence a field is read again. Measured on the tuning receipts: vendors read at 0.7 or more and
 # dates at 0.9 or more were as often right without the second reading, which then costs nothing. Which fields are
-# read at all is a setting (DOCDESK_SECOND_READING): the date by default; the vendor on request, because its
-# wider crop costs ~23 ms a page, more than the pipeline's budget outside Tesseract allows.
+# read at all is a setting (DOCDESK_SECOND_READING): both by default; the vendor's wider crop costs ~12 ms a page.
 REREAD_BELOW = {"vendor": 0.7, "date": 0.9}
 MIN_SCORE = 0.5  # PP-OCR's mean character probability below this: keep Tesseract's reading
 MAX_DISAGREEMENT = 0.5  # readings further apart than this (normalized edit distance) are not the same words
