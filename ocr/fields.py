@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from ocr.layout import Row, group_rows, min_mean_confidence
-from ocr.parse import EARLIEST_RECEIPT_DATE, amounts_in, currency_of, dates_in, format_amount, times_in
+from ocr.parse import EARLIEST_RECEIPT_DATE, MONTHS, amounts_in, currency_of, dates_in, format_amount, times_in
 from ocr.types import BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
@@ -412,6 +412,26 @@ def _date_candidates(doc: _Doc, date_order: str, today: date) -> list[tuple[Cand
     found = [(replace(c, score=c.score + 0.2 * (counts[v] - 1)), v) for c, v in found]
     found.sort(key=lambda cv: -cv[0].score)
     return found
+
+
+_DATE_SHAPE = re.compile(r"(?<![\w/.-])[0-9A-Za-z]{1,2}[/.-][0-9A-Za-z]{2,3}[/.-][0-9A-Za-z]{2,4}(?![\w/.-])")
+_DAY_MONTH_YEAR = re.compile(rf"(?<!\w)\d{{1,3}}\s?{MONTHS}\s?\d{{2,4}}(?!\w)", re.IGNORECASE)
+
+
+def date_lookalikes(pages: Sequence[PageResult], limit: int = 2) -> list[tuple[int, BoundingBox]]:
+    """Where a date seems printed but none parsed ('18/64/2017', '46 Jun 2018', 'Date: 1770472078'): the page
+    and box of each such text, top first, for a second reading."""
+    found = []
+    for row in _rows(pages).rows:
+        spans = [m.span() for pattern in (_DATE_SHAPE, _DAY_MONTH_YEAR) for m in pattern.finditer(row.text)
+                 if sum(ch.isdigit() for ch in m.group()) >= 3]
+        words = [row.span(start, end) for start, end in spans]
+        for label, value in zip(row.words, row.words[1:]):  # 'Date: 1770472078': the slashes read as digits
+            if has_word(label_tokens(label.text), *_DATE_LABEL) and sum(ch.isdigit() for ch in value.text) >= 6 \
+                    and not any(value in span for span in words):
+                words.append((value,))
+        found += [(row.page, BoundingBox.enclosing([w.box for w in span])) for span in words if span]
+    return found[:limit]
 
 
 def _time_candidate(doc: _Doc, date_row: int | None) -> Candidate | None:

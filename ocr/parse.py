@@ -117,16 +117,16 @@ def amounts_in(text: str) -> list[tuple[Decimal, str]]:
 # --- dates --------------------------------------------------------------------------------------
 
 EARLIEST_RECEIPT_DATE = date(2000, 1, 1)  # an earlier date on a receipt is a misreading
-_MONTHS = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC)[A-Z]*\.?"
+MONTHS = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC)[A-Z]*\.?"
 _DATE_PATTERNS = [
     # 2019-01-12, 2019/1/12
     re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}(?P<s>[-/.])(?:[01]?\d)(?P=s)(?:[0-3]?\d))(?!\d)"),
     # 25/12/2018, 12-01-19, 4.02.2017
     re.compile(r"(?<![A-Za-z0-9])(?P<d>[0-3]?\d(?P<s>[-/.])[0-3]?\d(?P=s)(?:\d{4}|\d{2}))(?!\d)"),
     # 12 Jan 2019, 02/JAN/2017, 12-Jan-19
-    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d\s?[-/ .]?\s?{_MONTHS}\s?[-/ .,]?\s?(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
-    # Jan 12, 2019 / OCT 3, 2016
-    re.compile(rf"(?<![A-Z])(?P<d>{_MONTHS}\s?[0-3]?\d(?:st|nd|rd|th)?,?\s?(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
+    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d\s?[-/ .]?\s?{MONTHS}\s?[-/ .,]?\s?(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
+    # Jan 12, 2019 / OCT 3, 2016 (a comma or space before the year: 'Jun 2018' is no 20th of June)
+    re.compile(rf"(?<![A-Z])(?P<d>{MONTHS}\s?[0-3]?\d(?:st|nd|rd|th)?(?:,\s?|\s)(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
     # 20180304
     re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}[01]\d[0-3]\d)(?!\d)"),
 ]
@@ -178,6 +178,7 @@ def dates_in(text: str, *, date_order: str = "DMY", today: date | None = None) -
 
 def _parse_date_string(raw: str, date_order: str, today: date | None) -> date | None:
     cleaned = re.sub(r"\s*([-/.])\s*", r"\1", raw.strip())
+    cleaned = re.sub(r",(?=\d)", ", ", cleaned)  # dateutil reads 'JAN 12,2019' as the 12th of January 2000
     if re.fullmatch(r"(?:19|20)\d{6}", cleaned):  # compact yyyymmdd
         cleaned = f"{cleaned[:4]}-{cleaned[4:6]}-{cleaned[6:]}"
     year_first = bool(re.match(r"(?:19|20)\d{2}[-/.]", cleaned))

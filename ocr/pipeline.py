@@ -17,7 +17,7 @@ from errors import DocDeskError
 from ocr import preprocess
 from ocr.engine import Engine, TesseractEngine
 from ocr.load import load_pages
-from ocr.reread import REREAD_BELOW, line_reader, reread_fields
+from ocr.reread import REREAD_BELOW, Target, line_reader, reread_fields, unsure_fields
 from ocr.types import Extraction, PageResult, StepTrace, Word
 from settings import Settings
 
@@ -127,7 +127,7 @@ def default_engine(settings: Settings) -> TesseractEngine:
 def extract_document(data: bytes, *, settings: Settings, engine: Engine | None = None,
                      keep_images: bool = True) -> DocumentResult:
     """Bytes of one uploaded file -> pages with words, the cleaned images, the extracted fields and timings."""
-    from ocr.fields import extract_fields
+    from ocr.fields import date_lookalikes, extract_fields
 
     engine = engine or default_engine(settings)
     total_start = time.perf_counter()
@@ -155,10 +155,13 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
     extraction = extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
                                 low_confidence=settings.low_confidence)
     timings["fields"] = (time.perf_counter() - start) * 1000
-    if settings.second_reading_fields and extraction.fields:
+    if settings.second_reading_fields and pages:
         start = time.perf_counter()
         below = {name: REREAD_BELOW[name] for name in settings.second_reading_fields}
-        pages, changed = reread_fields(pages, cleaned, extraction, line_reader(), below)
+        targets = unsure_fields(extraction, below)
+        if "date" in below and "date" not in extraction.fields:  # none parsed: read what looks like one again
+            targets += [Target("date", page, box) for page, box in date_lookalikes(pages)]
+        pages, changed = reread_fields(pages, cleaned, targets, line_reader())
         if changed:
             extraction = extract_fields(pages, default_currency=settings.default_currency,
                                         date_order=settings.date_order, low_confidence=settings.low_confidence)

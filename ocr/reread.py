@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -92,10 +92,10 @@ def respace(words: Sequence[str], text: str) -> list[str]:
 
 
 def _still_a_date(before: str, after: str) -> bool:
-    return bool(dates_in(after)) or not dates_in(before)
+    return bool(dates_in(after))
 
 
-# A second reading must not lose what made the first one usable (a date that parsed).
+# A second reading must keep what makes the field usable: a date must parse (and one that did not may now).
 KEEPS_MEANING = {"date": _still_a_date}
 
 
@@ -120,20 +120,33 @@ def _crop(image: np.ndarray, box: BoundingBox) -> np.ndarray:
     return image[max(0, box.top - pad):min(height, box.bottom + pad), max(0, box.left - pad):min(width, box.right + pad)]
 
 
-def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], extraction: Extraction,
-                  reader: LineReader, below: dict[str, float]) -> tuple[list[PageResult], int]:
-    """Pages whose words behind the unsure fields (`below`: name -> confidence under which it is read again)
-    carry the second reading, and how many words changed.
+@dataclass(frozen=True)
+class Target:
+    """A region to read again: the words of `field` inside `box` on page `page`."""
 
-    `images` are the cleaned pages the words' boxes refer to. Each page gets a 'second_reading' trace step.
+    field: str
+    page: int
+    box: BoundingBox
+
+
+def unsure_fields(extraction: Extraction, below: dict[str, float]) -> list[Target]:
+    """The fields read with less confidence than `below` gives for their name."""
+    return [Target(name, field.page, field.box) for name, field in extraction.fields.items()
+            if field.confidence < below.get(name, 0) and field.box is not None]
+
+
+def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], targets: Sequence[Target],
+                  reader: LineReader) -> tuple[list[PageResult], int]:
+    """Pages whose words inside the targets carry the second reading, and how many words changed.
+
+    `images` are the cleaned pages the words' boxes refer to. Each page read again gets a 'second_reading'
+    trace step.
     """
     updated = list(pages)
     changed_total = 0
     for number, page in enumerate(pages):
         start = time.perf_counter()
-        targets = [(name, field.box) for name, field in extraction.fields.items()
-                   if field.confidence < below.get(name, 0) and field.box is not None and field.page == page.index]
-        groups = [(name, _words_in(page, box), box) for name, box in targets]
+        groups = [(t.field, _words_in(page, t.box), t.box) for t in targets if t.page == page.index]
         groups = [(name, words, box) for name, words, box in groups if words]
         if not groups:
             continue

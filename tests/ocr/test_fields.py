@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from ocr.fields import amount_kind, check_fields, extract_fields
+from ocr.fields import amount_kind, check_fields, date_lookalikes, extract_fields
 from ocr.types import BoundingBox, Field, LineItem, PageResult, Word
 
 TODAY = date(2024, 6, 1)
@@ -162,6 +162,18 @@ def test_date_next_to_a_label_beats_an_expiry_date():
     rows = [words_at(20, (60, "SHOP ENTERPRISE")), words_at(60, (10, "VALID UNTIL 01/01/2023")),
             words_at(85, (10, "DATE: 05/06/2022")), words_at(120, (10, "TOTAL"), (400, "5.00"))]
     assert values(extract_fields([page(rows)], today=TODAY))["date"] == "2022-06-05"
+
+
+def test_text_that_looks_like_a_date_but_does_not_parse_is_found_for_a_second_reading():
+    rows = [words_at(20, (30, "KEDAI RUNCIT MAJU")),
+            words_at(60, (10, "INV NO: C5-SA-0079030 Date: 18/64/2017")),
+            words_at(100, (10, "Doc No. CS00011904 Date: 1770472078")),
+            words_at(140, (10, "46 Jun 2018 18:25")),
+            words_at(180, (10, "TOTAL 12.50 CASH 20.00"))]
+    found = date_lookalikes([page(rows)], limit=5)
+    assert [(p, box.top) for p, box in found] == [(0, 60), (0, 100), (0, 140)]
+    assert found[0][1].left == 10 + CHAR_W * len("INV NO: C5-SA-0079030 Date: ")  # just the date's word
+    assert date_lookalikes([page(rows[:1] + rows[4:])]) == []  # amounts and names are no dates
 
 
 def test_future_date_is_flagged():

@@ -55,6 +55,7 @@ def test_no_amount_without_a_decimal_point_or_glued_to_a_word(text):
     ("OCT 3, 2016", date(2016, 10, 3)), ("02/JAN/2017", date(2017, 1, 2)), ("4/02/2017", date(2017, 2, 4)),
     ("DATE: 15/06/2017 TIME: 15:28", date(2017, 6, 15)), ("1O/O3/2018", date(2018, 3, 10)),
     ("13/02/2019", date(2019, 2, 13)), ("02/13/2019", date(2019, 2, 13)), ("10 MAR 2018", date(2018, 3, 10)),
+    ("JAN 12,2019", date(2019, 1, 12)), ("12 Jan,2019", date(2019, 1, 12)),
 ])
 def test_parse_date_day_first(text, expected):
     assert parse_date(text, date_order="DMY", today=date(2024, 1, 1)) == expected
@@ -65,6 +66,8 @@ def test_date_order_month_first_and_plausibility():
     assert parse_date("03/04/2019", date_order="DMY", today=date(2024, 1, 1)) == date(2019, 4, 3)
     assert parse_date("25/12/1985") is None  # before 2000: not a receipt date
     assert parse_date("19- 10/03") is None  # mixed separators are not a date
+    assert parse_date("46 Jun 2018") is None  # no day: not the 20th of June ('Jun 20 18') nor the 1st
+    assert parse_date("18/64/2017") is None
 
 
 def test_dates_in_returns_raw_text():

@@ -8,7 +8,8 @@ import pytest
 
 from ocr.engine import TesseractEngine
 from ocr.pipeline import extract_document
-from ocr.reread import REREAD_BELOW, _acceptable, line_reader, reread_fields, respace
+from ocr.fields import date_lookalikes
+from ocr.reread import REREAD_BELOW, Target, _acceptable, line_reader, reread_fields, respace, unsure_fields
 from ocr.types import BoundingBox, Extraction, Field, PageResult
 from settings import Settings
 from tests import receipts
@@ -64,7 +65,7 @@ def test_the_real_second_reader_puts_back_a_letter_tesseract_got_wrong(shop_line
     box = BoundingBox.enclosing([w.box for w in name_words])
     extraction = Extraction({"vendor": Field("vendor", "GREENLEAE HARDWARE SDN BHD", "", 0.5, 0, box)})
 
-    [reread], changed = reread_fields([page], [image], extraction, line_reader(), REREAD_BELOW)
+    [reread], changed = reread_fields([page], [image], unsure_fields(extraction, REREAD_BELOW), line_reader())
 
     assert changed == 1
     assert [w.text for w in reread.words if w.box.top < 100] == ["GREENLEAF", "HARDWARE", "SDN", "BHD"]
@@ -79,9 +80,23 @@ def test_a_field_tesseract_was_sure_of_is_not_read_again(shop_line):
     box = BoundingBox.enclosing([w.box for w in words if w.box.top < 100])
     sure = Extraction({"vendor": Field("vendor", "GREENLEAF HARDWARE SDN BHD", "", 0.97, 0, box)})
 
-    [same], changed = reread_fields([page], [image], sure, line_reader(), REREAD_BELOW)
+    assert unsure_fields(sure, REREAD_BELOW) == []
+    [same], changed = reread_fields([page], [image], [], line_reader())
 
     assert changed == 0 and same == page
+
+
+def test_a_date_tesseract_misread_beyond_parsing_is_found_and_read_again():
+    receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "", "DATE: 18/04/2017", "", "TOTAL 42.95"])
+    words = TesseractEngine().read_words(receipt.image)
+    assert "18/04/2017" in [w.text for w in words]
+    misread = tuple(replace(w, text="18/64/2017") if w.text == "18/04/2017" else w for w in words)  # the fault
+    page = PageResult(index=0, width=receipt.image.shape[1], height=receipt.image.shape[0], words=misread)
+    targets = [Target("date", index, box) for index, box in date_lookalikes([page])]
+
+    [reread], changed = reread_fields([page], [receipt.image], targets, line_reader())
+
+    assert changed == 1 and "18/04/2017" in [w.text for w in reread.words]
 
 
 def test_the_pipeline_reads_the_chosen_unsure_fields_twice_unless_switched_off():
