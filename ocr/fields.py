@@ -455,6 +455,7 @@ _STRONG_SUFFIX = re.compile(
     r"ENTERPRISES?|TRADING|TRADERS?|HOLDINGS|INDUSTRIES|CO\.)(?![A-Z])", re.IGNORECASE)
 _LEGAL_END = re.compile(r"\b(SDN\.?\s*BHD\.?|BHD\.?|BERHAD|S/B|PTE\.?\s*LTD\.?|LTD\.?|LIMITED|LLC|INC\.|GMBH|PLC|"
                         r"CO\.(?=\s*$|\s+[A-Z]{3,}))(?![A-Z])", re.IGNORECASE)
+_SUFFIX_FIRST = re.compile(r"(ENTERPRISES?|TRADING|TRADERS?|HOLDINGS|INDUSTRIES)\b", re.IGNORECASE)  # a name's 2nd row
 _BUSINESS_WORD = re.compile(
     r"\b(RESTAURANT|RESTORAN|CAFE|KOPITIAM|BAKERY|BAKERIES|HARDWARE|STATIONERY|BOOKS?|MART|PHARMACY|FARMASI|"
     r"KEDAI|PERNIAGAAN|SYARIKAT|COMPANY|STORE|SHOP|SUPERMARKET|MINIMARKET|PASARAYA|PASAR|HOUSE|KITCHEN|"
@@ -509,8 +510,8 @@ _JUNK_CHARS = set("|~‘’`_—\\;'\"“”«»^=+*!")
 def _clean_vendor(text: str) -> str:
     text = " ".join(t for t in _plain(text).split() if t == "&" or any(ch.isalnum() for ch in t))
     text = _REG_NO.sub(" ", text)
-    # OCR slips inside the legal suffix: SON BHD, SDN BHI, SDN BILD, SON. GHD.
-    text = re.sub(r"\bS[DO0]N(\.?)\s*[A-Z0-9]{1,4}\b(\.?)(?=\s*(?:\(|$))",
+    # OCR slips inside the legal suffix: SON BHD, SDN BHI, SDN BILD, SON. GHD, SUN' BHO, SLI BHD.
+    text = re.sub(r"\bS(?:[DOU0]N|\w{1,2}(?=[.'\"’”]*\s*BHD\b))(\.?)[.'\"’”]*\s*[A-Z0-9]{1,4}\b(\.?)(?=\s*(?:\(|$))",
                   lambda m: f"SDN{m[1]} BHD{m[2]}" if m[0].isupper() else f"Sdn{m[1]} Bhd{m[2]}", text,
                   flags=re.IGNORECASE)
     # A name ends at its last legal suffix; what follows is a registration number or a branch.
@@ -582,7 +583,7 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         # A suffix row that starts with '(' or is only the suffix continues the name on the row above.
         stripped = _REG_NO.sub("", text).strip()
         short = re.fullmatch(r"\S+\s+(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|SDN)", stripped, re.I)
-        if rank > 0 and score >= 2.5 and (stripped.startswith("(") or short or re.fullmatch(
+        if rank > 0 and score >= 2.5 and (stripped.startswith("(") or short or _SUFFIX_FIRST.match(stripped) or re.fullmatch(
                 r"(\([A-Z .]*\)\s*)?(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD)", stripped, re.I)) and len(stripped.split()) <= 4:
             j, above = top[rank - 1]
             if not _is_junk(above) and not _is_heading(above) and not _stops_address(above):
@@ -592,6 +593,13 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
             continued = _REG_NO.sub("", _plain(below.text)).strip()
             if _continues_name(continued) and not _stops_address(below):
                 rows = [i, j]
+        name = " ".join(doc.rows[r].text for r in rows)
+        if name.count(")") > name.count("("):
+            continue  # 'ALAM) SDN BHD' ends a name whose start was not read
+        if name.count("(") > name.count(")") and max(rows) + 1 < len(doc.rows):
+            below = doc.rows[max(rows) + 1]  # '... (SETIA' continues with 'ALAM) SDN BHD'
+            if ")" in below.text and not _stops_address(below):
+                rows = [*rows, max(rows) + 1]
         if best is None or score > best[0]:
             best = (score, i, rows)
     if best is None:

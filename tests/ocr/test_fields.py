@@ -197,6 +197,25 @@ def test_vendor_ocr_slip_in_legal_suffix_is_normalized():
     assert values(extract_fields([page(rows)], today=TODAY))["vendor"] == "ACME TRADING SDN BHD"
 
 
+@pytest.mark.parametrize("printed", ["ACME TRADING SUN' BHO", 'ACME TRADING SON" BHL', "ACME TRADING SLI BHD"])
+def test_more_ocr_slips_in_sdn_bhd(printed):
+    rows = [words_at(20, (60, printed)), words_at(60, (10, "01/02/2023")), words_at(100, (10, "TOTAL"), (400, "5.00"))]
+    assert values(extract_fields([page(rows)], today=TODAY))["vendor"] == "ACME TRADING SDN BHD"
+
+
+def test_a_name_over_three_rows_held_together_by_its_brackets():
+    fields = values(extract_fields([header("GREENLEAF HARDWARE", "ENTERPRISE (SETIA", "ALAM) SDN BHD", "(922737-X)",
+                                          "NO. 17-G, JALAN MERANTI, 40170 SHAH ALAM")], today=TODAY))
+    assert fields["vendor"] == "GREENLEAF HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+    assert fields["vendor_address"] == "NO. 17-G, JALAN MERANTI, 40170 SHAH ALAM"
+
+
+def test_the_end_of_a_name_whose_start_was_not_read_is_no_vendor():
+    fields = values(extract_fields([header("GREENLEAF HARDWARE", "~~ ,, ~~", "ALAM) SDN BHD",
+                                          "NO. 17-G, JALAN MERANTI, 40170 SHAH ALAM")], today=TODAY))
+    assert fields["vendor"] == "GREENLEAF HARDWARE"
+
+
 def header(*lines: str) -> PageResult:
     """A receipt whose first rows are `lines`, then a date and a total."""
     rows = [words_at(20 + 25 * i, (30, line)) for i, line in enumerate(lines)]
