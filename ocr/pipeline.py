@@ -17,7 +17,7 @@ from errors import DocDeskError
 from ocr import preprocess
 from ocr.engine import Engine, TesseractEngine
 from ocr.load import load_pages
-from ocr.reread import REREAD_BELOW, Target, line_reader, reread_fields, unsure_fields
+from ocr.reread import REREAD_BELOW, REREAD_WORDS_BELOW, Target, line_reader, reread_fields, unsure_fields, unsure_words
 from ocr.types import Extraction, PageResult, StepTrace, Word
 from settings import Settings
 
@@ -157,8 +157,10 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
     timings["fields"] = (time.perf_counter() - start) * 1000
     if settings.second_reading_fields and pages:
         start = time.perf_counter()
-        below = {name: REREAD_BELOW[name] for name in settings.second_reading_fields}
-        targets = unsure_fields(extraction, below)
+        chosen = settings.second_reading_fields
+        below = {name: REREAD_BELOW[name] for name in chosen if name in REREAD_BELOW}
+        targets = unsure_fields(extraction, below) + unsure_words(
+            pages, extraction, {name: REREAD_WORDS_BELOW[name] for name in chosen if name in REREAD_WORDS_BELOW})
         if "date" in below and "date" not in extraction.fields:  # none parsed: read what looks like one again
             targets += [Target("date", page, box) for page, box in date_lookalikes(pages)]
         pages, changed = reread_fields(pages, cleaned, targets, line_reader())

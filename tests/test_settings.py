@@ -42,5 +42,6 @@ def test_the_setting_names_fields_that_can_be_read_again():
     assert Settings().second_reading_fields == ("date", "vendor")
     assert Settings(second_reading=" date , vendor ").second_reading_fields == ("date", "vendor")
     assert Settings(second_reading="").second_reading_fields == ()
+    assert Settings(second_reading="date,vendor,vendor_address").second_reading_fields[-1] == "vendor_address"
     with pytest.raises(ValueError):
         Settings(second_reading="total")

@@ -9,9 +9,10 @@ import pytest
 from ocr.engine import TesseractEngine
 from ocr.pipeline import extract_document
 from ocr.fields import date_lookalikes
-from ocr.reread import REREAD_BELOW, Target, _acceptable, line_reader, reread_fields, respace, unsure_fields
-from ocr.types import BoundingBox, Extraction, Field, PageResult
-from settings import Settings
+from ocr.reread import (REREAD_BELOW, REREAD_WORDS_BELOW, Target, _acceptable, line_reader, reread_fields, respace,
+                         unsure_fields, unsure_words)
+from ocr.types import BoundingBox, Extraction, Field, PageResult, Word
+from settings import SECOND_READING_FIELDS, Settings
 from tests import receipts
 
 
@@ -47,6 +48,30 @@ def test_a_second_reading_of_a_date_must_still_be_a_date():
     assert _acceptable("DATE:09/10/2017", "DATE:09/10/2017", 0.9, "date")
     assert not _acceptable("DATE:09/10/2017", "D:9/10/207", 0.9, "date")  # letters lost: keep Tesseract's
     assert _acceptable("DATE:09/1O/2Q17", "DATE:09/10/2017", 0.9, "date")  # only the second reading parses
+
+
+def test_a_second_reading_of_an_address_word_keeps_its_punctuation():
+    assert _acceptable("Nataysia", "Malaysia", 0.9, "vendor_address")
+    assert _acceptable("S821/39,47400", "SS21/39,47400", 0.9, "vendor_address")
+    assert not _acceptable(",Ui3/X", "U13/X", 0.9, "vendor_address")  # a comma lost
+    assert not _acceptable("NO.1,", "NO1,", 0.9, "vendor_address")
+
+
+def test_the_settings_offer_exactly_the_fields_that_can_be_read_again():
+    assert set(SECOND_READING_FIELDS) == set(REREAD_BELOW) | set(REREAD_WORDS_BELOW)
+
+
+def test_only_the_least_sure_words_of_an_address_are_read_again():
+    def word(text, confidence, x):
+        return Word(text, confidence, BoundingBox(x, 100, 60, 20))
+    words = (word("12,", 0.95, 10), word("JALAN", 0.5, 80), word("Nataysia", 0.3, 150), word("47100", 0.8, 220),
+             word("|", 0.1, 290), word("KLANG", 0.97, 360))
+    page = PageResult(index=0, width=500, height=300, words=words)
+    address = Field("vendor_address", "12, JALAN Nataysia 47100 KLANG", "", 0.5, 0,
+                    BoundingBox.enclosing([w.box for w in words]))
+    targets = unsure_words([page], Extraction({"vendor_address": address}), REREAD_WORDS_BELOW, limit=2)
+    assert [t.box.left for t in targets] == [150, 80]  # the two least sure words; a speck is no word
+    assert unsure_words([page], Extraction({"vendor_address": address}), {}) == []
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +122,22 @@ def test_a_date_tesseract_misread_beyond_parsing_is_found_and_read_again():
     [reread], changed = reread_fields([page], [receipt.image], targets, line_reader())
 
     assert changed == 1 and "18/04/2017" in [w.text for w in reread.words]
+
+
+def test_the_real_second_reader_mends_a_doubtful_address_word():
+    receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "12 JALAN MERANTI, 47100 PUCHONG", "", "TOTAL 42.95"])
+    words = TesseractEngine().read_words(receipt.image)
+    assert "MERANTI," in [w.text for w in words]
+    misread = tuple(replace(w, text="MFRANT1,", confidence=0.3) if w.text == "MERANTI," else w for w in words)
+    page = PageResult(index=0, width=receipt.image.shape[1], height=receipt.image.shape[0], words=misread)
+    row = [w for w in misread if w.text in ("12", "JALAN", "MFRANT1,", "47100", "PUCHONG")]
+    address = Field("vendor_address", "12 JALAN MFRANT1, 47100 PUCHONG", "", 0.6, 0,
+                    BoundingBox.enclosing([w.box for w in row]))
+    targets = unsure_words([page], Extraction({"vendor_address": address}), REREAD_WORDS_BELOW)
+
+    [reread], changed = reread_fields([page], [receipt.image], targets, line_reader())
+
+    assert changed == 1 and "MERANTI," in [w.text for w in reread.words]
 
 
 def test_the_pipeline_reads_the_chosen_unsure_fields_twice_unless_switched_off():
