@@ -424,7 +424,7 @@ def date_lookalikes(pages: Sequence[PageResult], limit: int = 2) -> list[tuple[i
     found = []
     for row in _rows(pages).rows:
         spans = [m.span() for pattern in (_DATE_SHAPE, _DAY_MONTH_YEAR) for m in pattern.finditer(row.text)
-                 if sum(ch.isdigit() for ch in m.group()) >= 3]
+                 if sum(ch.isdigit() for ch in m.group()) >= 3 or re.search(MONTHS, m.group(), re.IGNORECASE)]
         words = [row.span(start, end) for start, end in spans]
         for label, value in zip(row.words, row.words[1:]):  # 'Date: 1770472078': the slashes read as digits
             if has_word(label_tokens(label.text), *_DATE_LABEL) and sum(ch.isdigit() for ch in value.text) >= 6 \

@@ -169,11 +169,12 @@ def test_text_that_looks_like_a_date_but_does_not_parse_is_found_for_a_second_re
             words_at(60, (10, "INV NO: C5-SA-0079030 Date: 18/64/2017")),
             words_at(100, (10, "Doc No. CS00011904 Date: 1770472078")),
             words_at(140, (10, "46 Jun 2018 18:25")),
+            words_at(160, (10, "CE : 5927350475 Oa/Jan/e0t7 10:49:25")),
             words_at(180, (10, "TOTAL 12.50 CASH 20.00"))]
     found = date_lookalikes([page(rows)], limit=5)
-    assert [(p, box.top) for p, box in found] == [(0, 60), (0, 100), (0, 140)]
+    assert [(p, box.top) for p, box in found] == [(0, 60), (0, 100), (0, 140), (0, 160)]
     assert found[0][1].left == 10 + CHAR_W * len("INV NO: C5-SA-0079030 Date: ")  # just the date's word
-    assert date_lookalikes([page(rows[:1] + rows[4:])]) == []  # amounts and names are no dates
+    assert date_lookalikes([page(rows[:1] + rows[5:])]) == []  # amounts and names are no dates
 
 
 def test_future_date_is_flagged():
