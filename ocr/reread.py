@@ -4,9 +4,9 @@ model (rapidocr-onnxruntime), and its letters replace Tesseract's where the two 
 Why: on thermal-paper scans Tesseract's fast model misreads one letter in most shop names (CER 0.11 on labelled
 lines against PP-OCR's 0.03), and an exact vendor match needs every letter. PP-OCR often drops the spaces between
 words, so the words keep Tesseract's boxes and word breaks and take only PP-OCR's letters. Measured on the tuning
-receipts (bench/RESULTS-fields.md): date +6 points for ~5 ms a page, vendor +14 for ~12 ms; total and address
-did not gain for their cost. A field is read again only when Tesseract was unsure of it (one model load per
-process).
+receipts (bench/RESULTS-fields.md): date +6 points for ~5 ms a page, vendor +14 for ~12 ms, the address's two
+least sure words +4 for ~7 ms (on request); totals did not gain. A field is read again only when Tesseract was
+unsure of it, or, for a date, when none parsed but something looks like one (one model load per process).
 """
 
 from __future__ import annotations
