@@ -587,6 +587,8 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
             continue
         if _stops_address(row) and score < 3:
             continue
+        if score < 3 and any(_looks_like_address(r.text) for _, r in top[:rank + 1]):
+            continue  # the name is printed above the address, and is no street itself
         if _OWNER.search(row.text) or rank and _OWNER.search(top[rank - 1][1].text):
             score -= 2  # 'Owned by: X Sdn Bhd' names the company behind the shop named above it
         score -= 0.12 * rank
@@ -630,6 +632,10 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
     return Candidate("vendor", value, raw, words, doc.rows[i].page, certainty, score, i), max(rows)
 
 
+def _looks_like_address(text: str) -> bool:
+    return bool(re.search(r"\b(JALAN|JLN|LORONG|PERSIARAN)\b|(?<![\d-])\d{5}(?![\d-])", text, re.IGNORECASE))
+
+
 def _continues_name(text: str) -> bool:
     """'(SETIA ALAM) SDN BHD' or a bare 'SDN BHD' under a name row is the rest of that name."""
     return bool(re.fullmatch(r"(\([A-Z .&'-]+\)\s*)?(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|PTE\.?\s*LTD\.?|LTD\.?)",
@@ -657,7 +663,7 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
             continue  # the company registration number
         if not rows and has_word(label_tokens(row.text)[:3], "GST", "SST", "VAT", "TIN", "REG", "COMPANY"):
             continue  # tax or registration number printed above the address
-        if not rows and not re.search(r"\d", row.text) and i + 1 < len(doc.rows) and \
+        if not rows and not re.search(r"\d", stripped) and i + 1 < len(doc.rows) and \
                 re.match(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", doc.rows[i + 1].text, re.I):
             continue  # a branch or brand name between the company and where the address starts
         if not starts_number and _is_junk(row, strict=False) or re.match(r"\W*(LICENSEE|FORMERLY|A MEMBER|OPERATED BY|FRANCHISE)",

@@ -239,6 +239,16 @@ def test_the_owner_under_owned_by_is_not_the_shop():
     assert fields["vendor_address"] == "NO. 7, JALAN MERANTI 3, 47100 PUCHONG"
 
 
+def test_no_vendor_from_a_street_or_from_below_the_address():
+    fields = values(extract_fields([header("~ ~~ ~", "NO. 53, JALAN BESAR, 45600 BATANG", "SELANGOR DARUL EHSAN",
+                                          "TEL: 03-3271 9872")], today=TODAY))
+    assert "vendor" not in fields  # better none than the state: the name was a logo
+    fields = values(extract_fields([header("GREENLEAF VIVA CITY", "(GREENLEAF SHOP (95874))",
+                                          "UNIT L1-044B, JALAN WAN ALWI, 93350 KUCHING")], today=TODAY))
+    assert fields["vendor"] == "GREENLEAF VIVA CITY"
+    assert fields["vendor_address"] == "UNIT L1-044B, JALAN WAN ALWI, 93350 KUCHING"
+
+
 def test_address_keeps_a_printed_space_before_a_comma_but_not_ocr_split_punctuation():
     fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "NO. 7, JALAN MERANTI X ,U3/X", "KAWASAN BALAKONG ,",
                                           "47100 PUCHONG")], today=TODAY))
