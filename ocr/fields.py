@@ -683,6 +683,11 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         rows.append(row)
         if len(rows) >= 6:
             break
+    starts = [k for k, row in enumerate(rows) if re.match(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d(?!\d{4}\b))",
+                                                          row.text, re.I)]
+    if starts and all(row.confidence < JUNK_BELOW + 0.2 and not re.search(r"\d", _REG_NO.sub("", row.text))
+                      for row in rows[:starts[0]]):
+        rows = rows[starts[0]:]  # misread logo or name rows before the house number
     if not rows:
         return None
     raw = " ".join(r.text for r in rows)

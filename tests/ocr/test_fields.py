@@ -249,6 +249,15 @@ def test_no_vendor_from_a_street_or_from_below_the_address():
     assert fields["vendor_address"] == "UNIT L1-044B, JALAN WAN ALWI, 93350 KUCHING"
 
 
+def test_misread_logo_rows_before_the_house_number_are_not_address():
+    rows = [words_at(20, (30, "GREENLEAF HARDWARE SDN BHD")),
+            words_at(45, (30, "ENTERR EG) SE"), conf=0.4), words_at(70, (30, "popann Bon"), conf=0.5),
+            words_at(95, (30, "NO. 17-G, JALAN MERANTI,")), words_at(120, (30, "40170 SHAH ALAM")),
+            words_at(160, (10, "DATE: 14/03/2024")), words_at(360, (10, "TOTAL"), (400, "9.90"))]
+    fields = values(extract_fields([page(rows, height=1000)], today=TODAY))
+    assert fields["vendor_address"] == "NO. 17-G, JALAN MERANTI, 40170 SHAH ALAM"
+
+
 def test_address_keeps_a_printed_space_before_a_comma_but_not_ocr_split_punctuation():
     fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "NO. 7, JALAN MERANTI X ,U3/X", "KAWASAN BALAKONG ,",
                                           "47100 PUCHONG")], today=TODAY))
