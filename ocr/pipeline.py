@@ -16,8 +16,9 @@ import numpy as np
 from errors import DocDeskError
 from ocr import preprocess
 from ocr.engine import Engine, TesseractEngine
+from ocr.fields import extract_fields
 from ocr.load import load_pages
-from ocr.reread import REREAD_BELOW, REREAD_WORDS_BELOW, Target, line_reader, reread_fields, unsure_fields, unsure_words
+from ocr.reread import line_reader, reread_fields, targets_for
 from ocr.types import Extraction, PageResult, StepTrace, Word
 from settings import Settings
 
@@ -114,8 +115,6 @@ def read_page(index: int, image: np.ndarray, *, engine: Engine, dpi: int | None 
 
 def warm_up(settings: Settings) -> None:
     """Load what every document needs once per process, before a child is forked for each document."""
-    import ocr.fields  # noqa: F401
-
     if settings.second_reading_fields:
         line_reader()
 
@@ -127,8 +126,6 @@ def default_engine(settings: Settings) -> TesseractEngine:
 def extract_document(data: bytes, *, settings: Settings, engine: Engine | None = None,
                      keep_images: bool = True) -> DocumentResult:
     """Bytes of one uploaded file -> pages with words, the cleaned images, the extracted fields and timings."""
-    from ocr.fields import date_lookalikes, extract_fields
-
     engine = engine or default_engine(settings)
     total_start = time.perf_counter()
     timings: dict[str, float] = {"load": 0.0, "ocr": 0.0, "fields": 0.0}
@@ -157,12 +154,7 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
     timings["fields"] = (time.perf_counter() - start) * 1000
     if settings.second_reading_fields and pages:
         start = time.perf_counter()
-        chosen = settings.second_reading_fields
-        below = {name: REREAD_BELOW[name] for name in chosen if name in REREAD_BELOW}
-        targets = unsure_fields(extraction, below) + unsure_words(
-            pages, extraction, {name: REREAD_WORDS_BELOW[name] for name in chosen if name in REREAD_WORDS_BELOW})
-        if "date" in below and "date" not in extraction.fields:  # none parsed: read what looks like one again
-            targets += [Target("date", page, box) for page, box in date_lookalikes(pages)]
+        targets = targets_for(pages, extraction, settings.second_reading_fields)
         pages, changed = reread_fields(pages, cleaned, targets, line_reader())
         if changed:
             extraction = extract_fields(pages, default_currency=settings.default_currency,

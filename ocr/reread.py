@@ -20,6 +20,7 @@ from typing import Protocol, Sequence
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from ocr.fields import date_lookalikes
 from ocr.parse import dates_in
 from ocr.types import BoundingBox, Extraction, PageResult, StepTrace, Word
 
@@ -155,6 +156,18 @@ def unsure_words(pages: Sequence[PageResult], extraction: Extraction, below: dic
         weak = [w for w in _words_in(page, field.box)
                 if w.confidence < below[name] and sum(ch.isalnum() for ch in w.text) >= 2]
         targets += [Target(name, field.page, w.box) for w in sorted(weak, key=lambda w: w.confidence)[:limit]]
+    return targets
+
+
+def targets_for(pages: Sequence[PageResult], extraction: Extraction, fields: Sequence[str]) -> list[Target]:
+    """What to read again of the chosen `fields`: those Tesseract was unsure of, the least sure words of those read
+    word by word, and, when no date parsed, what looks like one."""
+    below = {name: REREAD_BELOW[name] for name in fields if name in REREAD_BELOW}
+    targets = unsure_fields(extraction, below)
+    targets += unsure_words(pages, extraction, {name: REREAD_WORDS_BELOW[name] for name in fields
+                                                if name in REREAD_WORDS_BELOW})
+    if "date" in below and "date" not in extraction.fields:
+        targets += [Target("date", page, box) for page, box in date_lookalikes(pages)]
     return targets
 
 
