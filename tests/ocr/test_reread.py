@@ -10,7 +10,7 @@ from ocr.engine import TesseractEngine
 from ocr.pipeline import extract_document
 from ocr.fields import date_lookalikes
 from ocr.reread import (REREAD_BELOW, REREAD_WORDS_BELOW, Target, _acceptable, line_reader, reread_fields, respace,
-                         unsure_fields, unsure_words)
+                         targets_for, unsure_fields, unsure_words)
 from ocr.types import BoundingBox, Extraction, Field, PageResult, Word
 from settings import SECOND_READING_FIELDS, Settings
 from tests import receipts
@@ -72,6 +72,24 @@ def test_only_the_least_sure_words_of_an_address_are_read_again():
     targets = unsure_words([page], Extraction({"vendor_address": address}), REREAD_WORDS_BELOW, limit=2)
     assert [t.box.left for t in targets] == [150, 80]  # the two least sure words; a speck is no word
     assert unsure_words([page], Extraction({"vendor_address": address}), {}) == []
+
+
+def test_what_is_read_again_follows_the_chosen_fields():
+    def word(text, confidence, x, y):
+        return Word(text, confidence, BoundingBox(x, y, 60, 20))
+    words = (word("GREENLEAE", 0.5, 10, 10), word("Date:", 0.9, 10, 60), word("18/64/2017", 0.8, 80, 60),
+             word("JALAN", 0.4, 10, 110), word("TOTAL", 0.9, 10, 200))
+    page = PageResult(index=0, width=500, height=300, words=words)
+    vendor = Field("vendor", "GREENLEAE", "", 0.5, 0, words[0].box)
+    address = Field("vendor_address", "JALAN", "", 0.5, 0, words[3].box)
+    extraction = Extraction({"vendor": vendor, "vendor_address": address})  # no date parsed
+
+    def chosen(*fields):
+        return [(t.field, t.box.top) for t in targets_for([page], extraction, fields)]
+
+    assert chosen("date", "vendor") == [("vendor", 10), ("date", 60)]
+    assert chosen("vendor", "vendor_address") == [("vendor", 10), ("vendor_address", 110)]
+    assert chosen() == []
 
 
 @pytest.fixture(scope="module")
