@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt
 run: install
 	@$(PY) cli.py db upgrade
 	@$(PY) cli.py users ensure-admin
-	@scripts/run.sh
+	@exec scripts/run.sh
 
 test: install-test
 	@$(PY) -m pytest
