@@ -122,6 +122,8 @@ def amount_kind(text: str) -> tuple[str, float] | None:
         return None
     if has_word(tokens, "CHANGE", "BAKI", "CHG"):
         return ("change", 1.0)
+    if has_phrase(tokens, "AFTER ROUNDING") or has_phrase(tokens, "AFTER ROUND"):
+        return ("total", 1.0)  # '(Total) after rounding', even when OCR lost the word 'Total'
     if has_word(tokens, "ROUNDING", "ROUND", "RND", "ROUNDED") and not has_phrase(tokens, "TOTAL ROUNDED"):
         if not has_word(tokens, "TOTAL") or has_word(tokens, "ADJ", "ADJUSTMENT", "ADJUSTMENTS"):
             return ("rounding", 1.0)
