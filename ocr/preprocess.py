@@ -49,17 +49,10 @@ def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
     Every step looks at a small copy of the same page, and area-resizing the full page is what costs (~2 ms a
     step on a 9 MP scan), so copies up to 1200 px are made from one remembered 1200-px copy of the last page.
     """
-    h, w = gray.shape[:2]
-    scale = min(1.0, longest / max(h, w))
+    size, scale = _fitted(gray, longest)
     if scale == 1.0:
         return gray, scale
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    if longest > _BASE_SIDE:
-        return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale
-    base = _base_copy(gray)
-    if base.shape[1] == size[0] and base.shape[0] == size[1]:
-        return base, scale
-    return cv2.resize(base, size, interpolation=cv2.INTER_AREA), scale
+    return _area_resized(gray if longest > _BASE_SIDE else _base_copy(gray), size), scale
 
 
 def _base_copy(gray: np.ndarray) -> np.ndarray:
@@ -67,12 +60,22 @@ def _base_copy(gray: np.ndarray) -> np.ndarray:
     remembered = getattr(_recent, "page", None)
     if remembered is not None and remembered[0]() is gray:
         return remembered[1]
-    h, w = gray.shape[:2]
-    scale = min(1.0, _BASE_SIDE / max(h, w))
-    base = gray if scale == 1.0 else cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))),
-                                                interpolation=cv2.INTER_AREA)
+    base = _area_resized(gray, _fitted(gray, _BASE_SIDE)[0])
     _recent.page = (weakref.ref(gray), base)
     return base
+
+
+def _fitted(image: np.ndarray, longest: int) -> tuple[tuple[int, int], float]:
+    """(width, height) and scale of `image` shrunk so its longest side is at most `longest` px."""
+    h, w = image.shape[:2]
+    scale = min(1.0, longest / max(h, w))
+    return (max(1, round(w * scale)), max(1, round(h * scale))), scale
+
+
+def _area_resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if (image.shape[1], image.shape[0]) == size:
+        return image
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def _rotate_bound(image: np.ndarray, degrees: float, *, cubic: bool = False) -> np.ndarray:
