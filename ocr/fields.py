@@ -75,17 +75,9 @@ def label_tokens(text: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def _like(token: str, word: str) -> bool:
-    """Fuzzy equality scaled to length: exact for short words, one slip for 5-7 letters, two beyond."""
-    if token == word:
-        return True
-    if len(word) <= 3 or abs(len(token) - len(word)) > 2:
-        return False
-    return fuzz.ratio(token, word) >= (80 if len(word) <= 7 else 75)
-
-
 def has_word(tokens: Sequence[str], *words: str) -> bool:
-    """Whether any token is _like any of the words (the test inlined: this runs ~10,000 times a receipt)."""
+    """Whether a token is like one of the words: fuzzy equality scaled to length, exact for short words, one slip
+    for 5-7 letters, two beyond. Written as plain loops: this runs ~10,000 times a receipt."""
     for token in tokens:
         length = len(token)
         for word in words:
@@ -95,6 +87,10 @@ def has_word(tokens: Sequence[str], *words: str) -> bool:
             if size > 3 and -2 <= length - size <= 2 and fuzz.ratio(token, word) >= (80 if size <= 7 else 75):
                 return True
     return False
+
+
+def _like(token: str, word: str) -> bool:
+    return has_word((token,), word)
 
 
 def has_phrase(tokens: Sequence[str], phrase: str) -> bool:
@@ -479,6 +475,7 @@ _HEADING = ("TAX INVOICE", "INVOICE", "RECEIPT", "OFFICIAL RECEIPT", "SIMPLIFIED
             "TAX INVOICE RECEIPT", "SALES RECEIPT", "CHECK", "GUEST CHECK", "DUPLICATE", "REPRINT")
 _REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?(?<![A-Z0-9])[A-Z]{0,3}"
                      r"\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
+_ADDRESS_START = re.compile(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", re.IGNORECASE)  # where an address begins
 _OWNER = re.compile(r"\b(OWNED BY|OPERATED BY|MANAGED BY|DIMILIKI OLEH|A MEMBER OF|FORMERLY)\b", re.IGNORECASE)
 _PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s-]?)?\(?0\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 _STOP_LABEL = ("TEL", "TELEPHONE", "PHONE", "FAX", "HP", "MOBILE", "EMAIL", "WEBSITE", "GST", "SST", "TAX",
@@ -653,7 +650,8 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         row = doc.rows[i]
         if row.page != doc.rows[vendor_row].page:
             break
-        if rows and _before_phone(row.text) != row.text and re.search(r"\b\d{5}\b", _before_phone(row.text)):
+        head = _before_phone(row.text)
+        if rows and head != row.text and re.search(r"\b\d{5}\b", head):
             rows.append(row)
             break  # the postcode row, with the phone number printed after it
         if rows and _stops_address(row):
@@ -666,7 +664,7 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         if not rows and has_word(label_tokens(row.text)[:3], "GST", "SST", "VAT", "TIN", "REG", "COMPANY"):
             continue  # tax or registration number printed above the address
         if not rows and not re.search(r"\d", stripped) and i + 1 < len(doc.rows) and \
-                re.match(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", doc.rows[i + 1].text, re.I):
+                _ADDRESS_START.match(doc.rows[i + 1].text):
             continue  # a branch or brand name between the company and where the address starts
         if not starts_number and _is_junk(row, strict=False) or re.match(r"\W*(LICENSEE|FORMERLY|A MEMBER|OPERATED BY|FRANCHISE)",
                                                      row.text, re.I):
@@ -685,8 +683,8 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         rows.append(row)
         if len(rows) >= 6:
             break
-    starts = [k for k, row in enumerate(rows) if re.match(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d(?!\d{4}\b))",
-                                                          row.text, re.I)]
+    starts = [k for k, row in enumerate(rows)
+              if _ADDRESS_START.match(row.text) and not re.match(r"\W*\d{5}\b", row.text)]  # a postcode ends one
     if starts and all(row.confidence < JUNK_BELOW + 0.2 and not re.search(r"\d", _REG_NO.sub("", row.text))
                       for row in rows[:starts[0]]):
         rows = rows[starts[0]:]  # misread logo or name rows before the house number
