@@ -45,9 +45,11 @@ Step = Callable[..., tuple[np.ndarray, dict[str, Any]]]
 
 
 def _steps(engine: Engine) -> tuple[tuple[str, Step], ...]:
-    """The cleaning steps, in order. Rescale first, so a 35-megapixel scan is made small before anything else
-    touches it; light next, so later steps see paper, not shade; orientation before deskew."""
+    """The cleaning steps, in order. Dark borders first, so measuring the text and the light sees only paper;
+    rescale next, so a 35-megapixel scan is made small before the rest touches it; light next, so later steps see
+    paper, not shade; orientation before deskew."""
     return (
+        ("borders", preprocess.paint_borders),
         ("rescale", preprocess.rescale),
         ("light", preprocess.flatten_light),
         ("denoise", preprocess.denoise),

@@ -126,6 +126,18 @@ def shrink(image: np.ndarray, factor: float = 0.5) -> np.ndarray:
     return cv2.resize(image, (int(w * factor), int(h * factor)), interpolation=cv2.INTER_AREA)
 
 
+def faint(image: np.ndarray, ink: int = 170) -> np.ndarray:
+    """Grey print: black becomes `ink`, as worn thermal paper."""
+    return (255 - (255 - image.astype(np.float32)) * (255 - ink) / 255).astype(np.uint8)
+
+
+def dark_strip(image: np.ndarray, share: float = 0.05) -> np.ndarray:
+    """A near-black band across the top `share` of the page, as a scanner lid left open."""
+    out = image.copy()
+    out[: int(out.shape[0] * share)] = 15
+    return out
+
+
 def encode(image: np.ndarray, fmt: str = "PNG", **save_kwargs) -> bytes:
     """Encode to file bytes (PNG, JPEG, TIFF, BMP, WEBP, PDF) with Pillow."""
     buffer = io.BytesIO()

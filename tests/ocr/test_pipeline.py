@@ -39,6 +39,7 @@ DEGRADATIONS = {
     "blur": lambda im: receipts.blur(im, 5),
     "uneven_light": receipts.uneven_light,
     "shrink": lambda im: receipts.shrink(im, 0.5),
+    "faint_under_a_dark_strip": lambda im: receipts.dark_strip(receipts.faint(im, 170)),
 }
 
 
@@ -61,7 +62,7 @@ def test_degraded_receipts_read_nearly_as_well_as_clean_and_better_than_raw(rece
 
 def test_clean_page_traces_every_step_and_leaves_a_clean_page_alone(receipt, engine):
     cleaned, trace = clean_page(np.dstack([receipt.image] * 3), engine=engine)
-    assert [t.name for t in trace] == ["grayscale", "rescale", "light", "denoise", "orient", "deskew"]
+    assert [t.name for t in trace] == ["grayscale", "borders", "rescale", "light", "denoise", "orient", "deskew"]
     assert all(t.skipped for t in trace[1:])
     assert np.array_equal(cleaned, receipt.image)
     assert all(t.ms >= 0 for t in trace)

@@ -89,6 +89,25 @@ def test_flatten_light_evens_shaded_paper_and_skips_even_pages(page):
     assert high - low < 15
 
 
+def test_a_dark_strip_that_hides_grey_print_is_painted_over(page, engine):
+    hidden = receipts.dark_strip(receipts.faint(page, 170))
+    assert len(engine.read_words(hidden)) < 5  # Tesseract's global threshold puts the grey print on the paper side
+    painted, details = preprocess.paint_borders(hidden)
+    assert not details.get("skipped") and details["print_kept"] < 0.2
+    assert painted[: int(page.shape[0] * 0.05)].min() > 200  # the strip is paper now
+    assert np.array_equal(painted[page.shape[0] // 2:], hidden[page.shape[0] // 2:])  # the print below is untouched
+    assert len(engine.read_words(painted)) > 40
+
+
+def test_dark_strips_beside_black_print_and_pages_without_one_are_left_alone(page):
+    same, details = preprocess.paint_borders(receipts.dark_strip(page))
+    assert details["skipped"] and details["reason"] == "the border leaves the print readable"
+    assert preprocess.paint_borders(page)[1]["reason"] == "no dark border"
+    banner = page.copy()
+    banner[200:260, 40:-40] = 0  # a black band inside the paper, not at its edge: not a border
+    assert preprocess.paint_borders(receipts.faint(banner, 170))[1]["reason"] == "no dark border"
+
+
 def test_binarizers_give_two_levels(page):
     shaded = receipts.uneven_light(page)
     for binary in (preprocess.otsu(page), preprocess.adaptive(shaded), preprocess.sauvola(shaded)):
