@@ -29,7 +29,7 @@ FIELDS: tuple[str, ...] = tuple(SCORED.values())
 # --- pure scoring -------------------------------------------------------------------------------
 
 def gold_amount(text: str) -> Decimal | None:
-    """The key's total as printed ('RM 8.60', '$6.60', '33.90', '1,234.00') -> Decimal, or None."""
+    """The key's total as printed ('RM 8.60', '$6.60', '21.70', '1,234.00') -> Decimal, or None."""
     value = parse_amount(text or "", require_decimals=False)
     return value
 

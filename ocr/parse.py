@@ -123,7 +123,7 @@ _DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}(?P<s>[-/.])(?:[01]?\d)(?P=s)(?:[0-3]?\d))(?!\d)"),
     # 25/12/2018, 12-01-19, 4.02.2017
     re.compile(r"(?<![A-Za-z0-9])(?P<d>[0-3]?\d(?P<s>[-/.])[0-3]?\d(?P=s)(?:\d{4}|\d{2}))(?!\d)"),
-    # 12 Jan 2019, 02/JAN/2017, 12-Jan-19
+    # 12 Jan 2019, 05/MAR/2018, 12-Jan-19
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d\s?[-/ .]?\s?{MONTHS}\s?[-/ .,]?\s?(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
     # Jan 12, 2019 / OCT 3, 2016 (a comma or space before the year: 'Jun 2018' is no 20th of June)
     re.compile(rf"(?<![A-Z])(?P<d>{MONTHS}\s?[0-3]?\d(?:st|nd|rd|th)?(?:,\s?|\s)(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),

@@ -27,7 +27,7 @@ class Receipt:
 
 SAMPLE_FIELDS = {
     "vendor": "GREENLEAF HARDWARE SDN BHD",
-    "vendor_address": "12 JALAN MERANTI, 47100 PUCHONG, SELANGOR",
+    "vendor_address": "12 JALAN CEMPAKA, 47100 PUCHONG, SELANGOR",
     "vendor_phone": "03-8061 2345",
     "date": "2024-03-14",
     "time": "14:32",

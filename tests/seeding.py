@@ -14,7 +14,7 @@ from storage.models import Field, LineItem, Page, Status, utcnow
 
 _counter = itertools.count(1)
 
-FIELDS = {"vendor": "GREENLEAF HARDWARE SDN BHD", "vendor_address": "12 JALAN MERANTI, PUCHONG",
+FIELDS = {"vendor": "GREENLEAF HARDWARE SDN BHD", "vendor_address": "12 JALAN CEMPAKA, PUCHONG",
           "date": "2024-03-14", "time": "14:32", "receipt_number": "INV-000482", "currency": "MYR",
           "subtotal": "40.50", "tax": "2.43", "rounding": "0.02", "total": "42.95", "payment_method": "CASH"}
 

@@ -17,9 +17,9 @@ from ocr.evaluate import (ReceiptResult, box_text, character_error_rate, field_c
     ("date", "25/12/2018", "2018-12-25", True), ("date", "12-01-19", "2019-01-12", True),
     ("date", "02/13/2019", "2019-02-13", True), ("date", "20180304", "2018-03-04", True),
     ("date", "OCT 3, 2016", "2016-10-03", True), ("date", "12-01-19", "2019-12-01", False),
-    ("total", "RM 8.60", "8.60", True), ("total", "$6.60", "6.60", True), ("total", "33.90", "33.9", True),
-    ("total", "33.90", "33.92", False), ("total", "1,234.00", "1234.00", True), ("total", "9", "9.00", True),
-    ("total", "33.90", None, False), ("vendor", "X", "", False),
+    ("total", "RM 8.60", "8.60", True), ("total", "$6.60", "6.60", True), ("total", "21.70", "21.7", True),
+    ("total", "21.70", "21.72", False), ("total", "1,234.00", "1234.00", True), ("total", "9", "9.00", True),
+    ("total", "21.70", None, False), ("vendor", "X", "", False),
 ])
 def test_field_correct(name, gold, predicted, ok):
     assert field_correct(name, gold, predicted) is ok
@@ -27,7 +27,7 @@ def test_field_correct(name, gold, predicted, ok):
 
 def test_gold_parsers():
     assert gold_amount("RM3.00") == Decimal("3.00")
-    assert gold_date("4/02/2017").isoformat() == "2017-02-04"
+    assert gold_date("7/03/2018").isoformat() == "2018-03-07"
 
 
 def test_cer_and_percentile():

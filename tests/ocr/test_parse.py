@@ -10,9 +10,9 @@ from ocr.parse import amounts_in, currency_of, dates_in, format_amount, parse_am
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("12.50", "12.50"), ("RM 1,234.50", "1234.50"), ("RM12.50", "12.50"), ("$8.70", "8.70"),
+    ("12.50", "12.50"), ("RM 1,234.50", "1234.50"), ("RM12.50", "12.50"), ("$7.80", "7.80"),
     ("1.234,50", "1234.50"), ("12,50", "12.50"), ("1O.5O", "10.50"), ("S5.00", "55.00"), ("l2.00", "12.00"),
-    ("-0.02", "-0.02"), ("(0.02)", "-0.02"), ("0.02-", "-0.02"), ("-RM 0.02", "-0.02"), ("62. 80", "62.80"),
+    ("-0.02", "-0.02"), ("(0.02)", "-0.02"), ("0.02-", "-0.02"), ("-RM 0.02", "-0.02"), ("47. 30", "47.30"),
     ("€ 3.10", "3.10"),
 ])
 def test_parse_amount(text, expected):
@@ -29,16 +29,16 @@ def test_integer_amounts_when_allowed():
 
 
 def test_amounts_in_a_row_left_to_right_with_raw():
-    assert amounts_in("9557031100236 1X 3,88 3.88") == [(Decimal("3.88"), "3,88"), (Decimal("3.88"), "3.88")]
+    assert amounts_in("9551234500017 1X 3,88 3.88") == [(Decimal("3.88"), "3,88"), (Decimal("3.88"), "3.88")]
     assert amounts_in("ROUNDING ADJ -RM 0.02") == [(Decimal("-0.02"), "-RM 0.02")]
-    assert amounts_in("SX-575-1 1.5L 14.156") == []
+    assert amounts_in("KX-212-4 1.5L 12.345") == []
 
 
 @pytest.mark.parametrize("text, expected", [
     ("Grand TotalRM15 40", [(Decimal("15.40"), "RM15 40")]), ("Change RM34 60", [(Decimal("34.60"), "RM34 60")]),
     ("4x 38.00 RH152. 00", [(Decimal("38.00"), "38.00"), (Decimal("152.00"), "RH152. 00")]),
     ("1 RN3,20 ST", [(Decimal("3.20"), "RN3,20")]), ("Paid PM3.00", [(Decimal("3.00"), "PM3.00")]),
-    ("TOTALRM8.50", [(Decimal("8.50"), "RM8.50")]),
+    ("TOTALRM9.40", [(Decimal("9.40"), "RM9.40")]),
 ])
 def test_amounts_after_an_ocr_slip_in_the_ringgit_sign(text, expected):
     assert amounts_in(text) == expected
@@ -52,7 +52,7 @@ def test_no_amount_without_a_decimal_point_or_glued_to_a_word(text):
 @pytest.mark.parametrize("text, expected", [
     ("25/12/2018", date(2018, 12, 25)), ("12-01-19", date(2019, 1, 12)), ("2019-01-12", date(2019, 1, 12)),
     ("12 Jan 2019", date(2019, 1, 12)), ("Jan 12, 2019", date(2019, 1, 12)), ("20180304", date(2018, 3, 4)),
-    ("OCT 3, 2016", date(2016, 10, 3)), ("02/JAN/2017", date(2017, 1, 2)), ("4/02/2017", date(2017, 2, 4)),
+    ("OCT 3, 2016", date(2016, 10, 3)), ("05/MAR/2018", date(2018, 3, 5)), ("7/03/2018", date(2018, 3, 7)),
     ("DATE: 15/06/2017 TIME: 15:28", date(2017, 6, 15)), ("1O/O3/2018", date(2018, 3, 10)),
     ("13/02/2019", date(2019, 2, 13)), ("02/13/2019", date(2019, 2, 13)), ("10 MAR 2018", date(2018, 3, 10)),
     ("JAN 12,2019", date(2019, 1, 12)), ("12 Jan,2019", date(2019, 1, 12)),

@@ -10,7 +10,7 @@ from storage.db import session_factory
 from tests.services.worker_proc import receipt_png
 
 CORRECTED = {"vendor": "Greenleaf Hardware (Puchong) Sdn Bhd",
-             "vendor_address": "12 Jalan Meranti, 47100 Puchong, Selangor Darul Ehsan"}
+             "vendor_address": "12 Jalan Cempaka, 47100 Puchong, Selangor Darul Ehsan"}
 
 
 def _read(settings, variant: int) -> int:
