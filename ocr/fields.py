@@ -110,6 +110,10 @@ def has_phrase(tokens: Sequence[str], phrase: str) -> bool:
 _PAYMENT_VERBS = ("PAID", "TENDERED", "TENDER", "ACCEPTED", "RECEIVED")
 
 
+def _after_rounding(tokens: Sequence[str]) -> bool:
+    return has_phrase(tokens, "AFTER ROUNDING") or has_phrase(tokens, "AFTER ROUND")
+
+
 @functools.lru_cache(maxsize=4096)  # asked of the same rows by several rules
 def amount_kind(text: str) -> tuple[str, float] | None:
     """What an amount on this row means, from its label: ('total', strength), ('subtotal', ...), ..."""
@@ -118,7 +122,7 @@ def amount_kind(text: str) -> tuple[str, float] | None:
         return None
     if has_word(tokens, "CHANGE", "BAKI", "CHG"):
         return ("change", 1.0)
-    if has_phrase(tokens, "AFTER ROUNDING") or has_phrase(tokens, "AFTER ROUND"):
+    if _after_rounding(tokens):
         return ("total", 1.0)  # '(Total) after rounding', even when OCR lost the word 'Total'
     if has_word(tokens, "ROUNDING", "ROUND", "RND", "ROUNDED") and not has_phrase(tokens, "TOTAL ROUNDED"):
         if not has_word(tokens, "TOTAL") or has_word(tokens, "ADJ", "ADJUSTMENT", "ADJUSTMENTS"):
@@ -300,10 +304,13 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
 def _totals_before_rounding(totals: list[Candidate], doc: _Doc) -> list[Candidate]:
     """Totals with a rounding row and then another total below them: the amount before rounding, while
     the payable one follows the rounding ('Total incl. GST 15.39 / Rounding 0.01 / Grand total 15.40').
-    A rounding of 0.00 changes nothing, so it says nothing about which total to take."""
+    A rounding of 0.00 changes nothing, so it says nothing about which total to take; a total below labelled
+    'after rounding' says it was rounded, even when OCR misread the rounding as 0.00."""
     rounding_rows = [i for i, row in enumerate(doc.rows) if _rounds_by_nonzero(row.text)]
+    rounded_rows = [t.row for t in totals if _after_rounding(label_tokens(doc.rows[t.row].text))]
     return [total for total in totals
-            if any(total.row < r < other.row for r in rounding_rows for other in totals)]
+            if any(total.row < r < other.row for r in rounding_rows for other in totals)
+            or any(total.row < r for r in rounded_rows)]
 
 
 def _rounds_by_nonzero(text: str) -> bool:
@@ -315,8 +322,8 @@ def _rounds_by_nonzero(text: str) -> bool:
 
 
 def _repair_inserted_digit(total: Candidate, found: dict[str, list[Candidate]]) -> Candidate:
-    """A total above what was paid that is cash - change with one character more (728.10 for 78.10): OCR
-    added a digit to the total. A misread digit (48.00 vs 18.00) is left alone: the cash may be the slip."""
+    """A total above what was paid that is cash - change with one character more (573.30 for 57.30): OCR
+    added a digit to the total. A misread digit (46.00 vs 16.00) is left alone: the cash may be the slip."""
     repairs = {}
     for amount, raw in _cash_minus_change(found):
         value = format_amount(amount)
@@ -536,7 +543,7 @@ def _clean_vendor(text: str) -> str:
 
 def _clean_address(text: str) -> str:
     text = re.sub(r",\s*[,.](?!\w)", ",", text)  # ', ,' and ', .': a speck after the comma
-    # no prices in an address: '$S21/39' and '$$16/1' are 'SS21/39' and 'SS16/1'
+    # no prices in an address: '$S12/7' and '$$14/2' are 'SS12/7' and 'SS14/2'
     text = re.sub(r"(?<![\w.])\$+(?=[A-Za-z0-9$]*[A-Za-z/])",
                   lambda m: "S" * len(m.group(0)), text)
     text = re.sub(r"\s+([,.])(?!\w)", r"\1", text)  # "JAYA ," is OCR spacing; "X ,U13" is printed so
@@ -607,9 +614,9 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
                 rows = [i, j]
         name = " ".join(doc.rows[r].text for r in rows)
         if name.count(")") > name.count("("):
-            continue  # 'ALAM) SDN BHD' ends a name whose start was not read
+            continue  # 'JAYA) SDN BHD' ends a name whose start was not read
         if name.count("(") > name.count(")") and max(rows) + 1 < len(doc.rows):
-            below = doc.rows[max(rows) + 1]  # '... (SETIA' continues with 'ALAM) SDN BHD'
+            below = doc.rows[max(rows) + 1]  # '... (TAMAN' continues with 'JAYA) SDN BHD'
             if ")" in below.text and not _stops_address(below):
                 rows = [*rows, max(rows) + 1]
         if best is None or score > best[0]:
@@ -636,7 +643,7 @@ def _looks_like_address(text: str) -> bool:
 
 
 def _continues_name(text: str) -> bool:
-    """'(SETIA ALAM) SDN BHD' or a bare 'SDN BHD' under a name row is the rest of that name."""
+    """'(TAMAN JAYA) SDN BHD' or a bare 'SDN BHD' under a name row is the rest of that name."""
     return bool(re.fullmatch(r"(\([A-Z .&'-]+\)\s*)?(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|PTE\.?\s*LTD\.?|LTD\.?)",
                              text, re.IGNORECASE))
 
@@ -699,7 +706,7 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
 
 
 def _before_phone(text: str) -> str:
-    """An address row's text up to a phone label printed on the same row ('81750 JOHOR. TEL NO.: 07-387 3322')."""
+    """An address row's text up to a phone label printed on the same row ('47100 PUCHONG. TEL NO.: 03-555 2468')."""
     cut = re.search(r"(?<=\S)\s+(TEL|FAX|PHONE|H/?P)\b", text, re.IGNORECASE)
     return text[:cut.start()] if cut else text
 
