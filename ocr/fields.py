@@ -613,9 +613,10 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
             if _continues_name(continued) and not _stops_address(below):
                 rows = [i, j]
         name = " ".join(doc.rows[r].text for r in rows)
-        if name.count(")") > name.count("("):
+        opened, closed = _brackets(name)
+        if closed > opened:
             continue  # 'JAYA) SDN BHD' ends a name whose start was not read
-        if name.count("(") > name.count(")") and max(rows) + 1 < len(doc.rows):
+        if opened > closed and max(rows) + 1 < len(doc.rows):
             below = doc.rows[max(rows) + 1]  # '... (TAMAN' continues with 'JAYA) SDN BHD'
             if ")" in below.text and not _stops_address(below):
                 rows = [*rows, max(rows) + 1]
@@ -636,6 +637,11 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         words = words[:-1]  # the box covers the name, not the registration number or specks after it
     certainty = 0.9 if score >= 2.5 else 0.75 if score >= 1.8 else 0.55
     return Candidate("vendor", value, raw, words, doc.rows[i].page, certainty, score, i), max(rows)
+
+
+def _brackets(text: str) -> tuple[int, int]:
+    """Opening and closing brackets; OCR often reads a round bracket as a curly or square one."""
+    return sum(text.count(ch) for ch in "({["), sum(text.count(ch) for ch in ")}]")
 
 
 def _looks_like_address(text: str) -> bool:

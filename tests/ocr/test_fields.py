@@ -225,6 +225,12 @@ def header(*lines: str) -> PageResult:
                 height=y + 900)
 
 
+def test_a_registration_number_whose_bracket_was_read_as_a_brace_does_not_hide_the_name():
+    fields = values(extract_fields([header("12 MINI MART S/B {204517-K)", "LOT 5, JALAN CEMPAKA,", "47100 PUCHONG")],
+                                   today=TODAY))
+    assert fields["vendor"] == "12 MINI MART S/B"
+
+
 def test_a_company_number_row_is_not_the_vendor_and_ends_the_address():
     fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "12 JALAN CEMPAKA, 47100 PUCHONG,", "SELANGOR.",
                                           "(CO. NO. 123456-D)")], today=TODAY))
