@@ -538,6 +538,7 @@ def _clean_vendor(text: str) -> str:
     if last is not None and last.end() < len(text):
         text = text[:last.end()]
     text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).]+$", "", text.strip())
+    text = re.sub(r"^(MR|MRS|MS|DR)\s?,(?=\s)", r"\1.", text, flags=re.IGNORECASE)  # 'MR, TOY (M) SDN BHD': the dot read as a comma
     return " ".join(text.split())
 
 

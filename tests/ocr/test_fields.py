@@ -231,6 +231,15 @@ def test_a_registration_number_whose_bracket_was_read_as_a_brace_does_not_hide_t
     assert fields["vendor"] == "12 MINI MART S/B"
 
 
+def test_a_title_whose_dot_was_read_as_a_comma_gets_its_dot_back():
+    fields = values(extract_fields([header("MR, TOY (M) SDN BHD", "LOT 5, JALAN CEMPAKA,", "47100 PUCHONG")],
+                                   today=TODAY))
+    assert fields["vendor"] == "MR. TOY (M) SDN BHD"
+    fields = values(extract_fields([header("MRS LEE'S KITCHEN, PUCHONG", "LOT 5, JALAN CEMPAKA,", "47100 PUCHONG")],
+                                   today=TODAY))
+    assert fields["vendor"].startswith("MRS LEE'S KITCHEN")  # a comma later in the name stays
+
+
 def test_a_company_number_row_is_not_the_vendor_and_ends_the_address():
     fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "12 JALAN CEMPAKA, 47100 PUCHONG,", "SELANGOR.",
                                           "(CO. NO. 123456-D)")], today=TODAY))
