@@ -732,13 +732,17 @@ def _without_stray_ends(row: Row) -> str:
     return " ".join(w.text for w in words)
 
 
+@functools.lru_cache(maxsize=8192)  # every row is asked for each label set, and again after a second reading
+def _has_label(tokens: tuple[str, ...], labels: tuple[str, ...]) -> bool:
+    return any(has_phrase(tokens, label) for label in labels)
+
+
 def _labelled_value(doc: _Doc, labels: Iterable[str], pattern: re.Pattern, name: str, certainty: float,
                     search_rows: Iterable[int] | None = None, need_label: bool = True) -> Candidate | None:
     labels = tuple(labels)
     for i in search_rows if search_rows is not None else range(len(doc.rows)):
         row = doc.rows[i]
-        tokens = label_tokens(row.text)
-        labelled = any(has_phrase(tokens, label) for label in labels)
+        labelled = _has_label(label_tokens(row.text), labels)
         if need_label and not labelled:
             continue
         text = row.text
@@ -762,23 +766,31 @@ _PAYMENT = [("MASTERCARD", ("MASTERCARD", "MASTER")), ("VISA", ("VISA",)), ("AME
             ("CARD", ("CARD", "CREDIT")), ("CASH", ("CASH", "TUNAI"))]
 
 
+@functools.lru_cache(maxsize=8192)  # every row is asked, and again after a second reading
+def _payment_method(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
+    """The payment method a row names, and the words that named it; None for refunds, bills and 'cash sales'."""
+    if has_word(tokens, "REFUND", "REFUNDABLE", "BILL") or has_phrase(tokens, "CASH SALES"):
+        return None
+    for method, words in _PAYMENT:
+        if has_word(tokens, *words) or (method == "E-WALLET" and has_phrase(tokens, "TOUCH N GO")):
+            return method, words
+    return None
+
+
 def _payment(doc: _Doc, total_row: int) -> Candidate | None:
     best = None
     for i, row in enumerate(doc.rows):
-        tokens = label_tokens(row.text)
-        for method, words in _PAYMENT:
-            if not has_word(tokens, *words) and not (method == "E-WALLET" and has_phrase(tokens, "TOUCH N GO")):
-                continue
-            if has_word(tokens, "REFUND", "REFUNDABLE", "BILL") or has_phrase(tokens, "CASH SALES"):
-                continue
-            score = 1.0 + (1.0 if amounts_in(row.text) else 0) + (0.5 if i > total_row >= 0 else 0)
-            score += 0.2 if method != "CASH" else 0
-            hit = next((w for w in row.words if has_word(label_tokens(w.text), *words)), row.words[0])
-            candidate = Candidate("payment_method", method, row.text, (hit,), row.page,
-                                  0.9 if score >= 2 else 0.6, score, i)
-            if best is None or candidate.score > best.score:
-                best = candidate
-            break
+        found = _payment_method(label_tokens(row.text))
+        if found is None:
+            continue
+        method, words = found
+        score = 1.0 + (1.0 if amounts_in(row.text) else 0) + (0.5 if i > total_row >= 0 else 0)
+        score += 0.2 if method != "CASH" else 0
+        hit = next((w for w in row.words if has_word(label_tokens(w.text), *words)), row.words[0])
+        candidate = Candidate("payment_method", method, row.text, (hit,), row.page,
+                              0.9 if score >= 2 else 0.6, score, i)
+        if best is None or candidate.score > best.score:
+            best = candidate
     return best
 
 

@@ -86,7 +86,7 @@ def _rotate_bound(image: np.ndarray, degrees: float, *, cubic: bool = False) -> 
     new_w, new_h = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
-    border = int(np.percentile(image, 90))  # paper colour
+    border = int(_percentile(image, 90))  # paper colour
     return cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR,
                           borderValue=border)
 
@@ -286,6 +286,9 @@ def paint_borders(gray: np.ndarray, *, reach: float = 0.2, min_kept: float = 0.2
     """
     small, _ = _small(gray, 500)  # fine enough to keep the paint off the text beside a strip; ~1.3 ms
     paper = _percentile(small, 90)
+    frame = np.concatenate((small[0], small[-1], small[:, 0], small[:, -1]))
+    if not (frame < paper / 2).any():  # a border touches the edge: without a dark edge pixel there is none
+        return gray, {"skipped": True, "reason": "no dark border"}
     count, labels, stats, _ = cv2.connectedComponentsWithStats((small < paper / 2).astype(np.uint8), connectivity=8)
     h, w = small.shape
     x, y, width, height = (stats[1:, i] for i in range(4))
@@ -342,7 +345,7 @@ def flatten_light(gray: np.ndarray, *, min_range: float = 30.0, max_range: float
     flattened + Otsu, 0.292 flattened + Sauvola, 0.453 adaptive Gaussian (Tesseract binarizes a flat page well).
     """
     bg = background(gray, full_size=False)  # decide on the small copy; scale up only when applying
-    low, high = np.percentile(bg, [2, 98])
+    low, high = _percentile(bg, 2), _percentile(bg, 98)
     details: Details = {"paper_range": round(float(high - low), 1)}
     if high - low < min_range:
         return gray, {**details, "skipped": True, "reason": "even lighting"}
