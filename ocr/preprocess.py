@@ -278,8 +278,8 @@ def paint_borders(gray: np.ndarray, *, reach: float = 0.2, min_kept: float = 0.2
     the table around a photographed receipt) in the paper's colour, when they would hide the print from Tesseract.
 
     Why: Tesseract binarizes with one global Otsu threshold, and a black strip takes the 'dark' side of it, so grey
-    thermal print falls on the paper's side. On two SROIE scans with black strips Tesseract read 0 and 1 words;
-    with the strips painted, 126 and 91. Painted only when Otsu's threshold with the strip keeps less than
+    thermal print falls on the paper's side. On two SROIE scans with black strips the pipeline read 0 and 1 words;
+    with the strips painted, 120 and 108. Painted only when Otsu's threshold with the strip keeps less than
     `min_kept` of the print it would keep without it: 0.02-0.11 on the four SROIE pages it spoilt, 0.26 or more on
     the 49 others with an edge strip (painting those changed words for better and for worse alike).
     Characters never run a fifth of the page, so text is not painted.
