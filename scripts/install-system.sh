@@ -1,12 +1,30 @@
 #!/usr/bin/env bash
 # Installs the Debian packages DocDesk needs, only those missing. Used by `make install` and the Dockerfile.
-#   scripts/install-system.sh          runtime: Tesseract with English and orientation data, Poppler, a font
+#   scripts/install-system.sh          runtime: Tesseract with orientation data and the language data
+#                                      DOCDESK_OCR_LANGUAGE names (environment or .env; English by default),
+#                                      Poppler, a font
 #   scripts/install-system.sh --test   also what the browser tests need: Debian's Chromium
+#   scripts/install-system.sh --list   print the runtime packages, install nothing
 set -euo pipefail
 
-packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core)
+# 'eng+msa' -> tesseract-ocr-eng tesseract-ocr-msa ('chi_sim' -> tesseract-ocr-chi-sim), as the settings read it
+language="${DOCDESK_OCR_LANGUAGE:-}"
+if [[ -z "$language" && -f .env ]]; then
+  language=$(sed -n 's/^[[:space:]]*DOCDESK_OCR_LANGUAGE[[:space:]]*=[[:space:]]*//p' .env | tail -n 1 | tr -d "\"' ")
+fi
+IFS=+ read -ra languages <<< "${language:-eng}"
+
+packages=(tesseract-ocr tesseract-ocr-osd poppler-utils fonts-dejavu-core)
+for lang in "${languages[@]}"; do
+  lang="${lang,,}"
+  packages+=("tesseract-ocr-${lang//_/-}")
+done
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)
+fi
+if [[ "${1:-}" == "--list" ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
 fi
 
 missing=()
