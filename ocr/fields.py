@@ -484,7 +484,8 @@ _REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?
                      r"\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
 _ADDRESS_START = re.compile(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", re.IGNORECASE)  # where an address begins
 _OWNER = re.compile(r"\b(OWNED BY|OPERATED BY|MANAGED BY|DIMILIKI OLEH|A MEMBER OF|FORMERLY)\b", re.IGNORECASE)
-_PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s-]?)?\(?0\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
+# A trunk 0 then an area or mobile code that never starts with 0 ('03-', '012-', '607-'): '000936...' is a tax number.
+_PHONE = re.compile(r"(?<!\d)(?:\+\d{1,3}[\s-]?|[1-9]\d{0,2}[\s-]?)?\(?0[1-9]\d?\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 _STOP_LABEL = ("TEL", "TELEPHONE", "PHONE", "FAX", "HP", "MOBILE", "EMAIL", "WEBSITE", "GST", "SST", "TAX",
                "INVOICE", "RECEIPT", "CASHIER", "DATE", "TABLE", "BILL", "REG", "VAT", "TIN", "ABN")
 
@@ -759,6 +760,8 @@ def _labelled_value(doc: _Doc, labels: Iterable[str], pattern: re.Pattern, name:
     return None
 
 
+_TAX_ID_LABELS = ("GST ID", "GST REG", "GST NO", "GST", "SST ID", "SST REG", "SST NO", "SST", "TAX ID", "VAT", "TIN",
+                  "ABN")
 _TAX_ID = re.compile(r"(?<![A-Z0-9])[A-Z]{0,3}\s?\d[\d\s-]{5,18}\d(?![0-9])", re.IGNORECASE)
 _RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9/#-]*\d)[A-Z0-9][A-Z0-9/#-]{2,24}(?![A-Za-z0-9])", re.IGNORECASE)
 _PAYMENT = [("MASTERCARD", ("MASTERCARD", "MASTER")), ("VISA", ("VISA",)), ("AMEX", ("AMEX", "AMERICAN")),
@@ -932,12 +935,12 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
         header = range(0, min(len(doc.rows), max(vendor_end, 0) + 12))
         phone = _labelled_value(doc, ("TEL", "PHONE", "TELEPHONE", "HP", "MOBILE", "T"), _PHONE, "vendor_phone", 0.9,
                                 header)
-        if phone is None:
-            phone = _labelled_value(doc, (), _PHONE, "vendor_phone", 0.8, header, need_label=False)
+        if phone is None:  # an unlabelled number, but not the tax or registration number printed there
+            unlabelled = [i for i in header if not _has_label(label_tokens(doc.rows[i].text), _TAX_ID_LABELS + ("REG",))]
+            phone = _labelled_value(doc, (), _PHONE, "vendor_phone", 0.8, unlabelled, need_label=False)
         if phone:
             chosen["vendor_phone"] = phone
-        tax_id = _labelled_value(doc, ("GST ID", "GST REG", "GST NO", "GST", "SST ID", "SST REG", "SST NO", "SST",
-                                       "TAX ID", "VAT", "TIN", "ABN"), _TAX_ID, "vendor_tax_id", 0.85)
+        tax_id = _labelled_value(doc, _TAX_ID_LABELS, _TAX_ID, "vendor_tax_id", 0.85)
         if tax_id:
             chosen["vendor_tax_id"] = replace(tax_id, value=re.sub(r"\s", "", tax_id.value))
         number = _labelled_value(doc, ("INVOICE NO", "INV NO", "RECEIPT NO", "RECEIPT", "BILL NO", "DOC NO",

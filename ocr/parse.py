@@ -212,7 +212,7 @@ def _check_order(cleaned: str, value: date, order: str) -> bool:
 # --- times --------------------------------------------------------------------------------------
 
 _TIME = re.compile(r"(?<![\d:])(?P<h>[0-2]?\d)\s?[:.]\s?(?P<m>[0-5]\d)(?:\s?[:.]\s?(?P<s>[0-5]\d))?"
-                   r"(?:\s?(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?(?![\d:])")
+                   r"(?:\s?(?P<ampm>[AaPp])\.?\s?[MmHhNn]\.?)?(?![\d:])")  # OCR reads PM as PH or PN
 
 
 def parse_time(text: str) -> str | None:

@@ -240,6 +240,18 @@ def test_a_title_whose_dot_was_read_as_a_comma_gets_its_dot_back():
     assert fields["vendor"].startswith("MRS LEE'S KITCHEN")  # a comma later in the name stays
 
 
+def test_an_unlabelled_phone_is_never_the_tax_number_printed_in_the_header():
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "LOT 5, JALAN CEMPAKA,", "47100 PUCHONG",
+                                          "SST Reg No. : 000123456789")], today=TODAY))
+    assert "vendor_phone" not in fields and fields["vendor_tax_id"] == "000123456789"
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "LOT 5, JALAN CEMPAKA,", "47100 PUCHONG",
+                                          "03-5566 7788")], today=TODAY))
+    assert fields["vendor_phone"] == "03-5566 7788"
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "LOT 5, JALAN CEMPAKA,", "47100 PUCHONG",
+                                          "000123456789")], today=TODAY))
+    assert "vendor_phone" not in fields  # no phone number starts 00 after its trunk 0
+
+
 def test_a_company_number_row_is_not_the_vendor_and_ends_the_address():
     fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "12 JALAN CEMPAKA, 47100 PUCHONG,", "SELANGOR.",
                                           "(CO. NO. 123456-D)")], today=TODAY))

@@ -77,6 +77,7 @@ def test_dates_in_returns_raw_text():
 @pytest.mark.parametrize("text, expected", [
     ("14:32", "14:32"), ("2:32 PM", "14:32"), ("12:05 am", "00:05"), ("TIME 21:13:05", "21:13"),
     ("12.50", None), ("25:61", None), ("", None),
+    ("1:12:43 PH", "13:12"), ("9:05 PN", "21:05"),  # the M read as H or N
 ])
 def test_parse_time(text, expected):
     assert parse_time(text) == expected
