@@ -806,7 +806,8 @@ def _currency(doc: _Doc, default_currency: str) -> Candidate:
                 counts.setdefault(code, []).append(word)
     if counts:
         code, words = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0] == default_currency))
-        return Candidate("currency", code, words[0].text, (words[0],), 0, 0.9 if len(words) > 1 else 0.75, 1.0)
+        if code == default_currency or len(words) > 1:  # one stray sign does not make a foreign receipt
+            return Candidate("currency", code, words[0].text, (words[0],), 0, 0.9 if len(words) > 1 else 0.75, 1.0)
     return Candidate("currency", default_currency, "", (), 0, 0.6, 0.0)
 
 

@@ -245,6 +245,8 @@ _CURRENCY_CODES = {"MYR", "SGD", "USD", "EUR", "GBP", "AUD", "NZD", "HKD", "IDR"
 _CURRENCY_SYMBOLS = [("S$", "SGD"), ("US$", "USD"), ("A$", "AUD"), ("HK$", "HKD"), ("RM", "MYR"), ("€", "EUR"),
                      ("£", "GBP"), ("¥", "JPY"), ("RP", "IDR")]
 _DOLLAR_CURRENCIES = {"USD", "SGD", "AUD", "NZD", "HKD", "CAD"}
+# What may follow a currency sign: nothing, or an amount ('5.00', '1,234.50', '12,50', 'Rp5.000').
+_SIGN_REST = re.compile(r"\s?-?(\d{1,3}(?:[.,]\d{3})+|\d+)?(?:[.,]\d{1,2})?")
 
 
 def currency_of(token: str, *, default_currency: str = "MYR") -> str | None:
@@ -258,11 +260,12 @@ def currency_of(token: str, *, default_currency: str = "MYR") -> str | None:
     letters = re.sub(r"[^A-Z$€£¥]", "", text.split()[0]) if text.split() else ""
     if letters in _CURRENCY_CODES:
         return letters
+    # A sign stands alone or before an amount: '$821/39' is an address, '¥K' a smudge.
     for symbol, code in _CURRENCY_SYMBOLS:
-        if text.startswith(symbol) and (symbol != "RM" or re.fullmatch(r"RM\s?[-\d.,]*", text)):
-            if symbol == "RP" and not re.fullmatch(r"RP\s?[\d.,]+", text):
+        if text.startswith(symbol) and _SIGN_REST.fullmatch(text[len(symbol):]):
+            if symbol == "RP" and len(text) == len(symbol):
                 continue
             return code
-    if text.startswith("$") or text.endswith("$"):
+    if (text.startswith("$") and _SIGN_REST.fullmatch(text[1:])) or (text.endswith("$") and _SIGN_REST.fullmatch(text[:-1])):
         return default_currency if default_currency in _DOLLAR_CURRENCIES else "USD"
     return None

@@ -323,6 +323,12 @@ def test_currency_and_card_payment():
     assert got["payment_method"] == "VISA"
 
 
+def test_one_stray_currency_sign_does_not_make_a_foreign_receipt():
+    rows = [words_at(20, (60, "CORNER SHOP LTD")), words_at(45, (10, "¥")), words_at(60, (10, "01/02/2023")),
+            words_at(100, (10, "TOTAL"), (400, "5.00"))]
+    assert values(extract_fields([page(rows)], default_currency="MYR", today=TODAY))["currency"] == "MYR"
+
+
 def test_missing_fields_are_flagged_and_default_currency_used():
     extraction = extract_fields([page([words_at(20, (10, "hello"))])], default_currency="SGD", today=TODAY)
     codes = {f.code for f in extraction.flags}

@@ -85,7 +85,9 @@ def test_parse_time(text, expected):
 
 @pytest.mark.parametrize("token, expected", [
     ("RM", "MYR"), ("RM12.50", "MYR"), ("MYR", "MYR"), ("S$", "SGD"), ("€", "EUR"), ("£4.00", "GBP"),
-    ("USD", "USD"), ("$", "USD"), ("RMD", None), ("TOTAL", None),
+    ("USD", "USD"), ("$", "USD"), ("RMD", None), ("TOTAL", None), ("€12,50", "EUR"), ("$1,234.50", "USD"),
+    ("Rp5.000", "IDR"),
+    ("$821/39,47100", None), ("¥K", None), ("£42120.", None), ("€801076695x", None),  # signs OCR made of other marks
 ])
 def test_currency_of(token, expected):
     assert currency_of(token, default_currency="MYR") == expected
