@@ -763,7 +763,8 @@ def _labelled_value(doc: _Doc, labels: Iterable[str], pattern: re.Pattern, name:
 _TAX_ID_LABELS = ("GST ID", "GST REG", "GST NO", "GST", "SST ID", "SST REG", "SST NO", "SST", "TAX ID", "VAT", "TIN",
                   "ABN")
 _TAX_ID = re.compile(r"(?<![A-Z0-9])[A-Z]{0,3}\s?\d[\d\s-]{5,18}\d(?![0-9])", re.IGNORECASE)
-_RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9/#-]*\d)[A-Z0-9][A-Z0-9/#-]{2,24}(?![A-Za-z0-9])", re.IGNORECASE)
+_RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9/.-])(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?![\w/]))"  # a date is no receipt number
+                         r"(?=[A-Z0-9/#-]*\d)[A-Z0-9][A-Z0-9/#-]{2,24}(?![A-Za-z0-9])", re.IGNORECASE)
 _PAYMENT = [("MASTERCARD", ("MASTERCARD", "MASTER")), ("VISA", ("VISA",)), ("AMEX", ("AMEX", "AMERICAN")),
             ("DEBIT", ("DEBIT",)), ("E-WALLET", ("EWALLET", "GRABPAY", "BOOST", "TNG", "ALIPAY", "WECHAT")),
             ("CARD", ("CARD", "CREDIT")), ("CASH", ("CASH", "TUNAI"))]

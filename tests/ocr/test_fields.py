@@ -323,6 +323,13 @@ def test_currency_and_card_payment():
     assert got["payment_method"] == "VISA"
 
 
+def test_a_date_after_an_unreadable_document_number_is_not_the_receipt_number():
+    rows = [words_at(20, (60, "CORNER SHOP LTD")), words_at(60, (10, "Doc No * ©S§00024680 Date: 14/03/2024")),
+            words_at(100, (10, "TOTAL"), (400, "5.00"))]
+    got = values(extract_fields([page(rows)], today=TODAY))
+    assert got["receipt_number"] == "00024680" and got["date"] == "2024-03-14"
+
+
 def test_one_stray_currency_sign_does_not_make_a_foreign_receipt():
     rows = [words_at(20, (60, "CORNER SHOP LTD")), words_at(45, (10, "¥")), words_at(60, (10, "01/02/2023")),
             words_at(100, (10, "TOTAL"), (400, "5.00"))]
