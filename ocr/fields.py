@@ -938,7 +938,8 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
         phone = _labelled_value(doc, ("TEL", "PHONE", "TELEPHONE", "HP", "MOBILE", "T"), _PHONE, "vendor_phone", 0.9,
                                 header)
         if phone is None:  # an unlabelled number, but not the tax or registration number printed there
-            unlabelled = [i for i in header if not _has_label(label_tokens(doc.rows[i].text), _TAX_ID_LABELS + ("REG",))]
+            unlabelled = [i for i in header if _PHONE.search(doc.rows[i].text)
+                          and not _has_label(label_tokens(doc.rows[i].text), _TAX_ID_LABELS + ("REG",))]
             phone = _labelled_value(doc, (), _PHONE, "vendor_phone", 0.8, unlabelled, need_label=False)
         if phone:
             chosen["vendor_phone"] = phone
