@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 import cv2
 import numpy as np
@@ -40,7 +40,17 @@ def _ink_mask(gray: np.ndarray) -> np.ndarray:
 
 
 _BASE_SIDE = 1200  # the largest small copy a step asks for
-_recent = threading.local()  # per thread: (weak reference to a page, its _BASE_SIDE copy)
+_recent = threading.local()  # per thread and kind: (weak reference to the last page asked about, what it gave)
+
+
+def _remembered(kind: str, gray: np.ndarray, compute: Callable[[np.ndarray], Any]) -> Any:
+    """`compute(gray)`, remembered (weakly) until another page is asked for: several steps look at the same page."""
+    remembered = getattr(_recent, kind, None)
+    if remembered is not None and remembered[0]() is gray:
+        return remembered[1]
+    value = compute(gray)
+    setattr(_recent, kind, (weakref.ref(gray), value))
+    return value
 
 
 def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
@@ -56,13 +66,8 @@ def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
 
 
 def _base_copy(gray: np.ndarray) -> np.ndarray:
-    """The page at most _BASE_SIDE px long, remembered (weakly) until another page is asked for."""
-    remembered = getattr(_recent, "page", None)
-    if remembered is not None and remembered[0]() is gray:
-        return remembered[1]
-    base = _area_resized(gray, _fitted(gray, _BASE_SIDE)[0])
-    _recent.page = (weakref.ref(gray), base)
-    return base
+    """The page at most _BASE_SIDE px long, remembered until another page is asked for."""
+    return _remembered("base_copy", gray, lambda page: _area_resized(page, _fitted(page, _BASE_SIDE)[0]))
 
 
 def _fitted(image: np.ndarray, longest: int) -> tuple[tuple[int, int], float]:
@@ -126,18 +131,10 @@ class _Profile:
         return float(np.dot(counts, counts)) / (len(x) * len(x))
 
 
-_recent_profile = threading.local()  # per thread: (weak reference to a page, its _Profile)
-
-
 def _profile(gray: np.ndarray) -> _Profile:
-    """The page's ink points, remembered (weakly) until another page is asked for: the orientation test and deskew
-    both look at them, and finding them (an ink mask of a 1000-px copy) is the costly part of either."""
-    remembered = getattr(_recent_profile, "page", None)
-    if remembered is not None and remembered[0]() is gray:
-        return remembered[1]
-    profile = _Profile(gray)
-    _recent_profile.page = (weakref.ref(gray), profile)
-    return profile
+    """The page's ink points, remembered: the orientation test and deskew both look at them, and finding them (an
+    ink mask of a 1000-px copy) is the costly part of either."""
+    return _remembered("profile", gray, _Profile)
 
 
 def text_angle(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[float, float, float]:
@@ -289,7 +286,7 @@ def paint_borders(gray: np.ndarray, *, reach: float = 0.2, min_kept: float = 0.2
     frame = np.concatenate((small[0], small[-1], small[:, 0], small[:, -1]))
     if not (frame < paper / 2).any():  # a border touches the edge: without a dark edge pixel there is none
         return gray, {"skipped": True, "reason": "no dark border"}
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((small < paper / 2).astype(np.uint8), connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((small < paper / 2).astype(np.uint8), connectivity=8)
     h, w = small.shape
     x, y, width, height = (stats[1:, i] for i in range(4))
     touches = (x == 0) | (y == 0) | (x + width == w) | (y + height == h)
