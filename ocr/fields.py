@@ -539,7 +539,8 @@ def _clean_vendor(text: str) -> str:
     if last is not None and last.end() < len(text):
         text = text[:last.end()]
     text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).]+$", "", text.strip())
-    text = re.sub(r"^(MR|MRS|MS|DR)\s?,(?=\s)", r"\1.", text, flags=re.IGNORECASE)  # 'MR, TOY (M) SDN BHD': the dot read as a comma
+    # 'MR, TOY (M) SDN BHD': the title's dot read as a comma
+    text = re.sub(r"^(MR|MRS|MS|DR)\s?,(?=\s)", r"\1.", text, flags=re.IGNORECASE)
     return " ".join(text.split())
 
 
@@ -763,7 +764,8 @@ def _labelled_value(doc: _Doc, labels: Iterable[str], pattern: re.Pattern, name:
 _TAX_ID_LABELS = ("GST ID", "GST REG", "GST NO", "GST", "SST ID", "SST REG", "SST NO", "SST", "TAX ID", "VAT", "TIN",
                   "ABN")
 _TAX_ID = re.compile(r"(?<![A-Z0-9])[A-Z]{0,3}\s?\d[\d\s-]{5,18}\d(?![0-9])", re.IGNORECASE)
-_RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9/.-])(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?![\w/]))"  # a date is no receipt number
+# A receipt number is never a date, nor a piece of one.
+_RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9/.-])(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?![\w/]))"
                          r"(?=[A-Z0-9/#-]*\d)[A-Z0-9][A-Z0-9/#-]{2,24}(?![A-Za-z0-9])", re.IGNORECASE)
 _PAYMENT = [("MASTERCARD", ("MASTERCARD", "MASTER")), ("VISA", ("VISA",)), ("AMEX", ("AMEX", "AMERICAN")),
             ("DEBIT", ("DEBIT",)), ("E-WALLET", ("EWALLET", "GRABPAY", "BOOST", "TNG", "ALIPAY", "WECHAT")),

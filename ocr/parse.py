@@ -266,6 +266,7 @@ def currency_of(token: str, *, default_currency: str = "MYR") -> str | None:
             if symbol == "RP" and len(text) == len(symbol):
                 continue
             return code
-    if (text.startswith("$") and _SIGN_REST.fullmatch(text[1:])) or (text.endswith("$") and _SIGN_REST.fullmatch(text[:-1])):
+    amount = text[1:] if text.startswith("$") else text[:-1] if text.endswith("$") else None
+    if amount is not None and _SIGN_REST.fullmatch(amount):
         return default_currency if default_currency in _DOLLAR_CURRENCIES else "USD"
     return None
