@@ -435,14 +435,14 @@ _DAY_MONTH_YEAR = re.compile(rf"(?<!\w)\d{{1,3}}\s?{MONTHS}\s?\d{{2,4}}(?!\w)", 
 
 
 def date_lookalikes(pages: Sequence[PageResult], limit: int = 2) -> list[tuple[int, BoundingBox]]:
-    """Where a date seems printed but none parsed ('18/64/2017', '46 Jun 2018', 'Date: 1770472078'): the page
+    """Where a date seems printed but none parsed ('17/84/2016', '39 Mar 2016', 'Date: 1580362016'): the page
     and box of each such text, top first, for a second reading."""
     found = []
     for row in _rows(pages).rows:
         spans = [m.span() for pattern in (_DATE_SHAPE, _DAY_MONTH_YEAR) for m in pattern.finditer(row.text)
                  if sum(ch.isdigit() for ch in m.group()) >= 3 or re.search(MONTHS, m.group(), re.IGNORECASE)]
         words = [row.span(start, end) for start, end in spans]
-        for label, value in zip(row.words, row.words[1:]):  # 'Date: 1770472078': the slashes read as digits
+        for label, value in zip(row.words, row.words[1:]):  # 'Date: 1580362016': the slashes read as digits
             if has_word(label_tokens(label.text), *_DATE_LABEL) and sum(ch.isdigit() for ch in value.text) >= 6 \
                     and not any(value in span for span in words):
                 words.append((value,))

@@ -377,9 +377,9 @@ def sauvola(gray: np.ndarray, *, window: int = 31, k: float = 0.2, r: float = 12
 def text_height(gray: np.ndarray) -> float | None:
     """Median height (px) of character-sized connected components, or None when there are too few."""
     small, scale = _small(gray, 1200)
-    # global Otsu here: the local mask splits faint thermal-print characters into dots (SROIE 407: 21 px -> 6 px)
+    # global Otsu here: the local mask splits faint thermal-print characters into dots (one SROIE scan: 21 px -> 6 px)
     _, mask = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    if mask.mean() > 0.2:  # text covers < 17% of a SROIE page: this is a dark table around the paper (SROIE 229)
+    if mask.mean() > 0.2:  # text covers < 17% of a SROIE page: this is a dark table around the paper (a SROIE photo)
         return None
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count < 2:
@@ -394,7 +394,7 @@ def text_height(gray: np.ndarray) -> float | None:
     heights = heights[keep]
     median = float(np.median(heights))
     if np.mean((heights >= 0.7 * median) & (heights <= 1.5 * median)) < 0.4:
-        return None  # no dominant character size: speckle or dashes, not text (SROIE 229)
+        return None  # no dominant character size: speckle or dashes, not text (the same photo)
     return median / scale
 
 

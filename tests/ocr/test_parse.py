@@ -66,8 +66,8 @@ def test_date_order_month_first_and_plausibility():
     assert parse_date("03/04/2019", date_order="DMY", today=date(2024, 1, 1)) == date(2019, 4, 3)
     assert parse_date("25/12/1985") is None  # before 2000: not a receipt date
     assert parse_date("19- 10/03") is None  # mixed separators are not a date
-    assert parse_date("46 Jun 2018") is None  # no day: not the 20th of June ('Jun 20 18') nor the 1st
-    assert parse_date("18/64/2017") is None
+    assert parse_date("39 Mar 2016") is None  # no day: not the 20th of March ('Mar 20 16') nor the 1st
+    assert parse_date("17/84/2016") is None
 
 
 def test_dates_in_returns_raw_text():

@@ -77,7 +77,7 @@ def test_only_the_least_sure_words_of_an_address_are_read_again():
 def test_what_is_read_again_follows_the_chosen_fields():
     def word(text, confidence, x, y):
         return Word(text, confidence, BoundingBox(x, y, 60, 20))
-    words = (word("GREENLEAE", 0.5, 10, 10), word("Date:", 0.9, 10, 60), word("18/64/2017", 0.8, 80, 60),
+    words = (word("GREENLEAE", 0.5, 10, 10), word("Date:", 0.9, 10, 60), word("17/84/2016", 0.8, 80, 60),
              word("JALAN", 0.4, 10, 110), word("TOTAL", 0.9, 10, 200))
     page = PageResult(index=0, width=500, height=300, words=words)
     vendor = Field("vendor", "GREENLEAE", "", 0.5, 0, words[0].box)
@@ -130,16 +130,16 @@ def test_a_field_tesseract_was_sure_of_is_not_read_again(shop_line):
 
 
 def test_a_date_tesseract_misread_beyond_parsing_is_found_and_read_again():
-    receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "", "DATE: 18/04/2017", "", "TOTAL 42.95"])
+    receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "", "DATE: 17/04/2016", "", "TOTAL 42.95"])
     words = TesseractEngine().read_words(receipt.image)
-    assert "18/04/2017" in [w.text for w in words]
-    misread = tuple(replace(w, text="18/64/2017") if w.text == "18/04/2017" else w for w in words)  # the fault
+    assert "17/04/2016" in [w.text for w in words]
+    misread = tuple(replace(w, text="17/84/2016") if w.text == "17/04/2016" else w for w in words)  # the fault
     page = PageResult(index=0, width=receipt.image.shape[1], height=receipt.image.shape[0], words=misread)
     targets = [Target("date", index, box) for index, box in date_lookalikes([page])]
 
     [reread], changed = reread_fields([page], [receipt.image], targets, line_reader())
 
-    assert changed == 1 and "18/04/2017" in [w.text for w in reread.words]
+    assert changed == 1 and "17/04/2016" in [w.text for w in reread.words]
 
 
 def test_the_real_second_reader_mends_a_doubtful_address_word():
