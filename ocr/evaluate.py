@@ -100,6 +100,7 @@ class ReceiptResult:
     pages: int = 1
     error: str | None = None
     in_text: dict[str, bool] = field(default_factory=dict)  # the key's value appears in the OCR text
+    flagged: frozenset[str] = frozenset()  # fields a flag of the extraction names: what a reviewer is told to check
     reading: tuple[Any, Any] | None = field(default=None, repr=False)  # (pages, extraction), for with_vendor_memory
 
     def correct(self, name: str) -> bool | None:
@@ -122,12 +123,18 @@ class Summary:
     seconds_p95: float | None
     errors: int
     ceiling: dict[str, float] = field(default_factory=dict)  # share of labelled values present in the OCR text
+    # per field, (share of mistakes a flag points at, share of correct values flagged all the same): how far a
+    # reviewer can trust an unflagged value, and how many good values they are sent to check for nothing
+    flags: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
 def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) -> Summary:
     fields = tuple(fields)
-    accuracy, correct_total, predicted_total, gold_total, ceiling = {}, 0, 0, 0, {}
+    accuracy, correct_total, predicted_total, gold_total, ceiling, flags = {}, 0, 0, 0, {}, {}
     for name in fields:
+        labelled = [r for r in results if r.correct(name) is not None and r.error is None]
+        flags[name] = (_share_flagged([r for r in labelled if not r.correct(name)], name),
+                       _share_flagged([r for r in labelled if r.correct(name)], name))
         labelled = [r for r in results if r.correct(name) is not None]
         ceiling[name] = sum(1 for r in labelled if r.in_text.get(name)) / len(labelled) if labelled else 0.0
         correct = sum(1 for r in labelled if r.correct(name))
@@ -141,7 +148,12 @@ def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) 
     cers = [r.cer for r in results if r.cer is not None]
     per_page = [r.seconds / max(1, r.pages) for r in results if r.error is None]
     return Summary(len(results), accuracy, precision, recall, f1, sum(cers) / len(cers) if cers else None,
-                   percentile(per_page, 50), percentile(per_page, 95), sum(1 for r in results if r.error), ceiling)
+                   percentile(per_page, 50), percentile(per_page, 95), sum(1 for r in results if r.error), ceiling,
+                   flags)
+
+
+def _share_flagged(results: Sequence[ReceiptResult], name: str) -> float | None:
+    return sum(1 for r in results if name in r.flagged) / len(results) if results else None
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -156,6 +168,9 @@ def summary_table(summaries: dict[str, Summary]) -> str:
     rows = [("receipts", lambda s: str(s.receipts))]
     rows += [(f"accuracy {name}", lambda s, n=name: _fmt(s.accuracy[n])) for name in first.accuracy]
     rows += [(f"in OCR text {name}", lambda s, n=name: _fmt(s.ceiling.get(n))) for name in first.accuracy]
+    rows += [(f"flagged: mistakes / correct values, {name}",
+              lambda s, n=name: " / ".join(_fmt(share, 2) for share in s.flags.get(n, (None, None))))
+             for name in first.accuracy]
     rows += [("precision", lambda s: _fmt(s.precision)), ("recall", lambda s: _fmt(s.recall)),
              ("**F1 (4 fields)**", lambda s: f"**{_fmt(s.f1)}**"), ("OCR CER (vs box text)", lambda s: _fmt(s.cer)),
              ("s/page p50", lambda s: _fmt(s.seconds_p50, 2)), ("s/page p95", lambda s: _fmt(s.seconds_p95, 2)),
@@ -246,7 +261,16 @@ def evaluate_one(image_path: str | Path) -> ReceiptResult:
         cer = character_error_rate(box_text(box_path), ocr_text)
     in_text = {name: readable(name, gold[name], ocr_text) for name in FIELDS}
     return ReceiptResult(image_path.stem, gold, predicted, raw, cer, seconds, max(1, len(result.pages)),
-                         in_text=in_text, reading=(result.pages, result.extraction))
+                         in_text=in_text, flagged=flagged_fields(result.extraction),
+                         reading=(result.pages, result.extraction))
+
+
+def flagged_fields(extraction) -> frozenset[str]:
+    """The fields a flag asks the reviewer to check (low confidence, missing, a total that does not add up ...);
+    the note saying a vendor was recalled from an approved receipt is provenance, not doubt."""
+    from ocr.vendors import RECALLED
+
+    return frozenset(name for flag in extraction.flags if flag.code != RECALLED for name in flag.fields)
 
 
 def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: float, low_confidence: float
@@ -269,7 +293,8 @@ def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: floa
                                    low_confidence=low_confidence)
         fields = extraction.fields
         replayed.append(replace(result, predicted={n: fields[n].value if n in fields else None for n in FIELDS},
-                                raw={n: fields[n].raw if n in fields else None for n in FIELDS}))
+                                raw={n: fields[n].raw if n in fields else None for n in FIELDS},
+                                flagged=flagged_fields(extraction)))
         if result.gold.get("vendor") and pages:
             known.append(KnownVendor(number, result.gold["vendor"], result.gold.get("vendor_address") or None,
                                      header_text(pages[0].text)))

@@ -28,6 +28,8 @@ HEADER_LINES = 6
 # has the same name but another address).
 ADDRESS_LINES = 12
 ADDRESS_MIN_SIMILARITY = 80.0
+# The flag that says where a recalled value came from: a note for the reviewer, not a reason to doubt the value.
+RECALLED = "vendor_recalled"
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
                              page=read.page if read else pages[0].index,
                              box=read.box if read and read.box is not None else header_box)
     what = "vendor and address" if "vendor_address" in recalled else "vendor"
-    flag = Flag("vendor_recalled", f"{what} as approved on document #{match.known.document_id} "
+    flag = Flag(RECALLED, f"{what} as approved on document #{match.known.document_id} "
                                    f"(top of the receipt {match.similarity:.0f} % alike)", tuple(recalled))
     checks = check_fields(fields, extraction.line_items, low_confidence=low_confidence)  # e.g. no more missing_vendor
     return replace(extraction, fields=fields, flags=(*checks, flag))

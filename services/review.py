@@ -270,14 +270,14 @@ def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
     return flags + _notes_still_true(document)
 
 
-# Notes from processing that are not checks (where a value came from): kept until a reviewer changes the field.
-NOTES = {"vendor_recalled"}
-
-
 def _notes_still_true(document: Document) -> list[dict[str, Any]]:
+    """Notes from processing that are not checks (a vendor recalled from an approved receipt): kept until a
+    reviewer changes the field they are about."""
+    from ocr.vendors import RECALLED
+
     corrected = {f.name for f in document.fields if f.source == Source.USER}
     return [flag for flag in document.flags or []
-            if flag.get("code") in NOTES and not corrected & set(flag.get("fields") or ())]
+            if flag.get("code") == RECALLED and not corrected & set(flag.get("fields") or ())]
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Scoring functions of the accuracy harness (pure), and the report, on a tiny hand-made folder."""
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,8 @@ import pytest
 from ocr import evaluate
 from ocr.evaluate import (ReceiptResult, box_text, character_error_rate, field_correct, gold_amount, gold_date,
                           load_gold, mistakes_table, percentile, render_report, summarize)
+from ocr.types import Extraction, Flag
+from ocr.vendors import RECALLED
 
 
 @pytest.mark.parametrize("name, gold, predicted, ok", [
@@ -56,6 +59,22 @@ def test_summarize_precision_recall_f1():
     assert summary.recall == pytest.approx(3 / 8)
     assert summary.f1 == pytest.approx(2 * 0.6 * 0.375 / 0.975)
     assert summary.seconds_p50 == 2.0 and summary.cer == pytest.approx(0.1)
+
+
+def test_summary_says_how_many_mistakes_and_correct_values_were_flagged():
+    results = [replace(result("a", vendor="ACME SDN BHD", total="10.00"), flagged=frozenset({"total"})),
+               replace(result("b", vendor="ACME SDN BHD", total="11.00"), flagged=frozenset({"total"})),
+               replace(result("c", vendor="WRONG", total="12.00"), flagged=frozenset())]
+    flags = summarize(results).flags
+    assert flags["total"] == (0.5, 1.0)  # mistakes b (flagged) and c (not); the right one, a, flagged
+    assert flags["vendor"] == (0.0, 0.0)
+    assert "flagged: mistakes / correct values, total | 0.50 / 1.00" in render_report(results)
+
+
+def test_a_recalled_vendor_note_is_not_a_warning():
+    extraction = Extraction({}, flags=(Flag(RECALLED, "vendor as approved on document #3", ("vendor",)),
+                                       Flag("low_confidence", "check these fields", ("total",))))
+    assert evaluate.flagged_fields(extraction) == {"total"}
 
 
 def test_unlabelled_field_is_not_scored():
