@@ -39,11 +39,15 @@ class Candidate:
     certainty: float  # how sure the rule is, 0..1
     score: float  # ranking among candidates for the same field (higher is better)
     row: int = -1  # global row index
+    support: tuple[Word, ...] = ()  # the words of other amounts it adds up with (subtotal + tax, cash - change)
 
     @property
     def confidence(self) -> float:
         ocr = min_mean_confidence(self.words) if self.words else 1.0  # a default has no OCR behind it
-        return round(max(0.0, min(1.0, ocr * self.certainty)), 3)
+        own = max(0.0, min(1.0, ocr * self.certainty))
+        if self.support:  # for the sum to hold, both readings would have had to be misread alike
+            own = 1 - (1 - own) * (1 - min_mean_confidence(self.support))
+        return round(own, 3)
 
     def to_field(self) -> Field:
         box = BoundingBox.enclosing([w.box for w in self.words]) if self.words else None
@@ -261,36 +265,39 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
                 return subtotal, tax, rounding
         return None
 
-    best, best_score, best_parts, best_supported = None, None, None, False
+    best, best_score, best_parts, best_support = None, None, None, ()
     for total in totals + derived:
         score = total.score
         parts = agreeing_parts(total)
-        supported = bool(parts)
+        support = tuple(w for part in parts or () if part is not None for w in part.words)
         if parts:
             score += 1.2
         if total in before_rounding:
             score -= 1.5
         if total not in derived:
-            if any(_close(p.amount - c.amount, total.amount) for p in paid for c in change):
+            others = [p for p in paid if p.row != total.row]  # 'Total paid 9.90' is one reading, not two
+            given_back = [(p, c) for p in others for c in change if _close(p.amount - c.amount, total.amount)]
+            paid_exactly = [p for p in others if _close(p.amount, total.amount)]
+            if given_back:
                 score += 1.0
-                supported = True
-            elif any(_close(p.amount, total.amount) for p in paid):
+                support = support or given_back[0][0].words + given_back[0][1].words
+            elif paid_exactly:
                 score += 0.6
-                supported = True
+                support = support or paid_exactly[0].words
             if total.amount == largest:
                 score += 0.3
         if best_score is None or score > best_score:
-            best, best_score, best_parts, best_supported = total, score, parts, supported
-    if best is not None and not best_supported and best not in derived:
+            best, best_score, best_parts, best_support = total, score, parts, support
+    if best is not None and not best_support and best not in derived:
         if paid and best.amount > max(p.amount for p in paid):
             best = _repair_inserted_digit(best, found)  # more than the customer paid
         best = _repair_misread_digit(best, found, _tax_rates(doc))
     if best is not None:
-        chosen["total"] = best
+        chosen["total"] = replace(best, support=best_support)
     if best_parts:
         for candidate in best_parts:
             if candidate is not None:
-                chosen[candidate.name] = candidate
+                chosen[candidate.name] = replace(candidate, support=best.words)
     for name, candidates in (("subtotal", subtotals), ("tax", taxes), ("rounding", roundings)):
         if name not in chosen and candidates:
             chosen[name] = candidates[0]
@@ -901,8 +908,8 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
         targets = [v for v in (subtotal, total) if v is not None]
         if amounts and not any(_close(items_sum, t) for t in targets):
             target = subtotal if subtotal is not None else total
-            flags.append(Flag("items_mismatch", f"line items add up to {items_sum}, not {target}.",
-                              ("subtotal",) if subtotal is not None else ("total",)))
+            # the line items are named, not the amount: a total that is itself unsure is flagged on its own
+            flags.append(Flag("items_mismatch", f"line items add up to {items_sum}, not {target}.", ("line_items",)))
     if "date" in fields:
         try:
             value = date.fromisoformat(fields["date"].value)
