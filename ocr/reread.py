@@ -173,7 +173,8 @@ def targets_for(pages: Sequence[PageResult], extraction: Extraction, fields: Seq
 
 def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], targets: Sequence[Target],
                   reader: LineReader) -> tuple[list[PageResult], int]:
-    """Pages whose words inside the targets carry the second reading, and how many words changed.
+    """Pages whose words inside the targets carry the second reading, and how many words it updated: letters
+    changed, or the same letters confirmed (their confidence raised).
 
     `images` are the cleaned pages the words' boxes refer to. Each page read again gets a 'second_reading'
     trace step.
@@ -188,16 +189,21 @@ def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], tar
             continue
         readings = reader.read([_crop(images[number], box) for _, _, box in groups])
         replacements: dict[int, Word | None] = {}
+        confirmed = 0
         for (name, words, _), (text, score) in zip(groups, readings):
             if not _acceptable(" ".join(w.text for w in words), text, score, name):
                 continue
             for word, part in zip(words, respace([w.text for w in words], text)):
                 if part != word.text:
                     replacements[id(word)] = replace(word, text=part, confidence=float(score)) if part else None
+                else:  # two recognisers read the same letters: wrong only if both misread them alike
+                    replacements[id(word)] = replace(word, confidence=1 - (1 - word.confidence) * (1 - score))
+                    confirmed += 1
         words = [replacements.get(id(w), w) for w in page.words]
         ms = round((time.perf_counter() - start) * 1000, 2)
         trace = StepTrace("second_reading", ms, {"fields": [name for name, _, _ in groups],
-                                                 "words_changed": len(replacements)})
+                                                 "words_changed": len(replacements) - confirmed,
+                                                 "words_confirmed": confirmed})
         updated[number] = replace(page, words=tuple(w for w in words if w is not None),
                                   trace=(*page.trace, trace))
         changed_total += len(replacements)

@@ -108,13 +108,30 @@ def test_the_real_second_reader_puts_back_a_letter_tesseract_got_wrong(shop_line
     box = BoundingBox.enclosing([w.box for w in name_words])
     extraction = Extraction({"vendor": Field("vendor", "GREENLEAE HARDWARE SDN BHD", "", 0.5, 0, box)})
 
-    [reread], changed = reread_fields([page], [image], unsure_fields(extraction, REREAD_BELOW), line_reader())
+    [reread], updated = reread_fields([page], [image], unsure_fields(extraction, REREAD_BELOW), line_reader())
 
-    assert changed == 1
+    assert updated == 4
     assert [w.text for w in reread.words if w.box.top < 100] == ["GREENLEAF", "HARDWARE", "SDN", "BHD"]
     assert [w.text for w in reread.words if w.box.top >= 100] == [w.text for w in words if w.box.top >= 100]
     [trace] = [t for t in reread.trace if t.name == "second_reading"]
-    assert trace.details == {"fields": ["vendor"], "words_changed": 1}
+    assert trace.details == {"fields": ["vendor"], "words_changed": 1, "words_confirmed": 3}
+
+
+def test_words_both_readers_agree_on_become_surer():
+    """Two recognisers reading the same letters: a word is wrong only if both misread it alike."""
+    receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "", "TOTAL 42.95"])
+    words = TesseractEngine().read_words(receipt.image)
+    name = [w for w in words if w.box.top < 100]
+    doubted = tuple(replace(w, confidence=0.5) if w in name else w for w in words)
+    page = PageResult(index=0, width=receipt.image.shape[1], height=receipt.image.shape[0], words=doubted)
+    target = Target("vendor", 0, BoundingBox.enclosing([w.box for w in name]))
+
+    [reread], updated = reread_fields([page], [receipt.image], [target], line_reader())
+
+    assert updated == len(name)
+    assert [w.text for w in reread.words] == [w.text for w in words]
+    assert all(0.9 < w.confidence <= 1.0 for w in reread.words if w.box.top < 100)
+    assert [w.confidence for w in reread.words if w.box.top >= 100] == [w.confidence for w in words if w.box.top >= 100]
 
 
 def test_a_field_tesseract_was_sure_of_is_not_read_again(shop_line):
