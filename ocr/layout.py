@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import median
 from typing import Sequence
 
@@ -17,15 +18,16 @@ class Row:
     index: int
     words: tuple[Word, ...]
 
-    @property
+    # computed once: the field rules ask each row for these many times
+    @cached_property
     def text(self) -> str:
         return " ".join(word.text for word in self.words)
 
-    @property
+    @cached_property
     def box(self) -> BoundingBox:
         return BoundingBox.enclosing([word.box for word in self.words])
 
-    @property
+    @cached_property
     def confidence(self) -> float:
         return min_mean_confidence(self.words)
 
