@@ -596,7 +596,7 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         elif _BUSINESS_WORD.search(text):
             score = 2.0
         elif _letters(text) >= 4 and not re.match(r"^\W*(NO|LOT|JALAN|JLN|\d)", text, re.I) and \
-                not re.search(r"[:;]|\d{3,}", _REG_NO.sub("", text)) and doc.positions[i] < 0.3:
+                not re.search(r"[:;]|\d{3,}", text) and doc.positions[i] < 0.3:
             upper = sum(ch.isupper() for ch in text) / max(1, _letters(text))
             score = 1.0 + 0.5 * upper
         else:
@@ -610,10 +610,9 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
         score -= 0.12 * rank
         rows = [i]
         # A suffix row that starts with '(' or is only the suffix continues the name on the row above.
-        stripped = _REG_NO.sub("", text).strip()
-        short = re.fullmatch(r"\S+\s+(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|SDN)", stripped, re.I)
-        if rank > 0 and score >= 2.5 and (stripped.startswith("(") or short or _SUFFIX_FIRST.match(stripped) or re.fullmatch(
-                r"(\([A-Z .]*\)\s*)?(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD)", stripped, re.I)) and len(stripped.split()) <= 4:
+        short = re.fullmatch(r"\S+\s+(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD|SDN)", text, re.I)
+        if rank > 0 and score >= 2.5 and (text.startswith("(") or short or _SUFFIX_FIRST.match(text) or re.fullmatch(
+                r"(\([A-Z .]*\)\s*)?(SDN\.?\s*BHD\.?|BHD\.?|S/B|BERHAD)", text, re.I)) and len(text.split()) <= 4:
             j, above = top[rank - 1]
             if not _is_junk(above) and not _is_heading(above) and not _stops_address(above):
                 rows = [j, i]
