@@ -490,7 +490,9 @@ _HEADING = ("TAX INVOICE", "INVOICE", "RECEIPT", "OFFICIAL RECEIPT", "SIMPLIFIED
 _REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?(?<![A-Z0-9])[A-Z]{0,3}"
                      r"\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
 _ADDRESS_START = re.compile(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", re.IGNORECASE)  # where an address begins
-_OWNER = re.compile(r"\b(OWNED BY|OPERATED BY|MANAGED BY|DIMILIKI OLEH|A MEMBER OF|FORMERLY)\b", re.IGNORECASE)
+# A note on who is behind the shop: no name for the vendor, no line of the address.
+_OWNER = re.compile(r"\b(OWNED BY|OPERATED BY|MANAGED BY|DIMILIKI OLEH|A MEMBER OF|FORMERLY|LICENSEE|FRANCHISEE?)\b",
+                    re.IGNORECASE)
 # A trunk 0 then an area or mobile code that never starts with 0 ('03-', '012-', '607-'): '000936...' is a tax number.
 _PHONE = re.compile(r"(?<!\d)(?:\+\d{1,3}[\s-]?|[1-9]\d{0,2}[\s-]?)?\(?0[1-9]\d?\)?[\s-]?\d{3,4}[\s-]?\d{3,5}(?!\d)")
 _STOP_LABEL = ("TEL", "TELEPHONE", "PHONE", "FAX", "HP", "MOBILE", "EMAIL", "WEBSITE", "GST", "SST", "TAX",
@@ -688,8 +690,7 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         if not rows and not re.search(r"\d", stripped) and i + 1 < len(doc.rows) and \
                 _ADDRESS_START.match(doc.rows[i + 1].text):
             continue  # a branch or brand name between the company and where the address starts
-        if not starts_number and _is_junk(row, strict=False) or re.match(r"\W*(LICENSEE|FORMERLY|A MEMBER|OPERATED BY|FRANCHISE)",
-                                                     row.text, re.I):
+        if not starts_number and _is_junk(row, strict=False) or _OWNER.match(re.sub(r"^\W+", "", row.text)):
             continue
         if _stops_address(row) or re.search(r"\b(HOURS|HRS|OPENING|WELCOME)\b", row.text, re.I):
             break

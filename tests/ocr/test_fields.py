@@ -280,6 +280,15 @@ def test_the_owner_under_owned_by_is_not_the_shop():
     assert fields["vendor_address"] == "NO. 7, JALAN CEMPAKA 3, 47100 PUCHONG"
 
 
+@pytest.mark.parametrize("note", ["FRANCHISEE: MAJU JAYA TRADING SDN BHD", "OPERATED BY MAJU JAYA TRADING SDN BHD",
+                                  "LICENSEE OF GREENLEAF MART SDN BHD"])
+def test_a_note_on_who_runs_the_shop_is_neither_its_name_nor_its_address(note):
+    fields = values(extract_fields([header("GREENLEAF MINI MART", note, "NO. 7, JALAN CEMPAKA 3, 47100 PUCHONG")],
+                                   today=TODAY))
+    assert fields["vendor"] == "GREENLEAF MINI MART"
+    assert fields["vendor_address"] == "NO. 7, JALAN CEMPAKA 3, 47100 PUCHONG"
+
+
 def test_no_vendor_from_a_street_or_from_below_the_address():
     fields = values(extract_fields([header("~ ~~ ~", "NO. 8, JALAN BESAR, 43500 SEMENYIH", "SELANGOR DARUL EHSAN",
                                           "TEL: 03-5566 7788")], today=TODAY))
