@@ -3,7 +3,8 @@
 #   scripts/install-system.sh          runtime: Tesseract with orientation data and the language data
 #                                      DOCDESK_OCR_LANGUAGE names (environment or .env; English by default),
 #                                      Poppler, a font
-#   scripts/install-system.sh --test   also what the browser tests need: Debian's Chromium
+#   scripts/install-system.sh --test   also what the tests need beyond that: Debian's Chromium for the browser
+#                                      tests, a Redis server for the DOCDESK_QUEUE_URL=redis:// queue's
 #   scripts/install-system.sh --list   print the runtime packages, install nothing
 set -euo pipefail
 
@@ -20,7 +21,7 @@ for lang in "${languages[@]}"; do
   packages+=("tesseract-ocr-${lang//_/-}")
 done
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium)
+  packages+=(chromium redis-server)
 fi
 if [[ "${1:-}" == "--list" ]]; then
   printf '%s\n' "${packages[@]}"

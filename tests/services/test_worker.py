@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
 import time
 
 import pytest
@@ -79,6 +81,44 @@ def test_the_queue_is_sqlite_in_the_data_folder_by_default_and_redis_by_url(sett
     assert isinstance(redis, RedisHuey)  # same task code; no connection is made until it is used
     assert queue.TASK_NAME in redis._registry._registry or any(
         name.endswith(queue.TASK_NAME) for name in redis._registry._registry)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis server of the test's own on a unix socket (`make test` installs Debian's redis-server)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed: run `make test`, which installs it (Debian package redis-server)")
+    sock = tmp_path / "redis.sock"
+    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while not sock.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield f"unix://{sock}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_a_worker_on_a_redis_queue_turns_an_upload_into_a_document_to_review(migrated, redis_url, monkeypatch):
+    from services import queue
+    from settings import get_settings
+
+    monkeypatch.setenv("DOCDESK_QUEUE_URL", redis_url)
+    get_settings.cache_clear()
+    settings = get_settings()
+    document_id = ingest_file(receipt_png(1), "receipt.png", settings=settings).document_id
+    assert queue.job_ids(settings) == {document_id}  # the job waits in Redis
+    worker = start_worker(settings.data_dir, workers=1, extra_env={"DOCDESK_QUEUE_URL": redis_url})
+    try:
+        assert wait_for_status(settings, document_id, {"needs_review", "failed"}) == "needs_review"
+    finally:
+        code = stop_worker(worker, signal.SIGTERM)
+    assert code == 0
+    assert queue.job_ids(settings) == set()
 
 
 def test_logs_are_json_lines_with_document_and_step():
