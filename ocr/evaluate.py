@@ -20,6 +20,7 @@ from typing import Any, Iterable, Sequence
 from rapidfuzz.distance import Levenshtein
 
 from ocr.parse import amounts_in, dates_in, normalize_text, parse_amount, parse_date
+from ocr.types import NOTE_CODES
 
 # key name in the dataset -> our field name
 SCORED: dict[str, str] = {"company": "vendor", "address": "vendor_address", "date": "date", "total": "total"}
@@ -267,10 +268,8 @@ def evaluate_one(image_path: str | Path) -> ReceiptResult:
 
 def flagged_fields(extraction) -> frozenset[str]:
     """The fields a flag asks the reviewer to check (low confidence, missing, a total that does not add up ...);
-    the note saying a vendor was recalled from an approved receipt is provenance, not doubt."""
-    from ocr.vendors import RECALLED
-
-    return frozenset(name for flag in extraction.flags if flag.code != RECALLED for name in flag.fields)
+    a note on where a value came from (a vendor recalled from an approved receipt) is no doubt about it."""
+    return frozenset(name for flag in extraction.flags if flag.code not in NOTE_CODES for name in flag.fields)
 
 
 def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: float, low_confidence: float

@@ -122,9 +122,15 @@ class LineItem:
     box: BoundingBox | None = None
 
 
+# A flag that says where a value came from instead of asking for a check: shown as a note, not as a warning.
+RECALLED = "vendor_recalled"  # the vendor (and address) of an approved receipt from the same shop
+NOTE_CODES = frozenset({RECALLED})
+
+
 @dataclass(frozen=True)
 class Flag:
-    """A failed cross-field check or another reason a reviewer should look, e.g. code 'total_mismatch'."""
+    """A failed cross-field check or another reason a reviewer should look, e.g. code 'total_mismatch'; or a note
+    (NOTE_CODES) on where a value came from."""
 
     code: str
     message: str

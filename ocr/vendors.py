@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from ocr.fields import check_fields
 from ocr.layout import group_rows
 from ocr.parse import normalize_text
-from ocr.types import BoundingBox, Extraction, Field, Flag, PageResult
+from ocr.types import RECALLED, BoundingBox, Extraction, Field, Flag, PageResult
 
 # Header = the first lines of page 1: enough for the name and most of the address, before the receipt's own
 # number, date and cashier start to differ. 6 lines measured best (vs 3 and 10) on the tuning receipts.
@@ -28,8 +28,6 @@ HEADER_LINES = 6
 # has the same name but another address).
 ADDRESS_LINES = 12
 ADDRESS_MIN_SIMILARITY = 80.0
-# The flag that says where a recalled value came from: a note for the reviewer, not a reason to doubt the value.
-RECALLED = "vendor_recalled"
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ if view.error_code:
 if view.review_note:
     st.info(f"Note: {view.review_note}")
 for flag in view.flags:
-    st.warning(f"**{flag.get('code', '').replace('_', ' ')}** — {flag.get('message', '')}")
+    show = st.info if review.is_note(flag) else st.warning
+    show(f"**{flag.get('code', '').replace('_', ' ')}** — {flag.get('message', '')}")
 
 image_column, form_column = st.columns([5, 4], gap="large")
 with image_column:
@@ -100,6 +101,8 @@ with form_column:
             if f and f.flags:
                 label += " ❗"
                 notes.extend(f.flags)
+            if f:
+                notes.extend(f.notes)
             if f and f.source == "user":
                 notes.append("corrected by a reviewer")
             if f and f.raw and f.raw != current:

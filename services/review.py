@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from errors import ConflictError, InputError
+from ocr.types import NOTE_CODES
 from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import repository
@@ -48,6 +49,7 @@ class FieldView:
     source: str
     low: bool
     flags: tuple[str, ...]  # messages of failed checks that involve this field
+    notes: tuple[str, ...] = ()  # where the value came from (e.g. recalled from an approved receipt)
 
 
 @dataclass(frozen=True)
@@ -153,11 +155,12 @@ def _view(document: Document, history: list[RevisionView], settings: Settings) -
     fields = []
     for name in names:
         f = by_name[name]
-        messages = tuple(flag.get("message", "") for flag in flags
-                         if name in (flag.get("fields") or ()) and flag.get("code") != "low_confidence")
+        about = [flag for flag in flags if name in (flag.get("fields") or ()) and flag.get("code") != "low_confidence"]
+        messages = tuple(flag.get("message", "") for flag in about if not is_note(flag))
+        notes = tuple(flag.get("message", "") for flag in about if is_note(flag))
         low = f.source != Source.USER and f.confidence is not None and f.confidence < settings.low_confidence
         fields.append(FieldView(name, f.value, f.raw, f.confidence, f.page_index, list(f.box) if f.box else None,
-                                f.source, low, messages))
+                                f.source, low, messages, notes))
     pages = [PageView(p.index, p.width, p.height, p.original_key, p.cleaned_key) for p in document.pages]
     items = [{"description": i.description, "quantity": _num(i.quantity), "unit_price": _num(i.unit_price),
               "amount": _num(i.amount)} for i in document.line_items]
@@ -270,14 +273,16 @@ def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
     return flags + _notes_still_true(document)
 
 
-def _notes_still_true(document: Document) -> list[dict[str, Any]]:
-    """Notes from processing that are not checks (a vendor recalled from an approved receipt): kept until a
-    reviewer changes the field they are about."""
-    from ocr.vendors import RECALLED
+def is_note(flag: dict[str, Any]) -> bool:
+    """A note on where a value came from (ocr.types.NOTE_CODES), not a check that failed."""
+    return flag.get("code") in NOTE_CODES
 
+
+def _notes_still_true(document: Document) -> list[dict[str, Any]]:
+    """Notes from processing are no checks: kept until a reviewer changes the field they are about."""
     corrected = {f.name for f in document.fields if f.source == Source.USER}
     return [flag for flag in document.flags or []
-            if flag.get("code") == RECALLED and not corrected & set(flag.get("fields") or ())]
+            if is_note(flag) and not corrected & set(flag.get("fields") or ())]
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -54,6 +54,19 @@ def test_upload_answers_each_file_and_keeps_the_batch(migrated):
     assert "0 of 1 processed" in app.get("progress")[0].proto.text  # the duplicate is the same document
 
 
+def test_review_shows_where_a_value_came_from_as_a_note_and_failed_checks_as_warnings(migrated):
+    recalled = {"code": "vendor_recalled", "message": "vendor as approved on document #7", "fields": ["vendor"]}
+    mismatch = {"code": "total_mismatch", "message": "subtotal 40.50 + tax 0 = 40.50, but the total reads 42.95.",
+                "fields": ["subtotal", "total"]}
+    seed(migrated, flags=[recalled, mismatch])
+    app = page("pages/review.py")
+    assert [i.value for i in app.info if "approved on document #7" in i.value]
+    assert not [w.value for w in app.warning if "approved on document #7" in w.value]
+    assert [w.value for w in app.warning if "total reads 42.95" in w.value]
+    vendor = next(t for t in app.text_input if t.label.startswith("Vendor"))
+    assert "❗" not in vendor.label and "approved on document #7" in vendor.help
+
+
 def test_review_flow_save_conflict_and_approve(migrated):
     first = seed(migrated, confidence={"total": 0.3})
     second = seed(migrated, confidence=0.8)

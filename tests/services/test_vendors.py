@@ -36,6 +36,8 @@ def test_an_approved_correction_is_used_for_the_next_receipt_from_the_same_shop(
     assert {name: fields[name] for name in CORRECTED} == CORRECTED
     [flag] = [f for f in flags if f["code"] == "vendor_recalled"]
     assert f"document #{first}" in flag["message"]
+    vendor = review.open_document(second, settings=migrated).field("vendor")
+    assert vendor.notes == (flag["message"],) and not vendor.flags  # where it came from, not a failed check
 
 
 def test_nothing_is_learnt_before_approval_or_with_the_memory_off(migrated):
