@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr.layout import Row, group_rows, min_mean_confidence
 from ocr.parse import EARLIEST_RECEIPT_DATE, MONTHS, amounts_in, currency_of, dates_in, format_amount, times_in
-from ocr.types import BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
+from ocr.types import CONFIRMED, NOTE_CODES, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
 STRAY_BELOW = 0.6  # a one-character word at a row's end read less surely than this is a speck
@@ -39,14 +39,14 @@ class Candidate:
     certainty: float  # how sure the rule is, 0..1
     score: float  # ranking among candidates for the same field (higher is better)
     row: int = -1  # global row index
-    support: tuple[Word, ...] = ()  # the words of other amounts it adds up with (subtotal + tax, cash - change)
+    support: tuple[Candidate, ...] = ()  # other amounts it adds up with (subtotal + tax, cash - change)
 
     @property
     def confidence(self) -> float:
         ocr = min_mean_confidence(self.words) if self.words else 1.0  # a default has no OCR behind it
         own = max(0.0, min(1.0, ocr * self.certainty))
         if self.support:  # for the sum to hold, both readings would have had to be misread alike
-            own = 1 - (1 - own) * (1 - min_mean_confidence(self.support))
+            own = 1 - (1 - own) * (1 - min_mean_confidence([w for other in self.support for w in other.words]))
         return round(own, 3)
 
     def to_field(self) -> Field:
@@ -269,7 +269,7 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
     for total in totals + derived:
         score = total.score
         parts = agreeing_parts(total)
-        support = tuple(w for part in parts or () if part is not None for w in part.words)
+        support = tuple(part for part in parts or () if part is not None)
         if parts:
             score += 1.2
         if total in before_rounding:
@@ -280,10 +280,10 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
             paid_exactly = [p for p in others if _close(p.amount, total.amount)]
             if given_back:
                 score += 1.0
-                support = support or given_back[0][0].words + given_back[0][1].words
+                support = support or given_back[0]
             elif paid_exactly:
                 score += 0.6
-                support = support or paid_exactly[0].words
+                support = support or (paid_exactly[0],)
             if total.amount == largest:
                 score += 0.3
         if best_score is None or score > best_score:
@@ -297,7 +297,7 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
     if best_parts:
         for candidate in best_parts:
             if candidate is not None:
-                chosen[candidate.name] = replace(candidate, support=best.words)
+                chosen[candidate.name] = replace(candidate, support=(best,))
     for name, candidates in (("subtotal", subtotals), ("tax", taxes), ("rounding", roundings)):
         if name not in chosen and candidates:
             chosen[name] = candidates[0]
@@ -882,9 +882,12 @@ def _line_items(doc: _Doc, start: int, end: int) -> list[LineItem]:
 # --- checks -------------------------------------------------------------------------------------
 
 def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), *, today: date | None = None,
-                 low_confidence: float = LOW_CONFIDENCE) -> list[Flag]:
-    """Cross-field checks a reviewer should see: totals that do not add up, odd dates, missing or weak fields."""
+                 low_confidence: float = LOW_CONFIDENCE, notes: Sequence[Flag] = ()) -> list[Flag]:
+    """Cross-field checks a reviewer should see: totals that do not add up, odd dates, missing or weak fields;
+    followed by the `notes` (NOTE_CODES) on where values came from. A total a note confirms is left out of the
+    fields a failed sum names: the subtotal, tax or rounding read is what is off."""
     flags: list[Flag] = []
+    confirmed = {name for note in notes if note.code == CONFIRMED for name in note.fields}
     today = today or date.today()
 
     def amount(name: str) -> Decimal | None:
@@ -899,9 +902,10 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
         expected = subtotal + (tax or 0) + (rounding or 0)
         inclusive = subtotal + (rounding or 0)
         if not _close(expected, total) and not _close(inclusive, total):
+            named = [n for n in ("subtotal", "tax", "rounding", "total") if n in fields]
             flags.append(Flag("total_mismatch", f"subtotal {subtotal} + tax {tax or 0} + rounding {rounding or 0} "
                                                 f"= {expected}, but the total reads {total}.",
-                              tuple(n for n in ("subtotal", "tax", "rounding", "total") if n in fields)))
+                              tuple(n for n in named if n not in confirmed) or tuple(named)))
     if line_items and (subtotal is not None or total is not None):
         amounts = [item.amount for item in line_items if item.amount is not None]
         items_sum = sum(amounts, Decimal(0))
@@ -924,7 +928,7 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
     weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence)
     if weak:
         flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))
-    return flags
+    return flags + [note for note in notes if note.code in NOTE_CODES]
 
 
 # --- public entry point -------------------------------------------------------------------------
@@ -989,5 +993,8 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
         chosen["currency"] = Candidate("currency", default_currency, "", (), 0, 0.6, 0.0)
         line_items = []
     fields = {name: candidate.to_field() for name, candidate in chosen.items()}
-    flags = check_fields(fields, line_items, today=today, low_confidence=low_confidence)
+    total = chosen.get("total")
+    notes = [Flag(CONFIRMED, f"the total {total.value} agrees with " + "; ".join(other.raw for other in total.support),
+                  ("total",))] if total is not None and total.support else []
+    flags = check_fields(fields, line_items, today=today, low_confidence=low_confidence, notes=notes)
     return Extraction(fields=fields, line_items=tuple(line_items), flags=tuple(flags))

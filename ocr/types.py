@@ -124,7 +124,8 @@ class LineItem:
 
 # A flag that says where a value came from instead of asking for a check: shown as a note, not as a warning.
 RECALLED = "vendor_recalled"  # the vendor (and address) of an approved receipt from the same shop
-NOTE_CODES = frozenset({RECALLED})
+CONFIRMED = "total_confirmed"  # the total agrees with other amounts read separately (subtotal + tax, cash - change)
+NOTE_CODES = frozenset({RECALLED, CONFIRMED})
 
 
 @dataclass(frozen=True)

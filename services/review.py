@@ -113,7 +113,8 @@ def queue(*, limit: int = 50, user: str | None = None, settings: Settings | None
         require(session, user, Permission.REVIEW)
         documents = repository.review_queue(session, limit=limit)
         length = repository.count_with_status(session, Status.NEEDS_REVIEW)
-        return [QueueItem(d.id, d.original_name, d.min_confidence, d.created_at, len(d.flags or []))
+        return [QueueItem(d.id, d.original_name, d.min_confidence, d.created_at,
+                          sum(not is_note(flag) for flag in d.flags or []))
                 for d in documents], length
 
 
@@ -269,8 +270,9 @@ def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
               for f in document.fields if f.value}
     items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
              for i in document.line_items]
-    flags = [f.as_dict() for f in check_fields(fields, items, low_confidence=settings.low_confidence)]
-    return flags + _notes_still_true(document)
+    notes = [types.Flag(n.get("code", ""), n.get("message", ""), tuple(n.get("fields") or ()))
+             for n in _notes_still_true(document)]
+    return [f.as_dict() for f in check_fields(fields, items, low_confidence=settings.low_confidence, notes=notes)]
 
 
 def is_note(flag: dict[str, Any]) -> bool:

@@ -70,7 +70,9 @@ def test_clean_receipt_all_fields():
     assert (got["subtotal"], got["tax"], got["rounding"], got["total"]) == ("40.50", "2.43", "0.02", "42.95")
     assert got["currency"] == "MYR"
     assert got["payment_method"] == "CASH"
-    assert [f.code for f in extraction.flags] == []
+    [note] = extraction.flags  # no check failed; a note says where the total's trust comes from
+    assert note.code == "total_confirmed" and note.fields == ("total",)
+    assert note.message == "the total 42.95 agrees with SUBTOTAL 40.50; SST 6% 2.43; ROUNDING 0.02"
     assert [(i.description, i.quantity, i.amount) for i in extraction.line_items] == [
         ("CABLE TIE 100PCS", Decimal(2), Decimal("12.00")), ("SCREWDRIVER SET", Decimal(1), Decimal("18.50")),
         ("WALL PLUG 6MM", Decimal(4), Decimal("10.00"))]
@@ -102,7 +104,21 @@ def test_low_ocr_confidence_lowers_field_confidence_and_flags_unless_cash_minus_
     assert alone.fields["total"].value == vouched.fields["total"].value == "42.95"
     assert alone.fields["total"].confidence < 0.6 < 0.9 < vouched.fields["total"].confidence
     assert any(f.code == "low_confidence" and "total" in f.fields for f in alone.flags)
-    assert not any("total" in f.fields for f in vouched.flags)
+    assert [(f.code, f.message) for f in vouched.flags if "total" in f.fields] == [
+        ("total_confirmed", "the total 42.95 agrees with CASH 50.00; CHANGE 7.05")]
+
+
+def test_a_sum_that_fails_names_the_parts_when_cash_minus_change_confirms_the_total():
+    rows = [words_at(20, (60, "GREENLEAF HARDWARE SDN BHD")), words_at(60, (10, "DATE: 14/03/2024")),
+            words_at(100, (10, "SUBTOTAL"), (400, "40.50")), words_at(125, (10, "SST 6%"), (400, "2.43")),
+            words_at(150, (10, "TOTAL"), (400, "45.00")),
+            words_at(175, (10, "CASH"), (400, "50.00")), words_at(200, (10, "CHANGE"), (400, "5.00"))]
+    extraction = extract_fields([page(rows)], today=TODAY)
+    assert extraction.fields["total"].value == "45.00"
+    [mismatch] = [f for f in extraction.flags if f.code == "total_mismatch"]
+    assert mismatch.fields == ("subtotal", "tax")
+    unconfirmed = extract_fields([page(rows[:5])], today=TODAY)  # no cash and change to vouch for the total
+    assert [f.fields for f in unconfirmed.flags if f.code == "total_mismatch"] == [("subtotal", "tax", "total")]
 
 
 def test_the_low_confidence_threshold_is_a_parameter():

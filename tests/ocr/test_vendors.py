@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 from ocr.fields import check_fields, extract_fields
-from ocr.types import BoundingBox, PageResult, Word
+from ocr.types import BoundingBox, Flag, PageResult, Word
 from ocr.vendors import KnownVendor, best_match, header_text, recall_vendor
 
 # How one shop's header read on an approved receipt, and on a new one with other OCR slips.
@@ -83,6 +83,15 @@ def test_recall_replaces_vendor_and_address_keeps_the_box_and_says_where_they_ca
     assert "document #7" in flag.message and set(flag.fields) == {"vendor", "vendor_address"}
     assert {k: v for k, v in recalled.fields.items() if k not in flag.fields} == \
         {k: v for k, v in read.fields.items() if k not in flag.fields}
+
+
+def test_recall_keeps_the_notes_already_there():
+    page = page_of(NEW_TEXT)
+    read = extract_fields([page])
+    note = Flag("total_confirmed", "the total 42.95 agrees with CASH 50.00; CHANGE 7.05", ("total",))
+    recalled = recall_vendor(replace(read, flags=(*read.flags, note)), [page], [APPROVED], min_similarity=70,
+                             low_confidence=0.6)
+    assert note in recalled.flags and any(f.code == "vendor_recalled" for f in recalled.flags)
 
 
 def test_recall_without_a_match_changes_nothing():

@@ -52,6 +52,26 @@ def test_save_records_a_revision_marks_the_field_user_and_rechecks_the_total(mig
     assert "total_mismatch" not in [f["code"] for f in review.open_document(document_id, settings=migrated).flags]
 
 
+def test_a_total_cash_minus_change_confirmed_stays_out_of_a_failed_sum_until_the_reviewer_changes_it(migrated):
+    confirmed = {"code": "total_confirmed", "message": "the total 42.95 agrees with CASH 50.00; CHANGE 7.05",
+                 "fields": ["total"]}
+    document_id = seed(migrated, fields={"vendor": "SHOP", "subtotal": "40.50", "tax": "2.43", "total": "42.95"},
+                       items=False, flags=[confirmed])
+    view = review.open_document(document_id, settings=migrated)
+    review.save(document_id, view.version, {"subtotal": "41.50"}, settings=migrated)
+    after = review.open_document(document_id, settings=migrated)
+    [mismatch] = [f for f in after.flags if f["code"] == "total_mismatch"]
+    assert mismatch["fields"] == ["subtotal", "tax"] and confirmed in after.flags
+    assert after.field("total").notes == (confirmed["message"],) and not after.field("total").flags
+    [queued] = [item for item in review.queue(settings=migrated)[0] if item.id == document_id]
+    assert queued.flags == len(after.flags) - 1 == 2  # the failed sum and the missing date; the note is no check
+
+    review.save(document_id, after.version, {"total": "44.00"}, settings=migrated)
+    final = review.open_document(document_id, settings=migrated)
+    [mismatch] = [f for f in final.flags if f["code"] == "total_mismatch"]
+    assert mismatch["fields"] == ["subtotal", "tax", "total"] and confirmed not in final.flags
+
+
 def test_a_stale_version_conflicts_and_never_overwrites(migrated):
     add(migrated, "first")
     add(migrated, "second")
