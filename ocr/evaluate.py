@@ -188,15 +188,16 @@ def _cell(text: str | None) -> str:
 
 
 def mistakes_table(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) -> str:
-    lines = ["| receipt | field | expected | got | raw |", "|---|---|---|---|---|"]
+    lines = ["| receipt | field | expected | got | raw | flagged |", "|---|---|---|---|---|---|"]
     for result in results:
         if result.error:
-            lines.append(f"| {result.name} | (error) | | | {_cell(result.error)} |")
+            lines.append(f"| {result.name} | (error) | | | {_cell(result.error)} | |")
             continue
         for name in fields:
             if result.correct(name) is False:
                 lines.append(f"| {result.name} | {name} | {_cell(result.gold.get(name))} | "
-                             f"{_cell(result.predicted.get(name))} | {_cell(result.raw.get(name))} |")
+                             f"{_cell(result.predicted.get(name))} | {_cell(result.raw.get(name))} | "
+                             f"{'yes' if name in result.flagged else 'no'} |")
     return "\n".join(lines)
 
 
@@ -209,7 +210,8 @@ def render_report(results: Sequence[ReceiptResult], *, title: str = "Field extra
     parts = [f"# {title}", ""]
     if command:
         parts += ["```", command, "```", ""]
-    parts += [summary_table(summaries), "", "## Mistakes (expected, got, raw OCR text)", "", mistakes_table(results), ""]
+    parts += [summary_table(summaries), "", "## Mistakes (expected, got, raw OCR text, whether a flag pointed at it)",
+              "", mistakes_table(results), ""]
     return "\n".join(parts)
 
 

@@ -67,7 +67,9 @@ def test_summary_says_how_many_mistakes_and_correct_values_were_flagged():
     flags = summarize(results).flags
     assert flags["total"] == (0.5, 1.0)  # mistakes b (flagged) and c (not); the right one, a, flagged
     assert flags["vendor"] == (0.0, 0.0)
-    assert "flagged: mistakes / correct values, total | 0.50 / 1.00" in render_report(results)
+    report = render_report(results)
+    assert "flagged: mistakes / correct values, total | 0.50 / 1.00" in report
+    assert "| b | total | 10.00 | 11.00 | TOTAL 11.00 | yes |" in report and "| c | total | 10.00 | 12.00 |" in report
 
 
 def test_a_recalled_vendor_note_is_not_a_warning():
@@ -86,7 +88,7 @@ def test_report_lists_mistakes_with_raw_text():
     results = [result("a", vendor="ACME SDN BHD", date="2019-02-01", total="10.00"),
                result("b", vendor="ACME SDN BHD", date="2019-02-01", total="11.00")]
     table = mistakes_table(results)
-    assert "| b | total | 10.00 | 11.00 | TOTAL 11.00 |" in table
+    assert "| b | total | 10.00 | 11.00 | TOTAL 11.00 | no |" in table
     report = render_report(results, command="python cli.py eval X", split_at=1)
     assert "python cli.py eval X" in report and "holdout 1-1" in report and "F1" in report
 
