@@ -910,6 +910,8 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
         amounts = [item.amount for item in line_items if item.amount is not None]
         items_sum = sum(amounts, Decimal(0))
         targets = [v for v in (subtotal, total) if v is not None]
+        if total is not None:  # items are priced before the rounding, and before a tax added at the end
+            targets += [total - (rounding or 0), total - (rounding or 0) - (tax or 0)]
         if amounts and not any(_close(items_sum, t) for t in targets):
             target = subtotal if subtotal is not None else total
             # the line items are named, not the amount: a total that is itself unsure is flagged on its own

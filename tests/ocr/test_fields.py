@@ -527,6 +527,17 @@ def test_check_items_mismatch():
     assert flag.code == "items_mismatch" and flag.fields == ("line_items",)
 
 
+@pytest.mark.parametrize("total, tax, rounding, flagged", [
+    ("9.00", None, None, False), ("9.01", None, "0.01", False), ("9.55", "0.54", "0.01", False),
+    ("9.05", None, "0.01", True)])
+def test_line_items_are_priced_before_rounding_and_an_added_tax(total, tax, rounding, flagged):
+    fields = {n: f(n, v) for n, v in [("total", total), ("tax", tax), ("rounding", rounding), ("date", "2023-01-01"),
+                                      ("vendor", "X")] if v is not None}
+    items = [LineItem("A", Decimal(1), Decimal("4.00"), Decimal("4.00"), 0.9),
+             LineItem("B", Decimal(1), Decimal("5.00"), Decimal("5.00"), 0.9)]
+    assert any(x.code == "items_mismatch" for x in check_fields(fields, items, today=TODAY)) == flagged
+
+
 def test_check_dates_missing_and_low_confidence():
     fields = {"date": f("date", "1999-12-31"), "total": f("total", "1.00", confidence=0.2)}
     codes = [x.code for x in check_fields(fields, today=TODAY)]
