@@ -20,7 +20,6 @@ from typing import Any, Iterable, Sequence
 from rapidfuzz.distance import Levenshtein
 
 from ocr.parse import amounts_in, dates_in, normalize_text, parse_amount, parse_date
-from ocr.types import NOTE_CODES
 
 # key name in the dataset -> our field name
 SCORED: dict[str, str] = {"company": "vendor", "address": "vendor_address", "date": "date", "total": "total"}
@@ -133,10 +132,10 @@ def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) 
     fields = tuple(fields)
     accuracy, correct_total, predicted_total, gold_total, ceiling, flags = {}, 0, 0, 0, {}, {}
     for name in fields:
-        labelled = [r for r in results if r.correct(name) is not None and r.error is None]
-        flags[name] = (_share_flagged([r for r in labelled if not r.correct(name)], name),
-                       _share_flagged([r for r in labelled if r.correct(name)], name))
         labelled = [r for r in results if r.correct(name) is not None]
+        read = [r for r in labelled if r.error is None]  # a receipt that failed has no flags to judge
+        flags[name] = (_share_flagged([r for r in read if not r.correct(name)], name),
+                       _share_flagged([r for r in read if r.correct(name)], name))
         ceiling[name] = sum(1 for r in labelled if r.in_text.get(name)) / len(labelled) if labelled else 0.0
         correct = sum(1 for r in labelled if r.correct(name))
         accuracy[name] = correct / len(labelled) if labelled else 0.0
@@ -271,7 +270,7 @@ def evaluate_one(image_path: str | Path) -> ReceiptResult:
 def flagged_fields(extraction) -> frozenset[str]:
     """The fields a flag asks the reviewer to check (low confidence, missing, a total that does not add up ...);
     a note on where a value came from (a vendor recalled from an approved receipt) is no doubt about it."""
-    return frozenset(name for flag in extraction.flags if flag.code not in NOTE_CODES for name in flag.fields)
+    return frozenset(name for flag in extraction.flags if not flag.is_note for name in flag.fields)
 
 
 def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: float, low_confidence: float

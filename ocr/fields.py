@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr.layout import Row, group_rows, min_mean_confidence
 from ocr.parse import EARLIEST_RECEIPT_DATE, MONTHS, amounts_in, currency_of, dates_in, format_amount, times_in
-from ocr.types import CONFIRMED, NOTE_CODES, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
+from ocr.types import CONFIRMED, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
 STRAY_BELOW = 0.6  # a one-character word at a row's end read less surely than this is a speck
@@ -930,7 +930,7 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
     weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence)
     if weak:
         flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))
-    return flags + [note for note in notes if note.code in NOTE_CODES]
+    return flags + [note for note in notes if note.is_note]
 
 
 # --- public entry point -------------------------------------------------------------------------

@@ -137,6 +137,10 @@ class Flag:
     message: str
     fields: tuple[str, ...] = ()
 
+    @property
+    def is_note(self) -> bool:
+        return self.code in NOTE_CODES
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape stored in Document.flags."""
         return {"code": self.code, "message": self.message, "fields": list(self.fields)}

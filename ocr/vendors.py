@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from ocr.fields import check_fields
 from ocr.layout import group_rows
 from ocr.parse import normalize_text
-from ocr.types import NOTE_CODES, RECALLED, BoundingBox, Extraction, Field, Flag, PageResult
+from ocr.types import RECALLED, BoundingBox, Extraction, Field, Flag, PageResult
 
 # Header = the first lines of page 1: enough for the name and most of the address, before the receipt's own
 # number, date and cashier start to differ. 6 lines measured best (vs 3 and 10) on the tuning receipts.
@@ -103,7 +103,7 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
     what = "vendor and address" if "vendor_address" in recalled else "vendor"
     flag = Flag(RECALLED, f"{what} as approved on document #{match.known.document_id} "
                                    f"(top of the receipt {match.similarity:.0f} % alike)", tuple(recalled))
-    notes = [note for note in extraction.flags if note.code in NOTE_CODES]
+    notes = [note for note in extraction.flags if note.is_note]
     # checked again (no more missing_vendor, say), keeping the notes on where values came from
     checks = check_fields(fields, extraction.line_items, low_confidence=low_confidence, notes=notes)
     return replace(extraction, fields=fields, flags=(*checks, flag))
