@@ -12,6 +12,7 @@ unsure of it, or, for a date, when none parsed but something looks like one (one
 from __future__ import annotations
 
 import functools
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from ocr.fields import date_lookalikes
+from ocr.fuse import fuse
 from ocr.parse import dates_in
 from ocr.types import BoundingBox, Extraction, PageResult, StepTrace, Word
 
@@ -49,10 +51,14 @@ class PaddleLineReader:
         from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
 
         model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
-        # rec_img_shape's width is the narrowest input: 48 keeps a short date crop from being padded to 320 px.
-        self._recognise = TextRecognizer({"model_path": str(model), "rec_img_shape": [3, 48, 48], "rec_batch_num": 1,
-                                          "intra_op_num_threads": 1, "inter_op_num_threads": 1,
-                                          "use_cuda": False, "use_dml": False})
+        fused, _ = fuse(model.read_bytes())  # the same network, a quarter faster (ocr/fuse.py)
+        with tempfile.TemporaryDirectory() as folder:  # rapidocr loads from a path; the session keeps no file open
+            path = Path(folder) / model.name
+            path.write_bytes(fused)
+            # rec_img_shape's width is the narrowest input: 48 keeps a short date crop from being padded to 320 px.
+            self._recognise = TextRecognizer({"model_path": str(path), "rec_img_shape": [3, 48, 48],
+                                              "rec_batch_num": 1, "intra_op_num_threads": 1,
+                                              "inter_op_num_threads": 1, "use_cuda": False, "use_dml": False})
 
     def read(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         # One crop per call: in a batch every crop is padded to the widest, so a date would cost a shop name.
@@ -61,7 +67,7 @@ class PaddleLineReader:
 
 @functools.cache
 def line_reader() -> PaddleLineReader:
-    """Loaded once per process (~0.2 s); the worker loads it before forking each document's child."""
+    """Loaded once per process (~0.4 s with the rewrite); the worker loads it before forking each document's child."""
     return PaddleLineReader()
 
 
