@@ -34,10 +34,13 @@ class Settings(BaseSettings):
     default_currency: str = Field("MYR", min_length=3, max_length=3, description="ISO 4217 code used when a receipt shows none.")
     date_order: Literal["DMY", "MDY", "YMD"] = Field("DMY", description="How to read ambiguous dates like 03/04/2019.")
     low_confidence: float = Field(0.6, ge=0, le=1, description="Fields below this confidence are flagged for review.")
-    second_reading: str = Field("date,vendor", pattern=rf"^\s*({_READABLE}\s*(,\s*{_READABLE}\s*)*)?$",
-                                description="Fields read again by PP-OCR when Tesseract is unsure of them: 'date,vendor' "
-                                "(~17 ms a page), 'date' (~5 ms; vendor 14 points worse), "
-                                "'date,vendor,vendor_address' (~7 ms more; address 4 points better) or '' for none.")
+    unreadable_address_below: float = Field(0.25, ge=0, le=1, description="An address read less surely than this is "
+                                            "left empty, its reading quoted in a flag, for the reviewer to type; 0 = "
+                                            "always fill it in.")
+    second_reading: str = Field("date,vendor,vendor_address", pattern=rf"^\s*({_READABLE}\s*(,\s*{_READABLE}\s*)*)?$",
+                                description="Fields read again by PP-OCR when Tesseract is unsure of them: "
+                                "'date,vendor,vendor_address' (~19 ms a page), 'date,vendor' (~14 ms; address 4 points "
+                                "worse), 'date' (~4 ms; vendor 14 points worse) or '' for none.")
     vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top reads alike.")
     vendor_memory_similarity: float = Field(70, ge=0, le=100, description="How alike (0-100) the top lines must read.")
 

@@ -24,6 +24,11 @@ from ocr.parse import EARLIEST_RECEIPT_DATE, MONTHS, amounts_in, currency_of, da
 from ocr.types import CONFIRMED, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
+# An address read less surely than this is left empty for the reviewer to type; its reading stays in `raw` and an
+# `unreadable` flag quotes it. On the tuning receipts no address read below 0.3 was right, and most were far off
+# (0.14-0.79 of their length to edit): text to delete, not to correct, and worse than nothing if approved unseen.
+# Only the address: a vendor's confidence does not tell right from wrong (bench/RESULTS-fields.md, fifth round).
+UNREADABLE_ADDRESS_BELOW = 0.25
 STRAY_BELOW = 0.6  # a one-character word at a row's end read less surely than this is a speck
 JUNK_BELOW = 0.45  # mean word confidence under which a header row is taken for logo or speckle
 REQUIRED = ("vendor", "date", "total")
@@ -927,18 +932,35 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
     for name in REQUIRED:
         if name not in fields:
             flags.append(Flag(f"missing_{name}", f"no {name.replace('_', ' ')} found on the receipt.", (name,)))
-    weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence)
+    unreadable = tuple(name for name, field in fields.items() if not field.value and field.raw)
+    for name in unreadable:
+        flags.append(Flag("unreadable", f"{name.replace('_', ' ')} not filled in: it read as "
+                                        f"\"{_shortened(fields[name].raw)}\", too unsure to correct; type it from the image.",
+                          (name,)))
+    weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence and name not in unreadable)
     if weak:
         flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))
     return flags + [note for note in notes if note.is_note]
 
 
+def _shortened(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _filled_if_readable(field: Field, unreadable_below: float) -> Field:
+    """The address, its value left empty when it was read too unsurely to be worth correcting; other fields as read."""
+    return replace(field, value="") if field.name == "vendor_address" and field.confidence < unreadable_below else field
+
+
 # --- public entry point -------------------------------------------------------------------------
 
 def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR", date_order: str = "DMY",
-                   today: date | None = None, low_confidence: float = LOW_CONFIDENCE) -> Extraction:
+                   today: date | None = None, low_confidence: float = LOW_CONFIDENCE,
+                   unreadable_below: float = UNREADABLE_ADDRESS_BELOW) -> Extraction:
     """Receipt fields from OCR'd pages: each with value, raw text, confidence, page and box; plus line items
-    and flags from cross-field checks (total_mismatch, items_mismatch, implausible_date, missing_*, low_confidence)."""
+    and flags from cross-field checks (total_mismatch, items_mismatch, implausible_date, missing_*, unreadable,
+    low_confidence)."""
     today = today or date.today()
     doc = _rows(pages)
     chosen: dict[str, Candidate] = {}
@@ -994,7 +1016,7 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
     else:
         chosen["currency"] = Candidate("currency", default_currency, "", (), 0, 0.6, 0.0)
         line_items = []
-    fields = {name: candidate.to_field() for name, candidate in chosen.items()}
+    fields = {name: _filled_if_readable(candidate.to_field(), unreadable_below) for name, candidate in chosen.items()}
     total = chosen.get("total")
     notes = [Flag(CONFIRMED, f"the total {total.value} agrees with " + "; ".join(other.raw for other in total.support),
                   ("total",))] if total is not None and total.support else []

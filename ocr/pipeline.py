@@ -7,7 +7,7 @@ Each page keeps a trace of what every step found and how long it took, so a bad 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,19 +151,22 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
         if keep_images:
             images.append(page_images)
     start = time.perf_counter()
-    extraction = extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
-                                low_confidence=settings.low_confidence)
+    extraction = _fields_of(pages, settings)
     timings["fields"] = (time.perf_counter() - start) * 1000
     if settings.second_reading_fields and pages:
         start = time.perf_counter()
         targets = targets_for(pages, extraction, settings.second_reading_fields)
         pages, changed = reread_fields(pages, cleaned, targets, line_reader())
         if changed:
-            extraction = extract_fields(pages, default_currency=settings.default_currency,
-                                        date_order=settings.date_order, low_confidence=settings.low_confidence)
+            extraction = _fields_of(pages, settings)
         timings["second_reading"] = (time.perf_counter() - start) * 1000
     timings["total"] = (time.perf_counter() - total_start) * 1000
     return DocumentResult(tuple(pages), tuple(images), extraction, {k: round(v, 2) for k, v in timings.items()})
+
+
+def _fields_of(pages: Sequence[PageResult], settings: Settings) -> Extraction:
+    return extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
+                          low_confidence=settings.low_confidence, unreadable_below=settings.unreadable_address_below)
 
 
 def document_to_json(file: str, result: DocumentResult | None = None, error: Exception | None = None

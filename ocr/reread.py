@@ -4,8 +4,8 @@ model (rapidocr-onnxruntime), and its letters replace Tesseract's where the two 
 Why: on thermal-paper scans Tesseract's fast model misreads one letter in most shop names (CER 0.11 on labelled
 lines against PP-OCR's 0.03), and an exact vendor match needs every letter. PP-OCR often drops the spaces between
 words, so the words keep Tesseract's boxes and word breaks and take only PP-OCR's letters. Measured on the tuning
-receipts (bench/RESULTS-fields.md): date +6 points for ~5 ms a page, vendor +14 for ~12 ms, the address's two
-least sure words +4 for ~7 ms (on request); totals did not gain. A field is read again only when Tesseract was
+receipts (bench/RESULTS-fields.md): date +6 points, vendor +14, the address's two least sure words +4; totals did
+not gain. All three cost ~19 ms a page, with the network rewritten as in ocr/fuse.py. A field is read again only when Tesseract was
 unsure of it, or, for a date, when none parsed but something looks like one (one model load per process).
 """
 
@@ -28,10 +28,10 @@ from ocr.types import BoundingBox, Extraction, PageResult, StepTrace, Word
 
 # Below which confidence a field is read again. Measured on the tuning receipts: vendors read at 0.7 or more and
 # dates at 0.9 or more were as often right without the second reading, which then costs nothing. Which fields are
-# read at all is a setting (DOCDESK_SECOND_READING): both by default; the vendor's wider crop costs ~12 ms a page.
+# read at all is a setting (DOCDESK_SECOND_READING): all by default; the vendor's wide crop costs most (~10 ms a page).
 REREAD_BELOW = {"vendor": 0.7, "date": 0.9}
 # Fields read again word by word, only their least sure words: an address spans rows the line model cannot read
-# at once, and most of it reads well. Measured: address +4 points for ~7 ms a page; off by default (cost).
+# at once, and most of it reads well. Measured: address +4 points for ~5 ms a page.
 REREAD_WORDS_BELOW = {"vendor_address": 0.85}
 WORDS_PER_FIELD = 2
 MIN_SCORE = 0.5  # PP-OCR's mean character probability below this: keep Tesseract's reading
@@ -157,8 +157,8 @@ def unsure_words(pages: Sequence[PageResult], extraction: Extraction, below: dic
     targets = []
     for name, field in extraction.fields.items():
         page = next((p for p in pages if p.index == field.page), None)
-        if name not in below or field.box is None or page is None:
-            continue
+        if name not in below or field.box is None or page is None or not field.value:
+            continue  # (an unreadable field, left empty, would not be mended by two words)
         weak = [w for w in _words_in(page, field.box)
                 if w.confidence < below[name] and sum(ch.isalnum() for ch in w.text) >= 2]
         targets += [Target(name, field.page, w.box) for w in sorted(weak, key=lambda w: w.confidence)[:limit]]

@@ -267,7 +267,7 @@ def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
 
     fields = {f.name: types.Field(f.name, f.value or "", f.raw or "",
                                   1.0 if f.source == Source.USER else (f.confidence or 0.0))
-              for f in document.fields if f.value}
+              for f in document.fields if f.value or f.raw and f.source != Source.USER}  # unreadable: still flagged
     items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
              for i in document.line_items]
     notes = [types.Flag(n.get("code", ""), n.get("message", ""), tuple(n.get("fields") or ()))

@@ -39,7 +39,7 @@ def test_invalid_values_are_refused(monkeypatch, name, value):
 
 
 def test_the_setting_names_fields_that_can_be_read_again():
-    assert Settings().second_reading_fields == ("date", "vendor")
+    assert Settings().second_reading_fields == ("date", "vendor", "vendor_address")
     assert Settings(second_reading=" date , vendor ").second_reading_fields == ("date", "vendor")
     assert Settings(second_reading="").second_reading_fields == ()
     assert Settings(second_reading="date,vendor,vendor_address").second_reading_fields[-1] == "vendor_address"

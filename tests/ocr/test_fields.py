@@ -558,3 +558,29 @@ def test_generated_receipt_end_to_end():
     truth = generated.fields
     for name in ("vendor", "date", "total", "subtotal", "tax"):
         assert got.get(name) == truth[name], name
+
+
+def test_an_address_read_too_unsurely_is_left_empty_and_its_reading_quoted_in_a_flag():
+    clean = receipt()
+    address_rows = {70, 95}
+    blurred = PageResult(index=0, width=clean.width, height=clean.height, words=tuple(
+        Word(w.text, 0.15, w.box, line=w.line) if w.box.top in address_rows else w for w in clean.words))
+    extraction = extract_fields([blurred], today=TODAY)
+    address = extraction.fields["vendor_address"]
+    assert address.value == "" and "JALAN CEMPAKA" in address.raw and address.box is not None
+    [unreadable] = [f for f in extraction.flags if f.code == "unreadable"]
+    assert unreadable.fields == ("vendor_address",) and "JALAN CEMPAKA" in unreadable.message
+    assert all("vendor_address" not in f.fields for f in extraction.flags if f.code == "low_confidence")
+    assert extraction.fields["vendor"].value == "GREENLEAF HARDWARE SDN BHD"  # only the address is held back
+
+    filled = extract_fields([blurred], today=TODAY, unreadable_below=0).fields["vendor_address"]
+    assert filled.value.startswith("12 JALAN CEMPAKA") and filled.confidence < 0.25
+    assert extract_fields([clean], today=TODAY).fields["vendor_address"].value.startswith("12 JALAN CEMPAKA")
+
+
+def test_a_field_with_a_reading_but_no_value_is_flagged_unreadable_not_low():
+    fields = {"vendor": Field("vendor", "SHOP", "SHOP", 0.9),
+              "vendor_address": Field("vendor_address", "", "Clo. Neo. { [ eee.", 0.1)}
+    flags = check_fields(fields, today=TODAY)
+    assert [f.fields for f in flags if f.code == "unreadable"] == [("vendor_address",)]
+    assert not [f for f in flags if f.code == "low_confidence"]

@@ -72,6 +72,8 @@ def test_only_the_least_sure_words_of_an_address_are_read_again():
     targets = unsure_words([page], Extraction({"vendor_address": address}), REREAD_WORDS_BELOW, limit=2)
     assert [t.box.left for t in targets] == [150, 80]  # the two least sure words; a speck is no word
     assert unsure_words([page], Extraction({"vendor_address": address}), {}) == []
+    unreadable = replace(address, value="")  # left empty (ocr.fields.UNREADABLE_ADDRESS_BELOW): two words would not mend it
+    assert unsure_words([page], Extraction({"vendor_address": unreadable}), REREAD_WORDS_BELOW) == []
 
 
 def test_what_is_read_again_follows_the_chosen_fields():
