@@ -136,6 +136,21 @@ def test_words_both_readers_agree_on_become_surer():
     assert [w.confidence for w in reread.words if w.box.top >= 100] == [w.confidence for w in words if w.box.top >= 100]
 
 
+def test_address_words_both_readers_agree_on_keep_their_confidence():
+    """Only two of an address's words are read twice: confirming them must not vouch for the rest of it."""
+    receipt = receipts.render(["GREENLEAF HARDWARE SDN BHD", "12 JALAN CEMPAKA, 47100 PUCHONG", "", "TOTAL 42.95"])
+    words = TesseractEngine().read_words(receipt.image)
+    doubted = tuple(replace(w, confidence=0.3) if w.text == "CEMPAKA," else w for w in words)
+    page = PageResult(index=0, width=receipt.image.shape[1], height=receipt.image.shape[0], words=doubted)
+    [word] = [w for w in doubted if w.text == "CEMPAKA,"]
+
+    [reread], updated = reread_fields([page], [receipt.image], [Target("vendor_address", 0, word.box)], line_reader())
+
+    assert updated == 0 and reread.words == page.words
+    [as_vendor], raised = reread_fields([page], [receipt.image], [Target("vendor", 0, word.box)], line_reader())
+    assert raised == 1 and [w.confidence for w in as_vendor.words if w.text == "CEMPAKA,"][0] > 0.9
+
+
 def test_a_field_tesseract_was_sure_of_is_not_read_again(shop_line):
     image, words = shop_line
     page = PageResult(index=0, width=image.shape[1], height=image.shape[0], words=tuple(words))
