@@ -57,12 +57,15 @@ def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
     """A copy whose longest side is at most `longest` px, and its scale.
 
     Every step looks at a small copy of the same page, and area-resizing the full page is what costs (~2 ms a
-    step on a 9 MP scan), so copies up to 1200 px are made from one remembered 1200-px copy of the last page.
+    step on a 9 MP scan), so copies up to 1200 px are made from one remembered 1200-px copy of the last page,
+    and each copy is remembered until another page is asked for.
     """
     size, scale = _fitted(gray, longest)
     if scale == 1.0:
         return gray, scale
-    return _area_resized(gray if longest > _BASE_SIDE else _base_copy(gray), size), scale
+    source = gray if longest > _BASE_SIDE else _base_copy(gray)
+    # remembered too: the noise test and the ink profile both ask for the same page at 1000 px
+    return _remembered(f"small_{longest}", gray, lambda page: _area_resized(source, size)), scale
 
 
 def _base_copy(gray: np.ndarray) -> np.ndarray:
