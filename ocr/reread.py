@@ -153,14 +153,17 @@ def unsure_fields(extraction: Extraction, below: dict[str, float]) -> list[Targe
 
 def unsure_words(pages: Sequence[PageResult], extraction: Extraction, below: dict[str, float],
                  limit: int = WORDS_PER_FIELD) -> list[Target]:
-    """The least sure words (under `below` for their field's name, at most `limit` per field), one target each."""
+    """The least sure words of two letters or more (under `below` for their field's name, at most `limit` per
+    field), one target each."""
     targets = []
     for name, field in extraction.fields.items():
         page = next((p for p in pages if p.index == field.page), None)
         if name not in below or field.box is None or page is None or not field.value:
             continue  # (an unreadable field, left empty, would not be mended by two words)
+        # words of letters: house numbers and postcodes read again gained nothing (address 0.43 either way, 13 %
+        # fewer crops), the line model's edge over Tesseract is in names
         weak = [w for w in _words_in(page, field.box)
-                if w.confidence < below[name] and sum(ch.isalnum() for ch in w.text) >= 2]
+                if w.confidence < below[name] and sum(ch.isalpha() for ch in w.text) >= 2]
         targets += [Target(name, field.page, w.box) for w in sorted(weak, key=lambda w: w.confidence)[:limit]]
     return targets
 

@@ -64,13 +64,13 @@ def test_the_settings_offer_exactly_the_fields_that_can_be_read_again():
 def test_only_the_least_sure_words_of_an_address_are_read_again():
     def word(text, confidence, x):
         return Word(text, confidence, BoundingBox(x, 100, 60, 20))
-    words = (word("12,", 0.95, 10), word("JALAN", 0.5, 80), word("Nataysia", 0.3, 150), word("47100", 0.8, 220),
+    words = (word("12,", 0.95, 10), word("JALAN", 0.5, 80), word("Nataysia", 0.3, 150), word("47100", 0.4, 220),
              word("|", 0.1, 290), word("KAJANG", 0.97, 360))
     page = PageResult(index=0, width=500, height=300, words=words)
     address = Field("vendor_address", "12, JALAN Nataysia 47100 KAJANG", "", 0.5, 0,
                     BoundingBox.enclosing([w.box for w in words]))
     targets = unsure_words([page], Extraction({"vendor_address": address}), REREAD_WORDS_BELOW, limit=2)
-    assert [t.box.left for t in targets] == [150, 80]  # the two least sure words; a speck is no word
+    assert [t.box.left for t in targets] == [150, 80]  # the two least sure words; a postcode or a speck is none
     assert unsure_words([page], Extraction({"vendor_address": address}), {}) == []
     unreadable = replace(address, value="")  # left empty (ocr.fields.UNREADABLE_ADDRESS_BELOW): two words would not mend it
     assert unsure_words([page], Extraction({"vendor_address": unreadable}), REREAD_WORDS_BELOW) == []
