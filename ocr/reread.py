@@ -5,8 +5,9 @@ Why: on thermal-paper scans Tesseract's fast model misreads one letter in most s
 lines against PP-OCR's 0.03), and an exact vendor match needs every letter. PP-OCR often drops the spaces between
 words, so the words keep Tesseract's boxes and word breaks and take only PP-OCR's letters. Measured on the tuning
 receipts (bench/RESULTS-fields.md): date +6 points, vendor +14, the address's two least sure words +4; totals did
-not gain. All three cost ~19 ms a page, with the network rewritten as in ocr/fuse.py. A field is read again only when Tesseract was
-unsure of it, or, for a date, when none parsed but something looks like one (one model load per process).
+not gain. All three cost ~19 ms a page, with the network rewritten as in ocr/fuse.py. A field is read again only
+when Tesseract was unsure of it, or, for a date, when none parsed but something looks like one (one model load per
+process).
 """
 
 from __future__ import annotations
@@ -205,11 +206,12 @@ def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], tar
             for word, part in zip(words, respace([w.text for w in words], text)):
                 if part != word.text:
                     replacements[id(word)] = replace(word, text=part, confidence=float(score)) if part else None
-                elif name not in REREAD_WORDS_BELOW:  # two recognisers read the same letters: wrong only if both
+                elif name not in REREAD_WORDS_BELOW:
+                    # Two recognisers read the same letters: wrong only if both misread them alike. Not for a field
+                    # read word by word: two confirmed words would lift its confidence while the rest was read once
+                    # (address mistakes flagged 0.60 with the lift, 0.75 without, on the tuning receipts).
                     replacements[id(word)] = replace(word, confidence=1 - (1 - word.confidence) * (1 - score))
-                    confirmed += 1  # misread them alike. Not for a field read word by word: its two least sure
-                    # words confirmed would lift its confidence, while its other words were read once (flagged
-                    # address mistakes 0.84 -> 0.60 with the lift, 0.75 without, on the tuning receipts)
+                    confirmed += 1
         words = [replacements.get(id(w), w) for w in page.words]
         ms = round((time.perf_counter() - start) * 1000, 2)
         trace = StepTrace("second_reading", ms, {"fields": [name for name, _, _ in groups],

@@ -580,7 +580,7 @@ def test_an_address_read_too_unsurely_is_left_empty_and_its_reading_quoted_in_a_
 
 def test_a_field_with_a_reading_but_no_value_is_flagged_unreadable_not_low():
     fields = {"vendor": Field("vendor", "SHOP", "SHOP", 0.9),
-              "vendor_address": Field("vendor_address", "", "Clo. Neo. { [ eee.", 0.1)}
+              "vendor_address": Field("vendor_address", "", "l2 JA1AN C{ [ ~ee.", 0.1)}
     flags = check_fields(fields, today=TODAY)
     assert [f.fields for f in flags if f.code == "unreadable"] == [("vendor_address",)]
     assert not [f for f in flags if f.code == "low_confidence"]
