@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr.layout import Row, group_rows, min_mean_confidence
 from ocr.parse import EARLIEST_RECEIPT_DATE, MONTHS, amounts_in, currency_of, dates_in, format_amount, times_in
-from ocr.types import CONFIRMED, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
+from ocr.types import CONFIRMED, LINE_ITEMS, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
 LOW_CONFIDENCE = 0.6
 # An address read less surely than this is left empty for the reviewer to type; its reading stays in `raw` and an
@@ -920,7 +920,7 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
         if amounts and not any(_close(items_sum, t) for t in targets):
             target = subtotal if subtotal is not None else total
             # the line items are named, not the amount: a total that is itself unsure is flagged on its own
-            flags.append(Flag("items_mismatch", f"line items add up to {items_sum}, not {target}.", ("line_items",)))
+            flags.append(Flag("items_mismatch", f"line items add up to {items_sum}, not {target}.", (LINE_ITEMS,)))
     if "date" in fields:
         try:
             value = date.fromisoformat(fields["date"].value)
@@ -934,9 +934,9 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
             flags.append(Flag(f"missing_{name}", f"no {name.replace('_', ' ')} found on the receipt.", (name,)))
     unreadable = tuple(name for name, field in fields.items() if not field.value and field.raw)
     for name in unreadable:
-        flags.append(Flag("unreadable", f"{name.replace('_', ' ')} not filled in: it read as "
-                                        f"\"{_shortened(fields[name].raw)}\", too unsure to correct; type it from the image.",
-                          (name,)))
+        reading = _shortened(fields[name].raw)
+        flags.append(Flag("unreadable", f"{name.replace('_', ' ')} not filled in: it read as \"{reading}\", too unsure "
+                                        "to correct; type it from the image.", (name,)))
     weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence and name not in unreadable)
     if weak:
         flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))

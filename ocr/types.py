@@ -126,6 +126,7 @@ class LineItem:
 RECALLED = "vendor_recalled"  # the vendor (and address) of an approved receipt from the same shop
 CONFIRMED = "total_confirmed"  # the total agrees with other amounts read separately (subtotal + tax, cash - change)
 NOTE_CODES = frozenset({RECALLED, CONFIRMED})
+LINE_ITEMS = "line_items"  # what a flag or a revision names when it is about the line items as a whole
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ with form_column:
             else:
                 values[name] = st.text_input(label, value=current or "", key=key, help=help_text,
                                              placeholder="12.50" if name in review.AMOUNT_FIELDS else None)
-        item_notes = [flag.get("message", "") for flag in view.flags if "line_items" in (flag.get("fields") or ())]
+        item_notes = [flag.get("message", "") for flag in view.flags if review.LINE_ITEMS in (flag.get("fields") or ())]
         st.markdown("**Line items**" + "".join(f" ❗ {note}" for note in item_notes))
         items = st.data_editor(
             pd.DataFrame(view.line_items, columns=["description", "quantity", "unit_price", "amount"]),

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from errors import ConflictError, InputError
-from ocr.types import NOTE_CODES
+from ocr.types import LINE_ITEMS, NOTE_CODES
 from services.access import Permission, require
 from settings import Settings, get_settings
 from storage import repository
@@ -335,7 +335,7 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
             for position, (description, numbers) in enumerate(new_items):
                 document.line_items.append(LineItem(position=position, description=description, confidence=1.0,
                                                     source=Source.USER, **numbers))
-            changed.append("line_items")
+            changed.append(LINE_ITEMS)
     if changed:
         document.flags = recheck(document, settings)
         confidences = [f.confidence for f in document.fields if f.confidence is not None]
