@@ -63,9 +63,9 @@ def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
     size, scale = _fitted(gray, longest)
     if scale == 1.0:
         return gray, scale
-    source = gray if longest > _BASE_SIDE else _base_copy(gray)
     # remembered too: the noise test and the ink profile both ask for the same page at 1000 px
-    return _remembered(f"small_{longest}", gray, lambda page: _area_resized(source, size)), scale
+    return _remembered(f"small_{longest}", gray, lambda page: _area_resized(
+        page if longest > _BASE_SIDE else _base_copy(page), size)), scale
 
 
 def _base_copy(gray: np.ndarray) -> np.ndarray:
