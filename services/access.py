@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
 
 from errors import PermissionDenied
+from settings import Settings, get_settings
 from storage import repository
-from storage.db import Session
+from storage.db import Session, session_factory
 from storage.models import Role
 
 
@@ -52,3 +55,14 @@ def require(session: Session, user: str | None, permission: Permission) -> None:
         raise PermissionDenied("Your account is not active: sign in again or ask an admin.")
     if not allowed(account.role, permission):
         raise PermissionDenied(f"A {account.role} may not {permission.value.replace('_', ' ')}: ask an admin for access.")
+
+
+@contextlib.contextmanager
+def use_case(user: str | None = None, permission: Permission | None = None, *,
+             settings: Settings | None = None) -> Iterator[Session]:
+    """One use case's transaction: commits when the block ends, rolls back if it raises. With a `permission`,
+    `user` must hold it (checked first, so a refused call reads and writes nothing)."""
+    with session_factory(settings or get_settings()).begin() as session:
+        if permission is not None:
+            require(session, user, permission)
+        yield session

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from services.access import Permission, require
-from settings import Settings, get_settings
+from services.access import Permission, use_case
+from settings import Settings
 from storage import repository
-from storage.db import session_factory
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,7 @@ def list_events(filters: AuditFilter = AuditFilter(), *, page: int = 1, page_siz
     criteria = {"user": filters.user or None, "action": filters.action or None,
                 "since": _day_start(filters.since) if filters.since else None,
                 "before": _day_start(filters.until + timedelta(days=1)) if filters.until else None}
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.AUDIT)
+    with use_case(user, Permission.AUDIT, settings=settings) as session:
         page = max(1, page)
         events, total = repository.find_audit_events(session, **criteria, offset=(page - 1) * page_size,
                                                      limit=page_size)

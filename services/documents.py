@@ -7,10 +7,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from services.access import Permission, holds, require
+from services.access import Permission, holds, use_case
 from settings import Settings, get_settings
 from storage import repository
-from storage.db import session_factory
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,7 @@ def list_documents(filters: DocumentFilter = DocumentFilter(), *, page: int = 1,
     """One page (1-based) of the documents matching `filters`, newest first, and the uploaders to filter by.
     Someone without VIEW_ALL (an uploader) sees only the documents they uploaded."""
     page_size = max(1, min(page_size, 500))
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.VIEW_OWN)
+    with use_case(user, Permission.VIEW_OWN, settings=settings) as session:
         everyone = holds(session, user, Permission.VIEW_ALL)
         if not everyone:
             filters = replace(filters, uploader=user)
@@ -87,8 +85,8 @@ def retry(document_ids: list[int], *, user: str | None = None, settings: Setting
     from services import process
 
     settings = settings or get_settings()
-    with session_factory(settings).begin() as session:
-        require(session, user, Permission.REVIEW)
+    with use_case(user, Permission.REVIEW, settings=settings):
+        pass  # the permission check alone, before anything is read, stored or audited
     return process.retry_failed(document_ids, user=user, settings=settings)
 
 
@@ -97,8 +95,7 @@ def batch_progress(document_ids: list[int], *, user: str | None = None,
     """How many of an upload batch's documents are in each status; an uploader's own documents only."""
     from storage import jobs
 
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.UPLOAD)
+    with use_case(user, Permission.UPLOAD, settings=settings) as session:
         if not holds(session, user, Permission.VIEW_ALL):
             document_ids = [d.id for d in jobs.documents_by_ids(session, document_ids) if d.uploaded_by == user]
         return jobs.status_counts_for(session, document_ids)

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.access import Permission, require
+from services.access import Permission, use_case
 from services.review import FIELD_ORDER
-from settings import Settings, get_settings
+from settings import Settings
 from storage import export as csv_export
 from storage import repository
-from storage.db import session_factory
 from storage.models import Status
 
 FIELD_COLUMNS = FIELD_ORDER  # the same fields, in the same order, as the review screen
@@ -74,8 +73,7 @@ def _collect(session, filters: ExportFilter, with_items: bool) -> ExportData:
 def preview(filters: ExportFilter = ExportFilter(), *, limit: int = 200, user: str | None = None,
             settings: Settings | None = None) -> tuple[list[dict[str, Any]], int]:
     """The first `limit` rows the export would hold, and how many it holds in all."""
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.EXPORT)
+    with use_case(user, Permission.EXPORT, settings=settings) as session:
         data = _collect(session, filters, with_items=False)
     return data.rows[:limit], len(data.rows)
 
@@ -83,8 +81,7 @@ def preview(filters: ExportFilter = ExportFilter(), *, limit: int = 200, user: s
 def export_csv(filters: ExportFilter = ExportFilter(), *, with_items: bool = False, user: str | None = None,
                settings: Settings | None = None) -> ExportFiles:
     """Build the CSV file(s) and record the export in the audit trail."""
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.EXPORT)
+    with use_case(user, Permission.EXPORT, settings=settings) as session:
         data = _collect(session, filters, with_items)
         repository.add_audit(session, "export", user=user, **filters.as_dict(), rows=len(data.rows),
                              line_items=len(data.items) if with_items else None)

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from errors import DocDeskError, PermissionDenied
 from services import queue
-from services.access import Permission, require
+from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore, sha256_hex
-from storage.db import session_factory
 from storage.models import Status
 
 log = logging.getLogger("docdesk.ingest")
@@ -54,8 +53,8 @@ def display_name(name: str | None) -> str:
 
 def ingest_file(data: bytes, name: str, *, user: str | None = None, settings: Settings | None = None) -> IngestResult:
     settings = settings or get_settings()
-    with session_factory(settings).begin() as session:
-        require(session, user, Permission.UPLOAD)  # before anything is read, stored or audited
+    with use_case(user, Permission.UPLOAD, settings=settings):
+        pass  # the permission check alone, before anything is read, stored or audited
     shown = display_name(name)
     try:
         from ocr.load import inspect
@@ -65,13 +64,13 @@ def ingest_file(data: bytes, name: str, *, user: str | None = None, settings: Se
         return _refuse(shown, error.code, error.message, user, settings)
 
     sha256 = sha256_hex(data)
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         existing = repository.document_by_sha256(session, sha256)
         if existing is not None:
             return _duplicate(session, shown, existing.id, user)
 
     key = BlobStore(settings.blob_dir).put(data)  # before the row, so a row never points at a missing blob
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         document, created = jobs.add_document_unless_duplicate(
             session, sha256=sha256, original_name=shown, media_type=info.media_type, size_bytes=len(data),
             page_count=info.pages, status=Status.QUEUED, uploaded_by=user)
@@ -113,7 +112,7 @@ def _duplicate(session, shown: str, document_id: int, user: str | None) -> Inges
 
 
 def _refuse(shown: str, code: str, message: str, user: str | None, settings: Settings) -> IngestResult:
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         repository.add_audit(session, "upload_refused", user=user, name=shown, code=code, message=message)
     log.info("refused", extra={"step": "ingest", "code": code})  # no file or user names in logs
     return IngestResult(shown, "refused", None, code, f"refused: {message}")

@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ocr.evaluate import percentile  # the one percentile helper (linear interpolation)
-from services.access import Permission, require
+from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import repository
-from storage.db import session_factory
 from storage.models import utcnow
 
 log = logging.getLogger("docdesk.monitor")
@@ -44,8 +43,7 @@ def _week(at: datetime) -> str:
 def health(*, days: int = 28, user: str | None = None, settings: Settings | None = None) -> Health:
     settings = settings or get_settings()
     since = utcnow() - timedelta(days=days)
-    with session_factory(settings).begin() as session:
-        require(session, user, Permission.MONITOR)
+    with use_case(user, Permission.MONITOR, settings=settings) as session:
         rows = repository.processing_runs_since(session, since)
         runs = [(r.outcome, r.total_ms, r.pages, dict(r.step_ms or {})) for r in rows]
         failure_codes = Counter(r.error_code or "unknown" for r in rows if r.outcome in ("failed", "retry"))

@@ -24,10 +24,10 @@ from typing import Any
 
 from errors import ConflictError, DocDeskError, InputError, TransientError
 from services import queue, sandbox, vendors
+from services.access import use_case
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore
-from storage.db import session_factory
 from storage.models import Field, LineItem, Page, Source, Status, utcnow
 
 log = logging.getLogger("docdesk.process")
@@ -61,7 +61,7 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     warm_up(settings)  # before the claim, so a stop signal while it loads cannot fail a document; cached after
     extra = {"document_id": document_id}
     start = time.perf_counter()
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         claimed = jobs.claim(session, document_id, lease_s=settings.lease_s, worker=worker_id())
         if claimed is None:
             log.info("nothing to do: not queued", extra={**extra, "step": "claim"})
@@ -173,7 +173,7 @@ def _run_isolated(data: bytes, settings: Settings, engine) -> _Output:
 def _store(document_id: int, started_at, run_id: int, output: _Output, start: float, settings: Settings) -> None:
     db_start = time.perf_counter()
     extra = {"document_id": document_id, "step": "store"}
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         document = jobs.owned(session, document_id, started_at, with_children=True)
         if document is None:
             log.warning("lease lost: another worker took this document over; result discarded", extra=extra)
@@ -238,7 +238,7 @@ def _jsonable(value: Any) -> Any:
 
 def _fail(document_id: int, started_at, run_id: int, code: str, message: str, start: float,
           settings: Settings) -> None:
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         document = jobs.owned(session, document_id, started_at)
         jobs.finish_run(session, run_id, outcome="failed" if document else "lost", error_code=code,
                         total_ms=(time.perf_counter() - start) * 1000)
@@ -257,7 +257,7 @@ def _retry_or_fail(document_id: int, started_at, run_id: int, attempt: int, code
     if attempt >= settings.max_attempts:
         _fail(document_id, started_at, run_id, code, f"{message} (gave up after {attempt} attempts)", start, settings)
         return
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         document = jobs.owned(session, document_id, started_at)
         jobs.finish_run(session, run_id, outcome="retry" if document else "lost", error_code=code,
                         total_ms=(time.perf_counter() - start) * 1000)
@@ -294,7 +294,7 @@ def _signals_held():
 
 def _give_back_now(document_id: int, started_at, run_id: int, settings: Settings) -> None:
     try:
-        with session_factory(settings).begin() as session:
+        with use_case(settings=settings) as session:
             document = jobs.owned(session, document_id, started_at)
             jobs.finish_run(session, run_id, outcome="interrupted")
             if document is not None:
@@ -318,7 +318,7 @@ def _enqueue_quietly(document_id: int, settings: Settings, delay: float | None =
 def reprocess(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> None:
     """Run OCR again (e.g. after a pipeline improvement). Reviewer corrections are kept."""
     settings = settings or get_settings()
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         document = repository.get_document(session, document_id)
         if document is None:
             raise InputError(f"There is no document #{document_id}.", code="not_found")
@@ -346,7 +346,7 @@ def retry_failed(document_ids: list[int] | None = None, *, user: str | None = No
     ids that are not failed are left alone."""
     settings = settings or get_settings()
     requeued: list[int] = []
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         ids = jobs.failed_ids(session) if document_ids is None else list(document_ids)
         for document in jobs.documents_by_ids(session, ids):
             if document.status != Status.FAILED:
@@ -363,7 +363,7 @@ def retry_failed(document_ids: list[int] | None = None, *, user: str | None = No
 def batch_progress(document_ids: list[int], *, settings: Settings | None = None) -> dict[str, int]:
     """How many of these documents are in each status (every status present, zeros included)."""
     settings = settings or get_settings()
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         return jobs.status_counts_for(session, document_ids)
 
 
@@ -372,7 +372,7 @@ def batch_summary(document_ids: list[int], *, settings: Settings | None = None) 
     from ocr.evaluate import percentile
 
     settings = settings or get_settings()
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         counts = jobs.status_counts_for(session, document_ids)
         per_page = [run.total_ms / 1000 / run.pages for run in jobs.successful_runs(session, document_ids)
                     if run.total_ms is not None and run.pages]

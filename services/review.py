@@ -15,11 +15,11 @@ from typing import Any
 
 from errors import ConflictError, InputError
 from ocr.types import LINE_ITEMS, NOTE_CODES
-from services.access import Permission, require
+from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import repository
 from storage.blobs import BlobStore
-from storage.db import StaleDataError, session_factory
+from storage.db import StaleDataError
 from storage.models import Document, LineItem, Source, Status, utcnow
 
 AMOUNT_FIELDS = ("subtotal", "tax", "rounding", "total")
@@ -109,8 +109,7 @@ class Outcome:
 
 def queue(*, limit: int = 50, user: str | None = None, settings: Settings | None = None) -> tuple[list[QueueItem], int]:
     """The review queue's head (lowest confidence first, then oldest) and its full length."""
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.REVIEW)
+    with use_case(user, Permission.REVIEW, settings=settings) as session:
         documents = repository.review_queue(session, limit=limit)
         length = repository.count_with_status(session, Status.NEEDS_REVIEW)
         return [QueueItem(d.id, d.original_name, d.min_confidence, d.created_at,
@@ -121,8 +120,7 @@ def queue(*, limit: int = 50, user: str | None = None, settings: Settings | None
 def next_document_id(*, after: int | None = None, user: str | None = None,
                      settings: Settings | None = None) -> int | None:
     """The first document in the queue other than `after`."""
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.REVIEW)
+    with use_case(user, Permission.REVIEW, settings=settings) as session:
         return _next_in_queue(session, after)
 
 
@@ -135,8 +133,7 @@ def open_document(document_id: int | None = None, *, user: str | None = None,
                   settings: Settings | None = None) -> DocumentReview | None:
     """One document for the review screen; without an id, the head of the queue. None if there is none."""
     settings = settings or get_settings()
-    with session_factory(settings).begin() as session:
-        require(session, user, Permission.REVIEW)
+    with use_case(user, Permission.REVIEW, settings=settings) as session:
         if document_id is None:
             head = repository.review_queue(session, limit=1)
             if not head:
@@ -345,9 +342,10 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
     return changed
 
 
-def _commit(settings: Settings, work) -> Outcome:
+def _commit(user: str | None, settings: Settings, work) -> Outcome:
+    """Run `work` as one REVIEW use case; a save that lost the race on the version column is a conflict."""
     try:
-        with session_factory(settings).begin() as session:
+        with use_case(user, Permission.REVIEW, settings=settings) as session:
             return work(session)
     except StaleDataError:
         raise ConflictError("Another reviewer saved this document first; reloaded their version "
@@ -360,7 +358,6 @@ def save(document_id: int, version: int, values: dict[str, Any], line_items: lis
     settings = settings or get_settings()
 
     def work(session) -> Outcome:
-        require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
         changed = _apply(session, document, values, line_items, user, settings)
         if changed:
@@ -368,7 +365,7 @@ def save(document_id: int, version: int, values: dict[str, Any], line_items: lis
         session.flush()
         return Outcome(document_id, document.version, changed)
 
-    return _commit(settings, work)
+    return _commit(user, settings, work)
 
 
 def approve(document_id: int, version: int, values: dict[str, Any] | None = None,
@@ -378,7 +375,6 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
     settings = settings or get_settings()
 
     def work(session) -> Outcome:
-        require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
         if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
@@ -390,7 +386,7 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
         next_one = _next_in_queue(session, document_id)
         return Outcome(document_id, document.version, changed, next_one)
 
-    return _commit(settings, work)
+    return _commit(user, settings, work)
 
 
 def reject(document_id: int, version: int, reason: str, *, user: str | None = None,
@@ -402,7 +398,6 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
         raise InputError("say why the document is rejected", code="reason_required")
 
     def work(session) -> Outcome:
-        require(session, user, Permission.REVIEW)
         document = _load_for_change(session, document_id, version)
         if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be rejected",
@@ -414,7 +409,7 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
         next_one = _next_in_queue(session, document_id)
         return Outcome(document_id, document.version, [], next_one)
 
-    return _commit(settings, work)
+    return _commit(user, settings, work)
 
 
 def reprocess(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> None:
@@ -422,6 +417,6 @@ def reprocess(document_id: int, *, user: str | None = None, settings: Settings |
     from services import process
 
     settings = settings or get_settings()
-    with session_factory(settings).begin() as session:
-        require(session, user, Permission.REVIEW)
+    with use_case(user, Permission.REVIEW, settings=settings):
+        pass  # the permission check alone, before anything is read, stored or audited
     process.reprocess(document_id, user=user, settings=settings)

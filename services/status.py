@@ -1,14 +1,12 @@
 """How many documents are where: for the sidebar, `cli.py status` and the monitor."""
 
-from services.access import Permission, require
+from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import repository
-from storage.db import session_factory
 
 
 def document_counts(settings: Settings | None = None, *, user: str | None = None) -> dict[str, int]:
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, user, Permission.VIEW_ALL)
+    with use_case(user, Permission.VIEW_ALL, settings=settings) as session:
         return repository.count_by_status(session)
 
 

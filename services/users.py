@@ -10,10 +10,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from errors import DocDeskError
-from services.access import Permission, require
-from settings import Settings, get_settings
+from services.access import Permission, use_case
+from settings import Settings
 from storage import repository
-from storage.db import session_factory
 from storage.models import Role, User, utcnow
 
 FREE_ATTEMPTS = 5  # failures allowed for a name before each further try must wait
@@ -68,7 +67,7 @@ def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Ac
     """Check a name and password. Raises SignInError with a message safe to show (never which part was wrong).
     The failure is committed (counter, audit) before the error is raised."""
     name = name.strip()
-    with session_factory(settings or get_settings()).begin() as session:
+    with use_case(settings=settings) as session:
         user = repository.user_by_name(session, name)
         now = utcnow()
         wait = wait_seconds(user.failed_attempts, user.last_failed_at, now) if user is not None else 0
@@ -98,7 +97,7 @@ def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Ac
 
 def sign_in_external(name: str, *, settings: Settings | None = None) -> Account:
     """Single sign-on: the identity provider vouched for `name`; it must be a known, active local user."""
-    with session_factory(settings or get_settings()).begin() as session:
+    with use_case(settings=settings) as session:
         user = repository.user_by_name(session, name)
         known = user is not None and user.active
         repository.add_audit(session, "sign_in" if known else "sign_in_failed", user=name, via="sso")
@@ -112,13 +111,13 @@ def sign_in_external(name: str, *, settings: Settings | None = None) -> Account:
 
 def sign_out(name: str, *, reason: str = "sign_out", settings: Settings | None = None) -> None:
     """Record the end of a session: signed out by the user, or after inactivity ("idle") or disabling."""
-    with session_factory(settings or get_settings()).begin() as session:
+    with use_case(settings=settings) as session:
         repository.add_audit(session, "sign_out", user=name, **({} if reason == "sign_out" else {"reason": reason}))
 
 
 def current_account(name: str, *, settings: Settings | None = None) -> Account | None:
     """The account behind a session, re-read each page view so a disabled user is out at once."""
-    with session_factory(settings or get_settings()).begin() as session:
+    with use_case(settings=settings) as session:
         user = repository.user_by_name(session, name)
         return _account(user) if user is not None and user.active else None
 
@@ -147,8 +146,7 @@ def add_user(name: str, role: str, password: str | None = None, *, by: str | Non
     if password is None:
         password = generated = generate_password()
     _check_password(password)
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, by, Permission.MANAGE_USERS)
+    with use_case(by, Permission.MANAGE_USERS, settings=settings) as session:
         if repository.user_by_name(session, name) is not None:
             raise DocDeskError(f"A user named {name} exists already.", code="user_exists")
         user = User(name=name, role=role, password_hash=hash_password(password))
@@ -158,14 +156,12 @@ def add_user(name: str, role: str, password: str | None = None, *, by: str | Non
 
 
 def list_users(*, by: str | None = None, settings: Settings | None = None) -> list[Account]:
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, by, Permission.MANAGE_USERS)
+    with use_case(by, Permission.MANAGE_USERS, settings=settings) as session:
         return [_account(u) for u in repository.all_users(session)]
 
 
 def _change(name: str, action: str, change, *, by: str | None, settings: Settings | None, **details) -> Account:
-    with session_factory(settings or get_settings()).begin() as session:
-        require(session, by, Permission.MANAGE_USERS)
+    with use_case(by, Permission.MANAGE_USERS, settings=settings) as session:
         user = repository.user_by_name(session, name)
         if user is None:
             raise DocDeskError(f"No user named {name}.", code="no_such_user")
@@ -211,7 +207,7 @@ def reset_password(name: str, password: str | None = None, *, by: str | None = N
 
 def ensure_first_admin(*, settings: Settings | None = None) -> str | None:
     """On a database without users, create `admin` with a random password and return it (printed once)."""
-    with session_factory(settings or get_settings()).begin() as session:
+    with use_case(settings=settings) as session:
         if repository.has_users(session):
             return None
     _, password = add_user("admin", Role.ADMIN, settings=settings)

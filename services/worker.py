@@ -19,10 +19,11 @@ from datetime import timedelta
 from huey.consumer import Consumer
 
 from services import queue
+from services.access import use_case
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore
-from storage.db import engine_for, session_factory
+from storage.db import engine_for
 from storage.models import Status, utcnow
 
 log = logging.getLogger("docdesk.worker")
@@ -74,7 +75,7 @@ def recover(settings: Settings | None = None) -> list[int]:
     settings = settings or get_settings()
     now = utcnow()
     stale_before = now - timedelta(seconds=settings.lease_s)
-    with session_factory(settings).begin() as session:
+    with use_case(settings=settings) as session:
         for document, worker in jobs.processing_with_worker(session):
             expired = document.started_at is None or document.started_at < stale_before
             if not (expired or _worker_gone(worker)):

@@ -2,7 +2,8 @@ import pytest
 
 from errors import PermissionDenied
 from services import users
-from services.access import GRANTS, Permission, allowed, require
+from services.access import GRANTS, Permission, allowed, require, use_case
+from storage import repository
 from storage.models import Role
 
 EXPECTED = {
@@ -37,3 +38,35 @@ def test_unknown_and_disabled_users_are_refused(session):
     with pytest.raises(PermissionDenied):
         require(session, "nobody", Permission.UPLOAD)
     assert not allowed(None, Permission.UPLOAD)
+
+
+def _actions(settings) -> list[str]:
+    with use_case(settings=settings) as session:
+        return repository.audit_actions(session)
+
+
+def test_a_use_case_commits_when_its_block_ends(migrated):
+    with use_case(settings=migrated) as session:
+        repository.add_audit(session, "kept")
+    assert _actions(migrated) == ["kept"]
+
+
+def test_a_use_case_that_raises_writes_nothing(migrated):
+    with pytest.raises(ZeroDivisionError), use_case(settings=migrated) as session:
+        repository.add_audit(session, "undone")
+        1 / 0
+    assert _actions(migrated) == []
+
+
+def test_a_use_case_checks_the_permission_before_its_block_runs(migrated):
+    users.add_user("ulla", "uploader", "a-long-password", settings=migrated)
+    ran = []
+    with pytest.raises(PermissionDenied, match="uploader may not review"), use_case(
+            "ulla", Permission.REVIEW, settings=migrated):
+        ran.append(True)
+    assert ran == []
+    with use_case("ulla", Permission.UPLOAD, settings=migrated) as session:
+        repository.add_audit(session, "allowed", user="ulla")
+    with use_case(None, Permission.MANAGE_USERS, settings=migrated) as session:  # the command line
+        repository.add_audit(session, "allowed")
+    assert _actions(migrated) == ["allowed", "user_added"]
