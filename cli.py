@@ -252,8 +252,8 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
     import time
 
     from errors import PermissionDenied
+    from services import documents
     from services import ingest as ingest_service
-    from services import process
 
     bad = False
     queued: list[int] = []
@@ -281,7 +281,7 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
     if wait and queued:
         last, last_change = None, time.monotonic()
         while True:
-            counts = process.batch_progress(queued)
+            counts = documents.batch_progress(queued)
             waiting = counts["queued"] + counts["processing"]
             done = len(queued) - waiting
             if (done, counts["processing"]) != last:
@@ -293,7 +293,7 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
             if not waiting:
                 break
             time.sleep(0.5)
-        summary = process.batch_summary(queued)
+        summary = documents.batch_summary(queued)
         counts = summary["counts"]
         failed = counts["failed"]
         bad = bad or failed > 0
@@ -317,12 +317,12 @@ def status() -> None:
 def retry(ids: list[int] = typer.Argument(None, help="Document ids to retry."),
           failed: bool = typer.Option(False, "--failed", help="Retry every failed document.")) -> None:
     """Put failed documents back on the queue."""
-    from services import process
+    from services import documents
 
     if not ids and not failed:
         typer.echo("error: give document ids or --failed", err=True)
         raise typer.Exit(2)
-    requeued = process.retry_failed(None if failed and not ids else list(ids))
+    requeued = documents.retry(None if failed and not ids else list(ids))
     typer.echo(f"re-queued {len(requeued)}: " + (", ".join(f"#{i}" for i in requeued) or "nothing was failed"))
 
 

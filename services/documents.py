@@ -1,4 +1,5 @@
-"""Documents: every document, filtered, searched (full text over the OCR) and paginated; retry failed ones."""
+"""Documents: every document, filtered, searched (full text over the OCR) and paginated; retry failed ones;
+an upload batch's progress."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from ocr.evaluate import percentile  # the one percentile helper
+from services import queue
 from services.access import Permission, holds, use_case
-from settings import Settings, get_settings
-from storage import repository
+from settings import Settings
+from storage import jobs, repository
+from storage.models import Status
 
 
 @dataclass(frozen=True)
@@ -80,22 +84,44 @@ def _row(r: dict[str, Any]) -> DocumentRow:
                        r["uploaded_by"], r["created_at"], r["reviewed_by"], error)
 
 
-def retry(document_ids: list[int], *, user: str | None = None, settings: Settings | None = None) -> list[int]:
-    """Put failed documents back on the queue; returns the ids that were retried."""
-    from services import process
-
-    settings = settings or get_settings()
-    with use_case(user, Permission.REVIEW, settings=settings):
-        pass  # the permission check alone, before anything is read, stored or audited
-    return process.retry_failed(document_ids, user=user, settings=settings)
+def retry(document_ids: list[int] | None = None, *, user: str | None = None,
+          settings: Settings | None = None) -> list[int]:
+    """Put failed documents back on the queue (None: every failed one); returns the ids re-queued.
+    Ids that are not failed are left alone."""
+    with use_case(user, Permission.REVIEW, settings=settings) as session:
+        ids = jobs.failed_ids(session) if document_ids is None else list(document_ids)
+        requeued = [document for document in jobs.documents_by_ids(session, ids) if document.status == Status.FAILED]
+        for document in requeued:
+            repository.add_audit(session, "retry", user=user, document_id=document.id,
+                                 previous_code=document.error_code)
+            jobs.reset_for_queue(document)
+        requeued_ids = [document.id for document in requeued]
+    for document_id in requeued_ids:
+        queue.enqueue_quietly(document_id, settings)
+    return requeued_ids
 
 
 def batch_progress(document_ids: list[int], *, user: str | None = None,
                    settings: Settings | None = None) -> dict[str, int]:
-    """How many of an upload batch's documents are in each status; an uploader's own documents only."""
-    from storage import jobs
-
+    """How many of an upload batch's documents are in each status (every status, zeros included);
+    an uploader's own documents only."""
     with use_case(user, Permission.UPLOAD, settings=settings) as session:
-        if not holds(session, user, Permission.VIEW_ALL):
-            document_ids = [d.id for d in jobs.documents_by_ids(session, document_ids) if d.uploaded_by == user]
-        return jobs.status_counts_for(session, document_ids)
+        return jobs.status_counts_for(session, _visible(session, document_ids, user))
+
+
+def batch_summary(document_ids: list[int], *, user: str | None = None,
+                  settings: Settings | None = None) -> dict[str, Any]:
+    """`batch_progress`'s counts plus seconds per page (p50, p95) over these documents' successful runs."""
+    with use_case(user, Permission.UPLOAD, settings=settings) as session:
+        document_ids = _visible(session, document_ids, user)
+        counts = jobs.status_counts_for(session, document_ids)
+        per_page = [run.total_ms / 1000 / run.pages for run in jobs.successful_runs(session, document_ids)
+                    if run.total_ms is not None and run.pages]
+    return {"counts": counts, "s_per_page_p50": percentile(per_page, 50), "s_per_page_p95": percentile(per_page, 95)}
+
+
+def _visible(session, document_ids: list[int], user: str | None) -> list[int]:
+    """The ids `user` may see: all of them with VIEW_ALL, else the ones they uploaded."""
+    if holds(session, user, Permission.VIEW_ALL):
+        return list(document_ids)
+    return [d.id for d in jobs.documents_by_ids(session, document_ids) if d.uploaded_by == user]

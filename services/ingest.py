@@ -80,11 +80,7 @@ def ingest_file(data: bytes, name: str, *, user: str | None = None, settings: Se
                              sha256=key, size=len(data), media_type=info.media_type, pages=info.pages)
         document_id = document.id
 
-    try:
-        queue.enqueue(document_id, settings)
-    except Exception:  # noqa: BLE001 - the row is queued; the worker's recovery loop enqueues it later
-        log.exception("could not enqueue; the worker will pick it up on recovery",
-                      extra={"document_id": document_id, "step": "enqueue"})
+    queue.enqueue_quietly(document_id, settings)
     log.info("queued", extra={"document_id": document_id, "step": "ingest", "pages": info.pages})
     return IngestResult(shown, "queued", document_id, None, f"queued as #{document_id}")
 

@@ -1,4 +1,4 @@
-"""Processing one document: the queue task's body, plus re-queueing (reprocess, retry) and batch progress.
+"""Processing one document: the queue task's body.
 
 process_document: claim (lease, attempts+1, ProcessingRun) -> read the original -> OCR pipeline and page
 images in a forked child with a time limit -> ONE transaction writes pages, fields, line items, flags and
@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from errors import ConflictError, DocDeskError, InputError, TransientError
+from errors import DocDeskError, InputError, TransientError
 from services import queue, sandbox, vendors
 from services.access import use_case
 from settings import Settings, get_settings
@@ -270,7 +270,7 @@ def _retry_or_fail(document_id: int, started_at, run_id: int, attempt: int, code
     delay = retry_delay(attempt)
     log.info("retry scheduled", extra={"document_id": document_id, "step": "retry", "code": code,
                                        "attempt": attempt, "delay_s": delay})
-    _enqueue_quietly(document_id, settings, delay=delay)
+    queue.enqueue_quietly(document_id, settings, delay=delay)
 
 
 def _give_back(document_id: int, started_at, run_id: int, settings: Settings) -> None:
@@ -304,76 +304,3 @@ def _give_back_now(document_id: int, started_at, run_id: int, settings: Settings
         log.info("worker stopping: document back to queued", extra={"document_id": document_id, "step": "stop"})
     except Exception:  # noqa: BLE001 - the lease expires and recovery requeues it anyway
         log.exception("could not give the document back", extra={"document_id": document_id, "step": "stop"})
-
-
-def _enqueue_quietly(document_id: int, settings: Settings, delay: float | None = None) -> None:
-    try:
-        queue.enqueue(document_id, settings, delay=delay)
-    except Exception:  # noqa: BLE001 - the row says queued; recovery enqueues it
-        log.exception("could not enqueue", extra={"document_id": document_id, "step": "enqueue"})
-
-
-# --- re-queueing -------------------------------------------------------------------------------
-
-def reprocess(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> None:
-    """Run OCR again (e.g. after a pipeline improvement). Reviewer corrections are kept."""
-    settings = settings or get_settings()
-    with use_case(settings=settings) as session:
-        document = repository.get_document(session, document_id)
-        if document is None:
-            raise InputError(f"There is no document #{document_id}.", code="not_found")
-        if document.status == Status.PROCESSING:
-            raise ConflictError(f"Document #{document_id} is being processed right now; try again when it is done.")
-        if document.status != Status.QUEUED:
-            _reset_for_queue(document)
-        repository.add_audit(session, "reprocess", user=user, document_id=document_id)
-    _enqueue_quietly(document_id, settings)
-
-
-def _reset_for_queue(document) -> None:
-    """Back to queued as if freshly uploaded: no attempts, no error, no timestamps of the last run."""
-    document.status = Status.QUEUED
-    document.attempts = 0
-    document.error_code = None
-    document.error_message = None
-    document.started_at = None
-    document.finished_at = None
-
-
-def retry_failed(document_ids: list[int] | None = None, *, user: str | None = None,
-                 settings: Settings | None = None) -> list[int]:
-    """Put failed documents back on the queue (None = every failed one). Returns the ids re-queued;
-    ids that are not failed are left alone."""
-    settings = settings or get_settings()
-    requeued: list[int] = []
-    with use_case(settings=settings) as session:
-        ids = jobs.failed_ids(session) if document_ids is None else list(document_ids)
-        for document in jobs.documents_by_ids(session, ids):
-            if document.status != Status.FAILED:
-                continue
-            repository.add_audit(session, "retry", user=user, document_id=document.id,
-                                 previous_code=document.error_code)
-            _reset_for_queue(document)
-            requeued.append(document.id)
-    for document_id in requeued:
-        _enqueue_quietly(document_id, settings)
-    return requeued
-
-
-def batch_progress(document_ids: list[int], *, settings: Settings | None = None) -> dict[str, int]:
-    """How many of these documents are in each status (every status present, zeros included)."""
-    settings = settings or get_settings()
-    with use_case(settings=settings) as session:
-        return jobs.status_counts_for(session, document_ids)
-
-
-def batch_summary(document_ids: list[int], *, settings: Settings | None = None) -> dict[str, Any]:
-    """Counts per status plus seconds per page (p50, p95) over these documents' successful runs."""
-    from ocr.evaluate import percentile
-
-    settings = settings or get_settings()
-    with use_case(settings=settings) as session:
-        counts = jobs.status_counts_for(session, document_ids)
-        per_page = [run.total_ms / 1000 / run.pages for run in jobs.successful_runs(session, document_ids)
-                    if run.total_ms is not None and run.pages]
-    return {"counts": counts, "s_per_page_p50": percentile(per_page, 50), "s_per_page_p95": percentile(per_page, 95)}

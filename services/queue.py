@@ -8,11 +8,14 @@ and the worker's recovery loop re-enqueues queued documents that have no job.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from huey import Huey, RedisHuey, SqliteHuey
 
 from settings import Settings, get_settings
+
+log = logging.getLogger("docdesk.queue")
 
 QUEUE_NAME = "docdesk"
 TASK_NAME = "process_document"
@@ -76,6 +79,16 @@ def enqueue(document_id: int, settings: Settings | None = None, *, delay: float 
         task.schedule(args=(int(document_id),), delay=delay)
     else:
         task(int(document_id))
+
+
+def enqueue_quietly(document_id: int, settings: Settings | None = None, *, delay: float | None = None) -> None:
+    """`enqueue` after the row says queued: a queue that cannot be reached is logged, not raised, because the
+    worker's recovery loop enqueues every queued document that has no job."""
+    try:
+        enqueue(document_id, settings, delay=delay)
+    except Exception:  # noqa: BLE001 - the row is queued; recovery enqueues it later
+        log.exception("could not enqueue; the worker will pick it up on recovery",
+                      extra={"document_id": document_id, "step": "enqueue"})
 
 
 def job_ids(settings: Settings | None = None) -> set[int]:

@@ -16,8 +16,9 @@ from typing import Any
 from errors import ConflictError, InputError
 from ocr.types import LINE_ITEMS, NOTE_CODES
 from services.access import Permission, use_case
+from services.queue import enqueue_quietly
 from settings import Settings, get_settings
-from storage import repository
+from storage import jobs, repository
 from storage.blobs import BlobStore
 from storage.db import StaleDataError
 from storage.models import Document, LineItem, Source, Status, utcnow
@@ -413,10 +414,14 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
 
 
 def reprocess(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> None:
-    """Run OCR again (corrected values are kept by the processing step)."""
-    from services import process
-
-    settings = settings or get_settings()
-    with use_case(user, Permission.REVIEW, settings=settings):
-        pass  # the permission check alone, before anything is read, stored or audited
-    process.reprocess(document_id, user=user, settings=settings)
+    """Run OCR again (e.g. after a pipeline improvement); corrected values are kept by the processing step."""
+    with use_case(user, Permission.REVIEW, settings=settings) as session:
+        document = repository.get_document(session, document_id)
+        if document is None:
+            raise InputError(f"There is no document #{document_id}.", code="not_found")
+        if document.status == Status.PROCESSING:
+            raise ConflictError(f"Document #{document_id} is being processed right now; try again when it is done.")
+        if document.status != Status.QUEUED:
+            jobs.reset_for_queue(document)
+        repository.add_audit(session, "reprocess", user=user, document_id=document_id)
+    enqueue_quietly(document_id, settings)

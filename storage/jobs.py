@@ -153,6 +153,16 @@ def release(session: Session, document: Document, *, outcome: str = "lost") -> N
     document.started_at = None
 
 
+def reset_for_queue(document: Document) -> None:
+    """Back to queued as if freshly uploaded: no attempts, no error, no timestamps of the last run."""
+    document.status = Status.QUEUED
+    document.attempts = 0
+    document.error_code = None
+    document.error_message = None
+    document.started_at = None
+    document.finished_at = None
+
+
 def queued_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Document.id).where(Document.status == Status.QUEUED).order_by(Document.id)))
 

@@ -1,9 +1,10 @@
 from datetime import date
 
-from services import documents
+from services import documents, queue
 from storage.db import session_factory
 from storage.models import Status
 from tests.seeding import make_document
+from tests.signin import add
 
 
 def test_filters_search_and_pagination(migrated):
@@ -46,3 +47,21 @@ def test_search_index_follows_page_changes(migrated):
     found = lambda text: [r.id for r in documents.list_documents(documents.DocumentFilter(text=text),  # noqa: E731
                                                                  settings=migrated).rows]
     assert found("new") == [document_id] and found("old") == []
+
+
+def test_retry_requeues_failed_documents_only(migrated):
+    with session_factory(migrated).begin() as session:
+        failed = make_document(session, status=Status.FAILED, attempts=3, error_code="bad", error_message="bad").id
+        fine = make_document(session, status=Status.NEEDS_REVIEW).id
+
+    assert documents.retry(settings=migrated, user=add(migrated, "rita")) == [failed]
+    assert documents.retry([fine], settings=migrated) == []
+
+    with session_factory(migrated).begin() as session:
+        from storage import repository
+
+        document = repository.get_document(session, failed)
+        assert (document.status, document.attempts, document.error_code) == ("queued", 0, None)
+        assert repository.get_document(session, fine).status == "needs_review"
+    assert queue.job_ids(migrated) == {failed}
+    assert documents.batch_progress([failed, fine], settings=migrated)["queued"] == 1

@@ -16,6 +16,7 @@ CALLS = {
                                                                                  settings=s)),
     "documents.list_documents": (Permission.VIEW_OWN, lambda s, u, d: documents.list_documents(user=u, settings=s)),
     "documents.batch_progress": (Permission.UPLOAD, lambda s, u, d: documents.batch_progress([d], user=u, settings=s)),
+    "documents.batch_summary": (Permission.UPLOAD, lambda s, u, d: documents.batch_summary([d], user=u, settings=s)),
     "documents.retry": (Permission.REVIEW, lambda s, u, d: documents.retry([d], user=u, settings=s)),
     "status.document_counts": (Permission.VIEW_ALL, lambda s, u, d: status.document_counts(s, user=u)),
     "review.queue": (Permission.REVIEW, lambda s, u, d: review.queue(user=u, settings=s)),
@@ -81,6 +82,7 @@ def test_an_uploader_lists_and_watches_only_their_own_documents(world):
                                       settings=settings)
     assert [r.id for r in listed.rows] == [mine] and listed.uploaders == ["uploader-user"]
     assert sum(documents.batch_progress([mine, theirs], user="uploader-user", settings=settings).values()) == 1
+    assert sum(documents.batch_summary([mine, theirs], user="uploader-user", settings=settings)["counts"].values()) == 1
     everyone = documents.list_documents(user="reviewer-user", settings=settings)
     assert {r.id for r in everyone.rows} == {mine, theirs}
 

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from errors import InputError, TransientError
 from ocr.engine import TesseractEngine
 from services import queue
+from services.documents import batch_progress
 from services.ingest import ingest_file
-from services.process import batch_progress, process_document, reprocess, retry_failed
+from services.process import process_document
+from services.review import reprocess
 from services.worker import recover
 from settings import get_settings
 from storage import jobs, repository
@@ -23,6 +25,7 @@ from storage.db import session_factory
 from storage.models import ProcessingRun, Source, utcnow
 from tests.receipts import SAMPLE_FIELDS, encode
 from tests.services.worker_proc import receipt_png
+from tests.signin import add
 
 
 def _queued(settings, variant=0, data=None) -> int:
@@ -120,7 +123,7 @@ def test_reprocessing_keeps_a_reviewers_correction_and_refreshes_the_rest(migrat
         document.field("vendor").value, document.field("vendor").source = "Greenleaf Hardware", Source.USER
         document.field("total").value = "0.00"  # stale OCR value: must be replaced
 
-    reprocess(document_id, user="rita", settings=migrated)
+    reprocess(document_id, user=add(migrated, "rita"), settings=migrated)
     assert _document(migrated, document_id).status == "queued"
     process_document(document_id, settings=migrated)
 
@@ -205,17 +208,6 @@ def test_a_document_over_its_time_limit_is_stopped_and_retried(migrated, monkeyp
 
     document = _document(settings, document_id)
     assert (document.status, document.error_code) == ("queued", "document_timeout")
-
-
-def test_retry_failed_requeues_failed_documents_only(migrated):
-    failed, fine = _queued(migrated, 1), _queued(migrated, 2)
-    process_document(failed, settings=migrated, engine=RaisingEngine(InputError("bad", code="bad")))
-
-    assert retry_failed(settings=migrated, user="rita") == [failed]
-    assert retry_failed([fine], settings=migrated) == []
-    document = _document(migrated, failed)
-    assert (document.status, document.attempts, document.error_code) == ("queued", 0, None)
-    assert batch_progress([failed, fine], settings=migrated)["queued"] == 2
 
 
 def _claim_as(settings, document_id, worker, started):
