@@ -20,6 +20,7 @@ import signal
 import socket
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from errors import DocDeskError, InputError, TransientError
@@ -59,47 +60,44 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
 
     settings = settings or get_settings()
     warm_up(settings)  # before the claim, so a stop signal while it loads cannot fail a document; cached after
-    extra = {"document_id": document_id}
-    start = time.perf_counter()
-    with use_case(settings=settings) as session:
-        claimed = jobs.claim(session, document_id, lease_s=settings.lease_s, worker=worker_id())
-        if claimed is None:
-            log.info("nothing to do: not queued", extra={**extra, "step": "claim"})
-            return
-        document, run = claimed
-        lease = (document.started_at, run.id, document.attempts, document.sha256)
-    started_at, run_id, attempt, blob_key = lease
-    claim_ms = (time.perf_counter() - start) * 1000
-    log.info("processing", extra={**extra, "step": "claim", "attempt": attempt})
-
+    lease = Lease.claim(document_id, settings)
+    if lease is None:
+        log.info("nothing to do: not queued", extra={"document_id": document_id, "step": "claim"})
+        return
+    claim_ms = lease.elapsed_ms()
+    log.info("processing", extra={"document_id": document_id, "step": "claim", "attempt": lease.attempt})
     try:
-        data = BlobStore(settings.blob_dir).get(blob_key)
-        child_start = time.perf_counter()
-        output = _run_isolated(data, settings, engine)
-        child_ms = (time.perf_counter() - child_start) * 1000
-        # What the job costs around the pipeline: the claim, and fork + result transfer.
-        output.timings["claim"] = round(claim_ms, 2)
-        output.timings["isolation"] = round(child_ms - output.timings.get("total", 0) - output.timings["store_images"], 2)
-        _store(document_id, started_at, run_id, output, start, settings)
+        lease.store(_read(lease, engine, claim_ms))
     except KeyboardInterrupt:  # the worker is stopping: give the document back untouched
-        _give_back(document_id, started_at, run_id, settings)
+        lease.give_back()
         raise
     except InputError as error:
-        _fail(document_id, started_at, run_id, error.code, error.message, start, settings)
+        lease.fail(error.code, error.message)
     except TransientError as error:
-        _retry_or_fail(document_id, started_at, run_id, attempt, error.code, error.message, start, settings)
+        lease.retry_or_fail(error.code, error.message)
     except DocDeskError as error:  # e.g. Tesseract missing or unable to read: not worth an automatic retry
-        _fail(document_id, started_at, run_id, error.code, error.message, start, settings)
+        lease.fail(error.code, error.message)
     except Exception as error:  # noqa: BLE001 - a bug: log it, fail this document, let the worker go on
         if jobs.is_transient_db_error(error):
-            log.warning("database busy", extra={**extra, "step": "store"}, exc_info=True)
-            _retry_or_fail(document_id, started_at, run_id, attempt, "database_busy",
-                           "The database was busy; processing will be tried again.", start, settings)
+            log.warning("database busy", extra={"document_id": document_id, "step": "store"}, exc_info=True)
+            lease.retry_or_fail("database_busy", "The database was busy; processing will be tried again.")
             return
         child_traceback = getattr(error, "child_traceback", None)
-        log.error("internal error", extra={**extra, "step": "process", "child_traceback": child_traceback},
-                  exc_info=True)
-        _fail(document_id, started_at, run_id, "internal", "internal error (logged)", start, settings)
+        log.error("internal error", extra={"document_id": document_id, "step": "process",
+                                           "child_traceback": child_traceback}, exc_info=True)
+        lease.fail("internal", "internal error (logged)")
+
+
+def _read(lease: Lease, engine, claim_ms: float) -> _Output:
+    """The original, read in a child process. The timings get what the job costs around the pipeline:
+    the claim, and the fork with the result's transfer ('isolation')."""
+    data = BlobStore(lease.settings.blob_dir).get(lease.blob_key)
+    child_start = time.perf_counter()
+    output = _run_isolated(data, lease.settings, engine)
+    child_ms = (time.perf_counter() - child_start) * 1000
+    output.timings["claim"] = round(claim_ms, 2)
+    output.timings["isolation"] = round(child_ms - output.timings.get("total", 0) - output.timings["store_images"], 2)
+    return output
 
 
 @dataclass
@@ -168,47 +166,144 @@ def _run_isolated(data: bytes, settings: Settings, engine) -> _Output:
     return sandbox.run(_extract, data, settings, engine, limits=sandbox.Limits.from_settings(settings))
 
 
-# --- writing the outcome -----------------------------------------------------------------------
+# --- the lease: one claim on one document, and the ways its run ends -----------------------------
 
-def _store(document_id: int, started_at, run_id: int, output: _Output, start: float, settings: Settings) -> None:
-    db_start = time.perf_counter()
-    extra = {"document_id": document_id, "step": "store"}
-    with use_case(settings=settings) as session:
-        document = jobs.owned(session, document_id, started_at, with_children=True)
-        if document is None:
-            log.warning("lease lost: another worker took this document over; result discarded", extra=extra)
-            jobs.finish_run(session, run_id, outcome="lost")
+@dataclass(frozen=True)
+class Lease:
+    """This worker's claim on a document. It holds while the row still carries `started_at` (recovery or
+    another worker may have taken the document over); each way of ending the run checks that first."""
+
+    document_id: int
+    started_at: datetime
+    run_id: int
+    attempt: int  # 1 for the first try
+    blob_key: str  # the original
+    settings: Settings
+    start: float  # perf_counter() when the claim began: the run's total time counts from here
+
+    @classmethod
+    def claim(cls, document_id: int, settings: Settings) -> Lease | None:
+        """Take the document (queued, or stale in processing) and open its ProcessingRun; None if not ours."""
+        start = time.perf_counter()
+        with use_case(settings=settings) as session:
+            claimed = jobs.claim(session, document_id, lease_s=settings.lease_s, worker=worker_id())
+            if claimed is None:
+                return None
+            document, run = claimed
+            return cls(document_id, document.started_at, run.id, document.attempts, document.sha256, settings, start)
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.start) * 1000
+
+    def store(self, output: _Output) -> None:
+        """ONE transaction: pages, fields, line items, flags and confidences; the document to needs_review."""
+        db_start = time.perf_counter()
+        extra = {"document_id": self.document_id, "step": "store"}
+        with use_case(settings=self.settings) as session:
+            document = jobs.owned(session, self.document_id, self.started_at, with_children=True)
+            if document is None:
+                log.warning("lease lost: another worker took this document over; result discarded", extra=extra)
+                jobs.finish_run(session, self.run_id, outcome="lost")
+                return
+            _write_results(session, document, output, self.settings)
+            step_ms = dict(output.timings)
+            step_ms["db"] = round((time.perf_counter() - db_start) * 1000, 2)
+            jobs.finish_run(session, self.run_id, outcome="ok", total_ms=self.elapsed_ms(), step_ms=step_ms,
+                            pages=len(output.pages))
+        log.info("needs review", extra={**extra, "pages": len(output.pages), "ms": step_ms})
+
+    def fail(self, code: str, message: str) -> None:
+        if self._end("failed", code, status=Status.FAILED, error_code=code, error_message=message,
+                     finished_at=utcnow()):
+            log.warning("failed", extra={"document_id": self.document_id, "step": "process", "code": code,
+                                         "error": message})
+
+    def retry_or_fail(self, code: str, message: str) -> None:
+        """Back on the queue after a backoff, unless this was the last attempt allowed."""
+        attempt, most = self.attempt, self.settings.max_attempts
+        if attempt >= most:
+            self.fail(code, f"{message} (gave up after {attempt} attempts)")
             return
-        pages = [_page_row(page, keys) for page, keys in zip(output.pages, _pad(output.keys, len(output.pages)))]
-        extraction = vendors.recall(session, document_id, output.extraction, output.pages, settings)
-        fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=f.page,
-                        box=f.box.as_list() if f.box is not None else None, source=Source.OCR)
-                  for f in extraction.fields.values()]
-        items = [LineItem(position=i, description=item.description, quantity=item.quantity,
-                          unit_price=item.unit_price, amount=item.amount, confidence=item.confidence,
-                          page_index=item.page, box=item.box.as_list() if item.box is not None else None,
-                          source=Source.OCR)
-                 for i, item in enumerate(extraction.line_items)]
-        repository.replace_ocr_results(session, document, pages=pages, fields=fields, line_items=items)
+        if not self._end("retry", code, status=Status.QUEUED, started_at=None, error_code=code,
+                         error_message=f"{message} (attempt {attempt} of {most}; retrying)"):
+            return
+        delay = retry_delay(attempt)
+        log.info("retry scheduled", extra={"document_id": self.document_id, "step": "retry", "code": code,
+                                           "attempt": attempt, "delay_s": delay})
+        queue.enqueue_quietly(self.document_id, self.settings, delay=delay)
 
-        flags = [flag.as_dict() for flag in extraction.flags]
-        flags += [{"code": "no_text", "message": f"no text found on page {page.index + 1}", "fields": []}
-                  for page in output.pages if not page.words]
-        confidences = [f.confidence for f in document.fields if f.confidence is not None]
-        words = [w.confidence for page in output.pages for w in page.words]
-        document.flags = flags
-        document.min_confidence = min(confidences) if confidences else 0.0
-        document.mean_ocr_confidence = sum(words) / len(words) if words else None
-        document.page_count = len(output.pages)
-        document.status = Status.NEEDS_REVIEW
-        document.error_code = None
-        document.error_message = None
-        document.finished_at = utcnow()
-        step_ms = dict(output.timings)
-        step_ms["db"] = round((time.perf_counter() - db_start) * 1000, 2)
-        jobs.finish_run(session, run_id, outcome="ok", total_ms=(time.perf_counter() - start) * 1000,
-                        step_ms=step_ms, pages=len(output.pages))
-    log.info("needs review", extra={**extra, "pages": len(output.pages), "ms": step_ms})
+    def _end(self, outcome: str, code: str, **changes: Any) -> bool:
+        """Close the run with `outcome` and set `changes` on the document; False (the run 'lost', the document
+        untouched) when the lease no longer holds."""
+        with use_case(settings=self.settings) as session:
+            document = jobs.owned(session, self.document_id, self.started_at)
+            jobs.finish_run(session, self.run_id, outcome=outcome if document else "lost", error_code=code,
+                            total_ms=self.elapsed_ms())
+            if document is None:
+                return False
+            for column, value in changes.items():
+                setattr(document, column, value)
+        return True
+
+    def give_back(self) -> None:
+        """The worker is stopping: the document goes back to queued and this attempt does not count."""
+        extra = {"document_id": self.document_id, "step": "stop"}
+        with _signals_held():  # a second SIGTERM (e.g. to the whole process group) must not cut this short
+            try:
+                with use_case(settings=self.settings) as session:
+                    document = jobs.owned(session, self.document_id, self.started_at)
+                    jobs.finish_run(session, self.run_id, outcome="interrupted")
+                    if document is not None:
+                        document.status = Status.QUEUED
+                        document.started_at = None
+                        document.attempts = max(document.attempts - 1, 0)  # a shutdown is not the document's fault
+                log.info("worker stopping: document back to queued", extra=extra)
+            except Exception:  # noqa: BLE001 - the lease expires and recovery requeues it anyway
+                log.exception("could not give the document back", extra=extra)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    try:
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGINT)}
+    except ValueError:  # not the main thread: nothing to hold
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --- the rows a successful run writes ------------------------------------------------------------
+
+def _write_results(session, document, output: _Output, settings: Settings) -> None:
+    pages = [_page_row(page, keys) for page, keys in zip(output.pages, _pad(output.keys, len(output.pages)))]
+    extraction = vendors.recall(session, document.id, output.extraction, output.pages, settings)
+    fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=f.page,
+                    box=f.box.as_list() if f.box is not None else None, source=Source.OCR)
+              for f in extraction.fields.values()]
+    items = [LineItem(position=i, description=item.description, quantity=item.quantity,
+                      unit_price=item.unit_price, amount=item.amount, confidence=item.confidence,
+                      page_index=item.page, box=item.box.as_list() if item.box is not None else None,
+                      source=Source.OCR)
+             for i, item in enumerate(extraction.line_items)]
+    repository.replace_ocr_results(session, document, pages=pages, fields=fields, line_items=items)
+
+    flags = [flag.as_dict() for flag in extraction.flags]
+    flags += [{"code": "no_text", "message": f"no text found on page {page.index + 1}", "fields": []}
+              for page in output.pages if not page.words]
+    confidences = [f.confidence for f in document.fields if f.confidence is not None]
+    words = [w.confidence for page in output.pages for w in page.words]
+    document.flags = flags
+    document.min_confidence = min(confidences) if confidences else 0.0
+    document.mean_ocr_confidence = sum(words) / len(words) if words else None
+    document.page_count = len(output.pages)
+    document.status = Status.NEEDS_REVIEW
+    document.error_code = None
+    document.error_message = None
+    document.finished_at = utcnow()
 
 
 def _pad(keys: list, n: int) -> list:
@@ -234,73 +329,3 @@ def _jsonable(value: Any) -> Any:
         return str(obj)
 
     return json.loads(json.dumps(value, default=default))
-
-
-def _fail(document_id: int, started_at, run_id: int, code: str, message: str, start: float,
-          settings: Settings) -> None:
-    with use_case(settings=settings) as session:
-        document = jobs.owned(session, document_id, started_at)
-        jobs.finish_run(session, run_id, outcome="failed" if document else "lost", error_code=code,
-                        total_ms=(time.perf_counter() - start) * 1000)
-        if document is None:
-            return
-        document.status = Status.FAILED
-        document.error_code = code
-        document.error_message = message
-        document.finished_at = utcnow()
-    log.warning("failed", extra={"document_id": document_id, "step": "process", "code": code,
-                                 "error": message})
-
-
-def _retry_or_fail(document_id: int, started_at, run_id: int, attempt: int, code: str, message: str,
-                   start: float, settings: Settings) -> None:
-    if attempt >= settings.max_attempts:
-        _fail(document_id, started_at, run_id, code, f"{message} (gave up after {attempt} attempts)", start, settings)
-        return
-    with use_case(settings=settings) as session:
-        document = jobs.owned(session, document_id, started_at)
-        jobs.finish_run(session, run_id, outcome="retry" if document else "lost", error_code=code,
-                        total_ms=(time.perf_counter() - start) * 1000)
-        if document is None:
-            return
-        document.status = Status.QUEUED
-        document.started_at = None
-        document.error_code = code
-        document.error_message = f"{message} (attempt {attempt} of {settings.max_attempts}; retrying)"
-    delay = retry_delay(attempt)
-    log.info("retry scheduled", extra={"document_id": document_id, "step": "retry", "code": code,
-                                       "attempt": attempt, "delay_s": delay})
-    queue.enqueue_quietly(document_id, settings, delay=delay)
-
-
-def _give_back(document_id: int, started_at, run_id: int, settings: Settings) -> None:
-    with _signals_held():  # a second SIGTERM (e.g. to the whole process group) must not cut this short
-        _give_back_now(document_id, started_at, run_id, settings)
-
-
-@contextlib.contextmanager
-def _signals_held():
-    try:
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGINT)}
-    except ValueError:  # not the main thread: nothing to hold
-        yield
-        return
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _give_back_now(document_id: int, started_at, run_id: int, settings: Settings) -> None:
-    try:
-        with use_case(settings=settings) as session:
-            document = jobs.owned(session, document_id, started_at)
-            jobs.finish_run(session, run_id, outcome="interrupted")
-            if document is not None:
-                document.status = Status.QUEUED
-                document.started_at = None
-                document.attempts = max(document.attempts - 1, 0)  # a shutdown is not the document's fault
-        log.info("worker stopping: document back to queued", extra={"document_id": document_id, "step": "stop"})
-    except Exception:  # noqa: BLE001 - the lease expires and recovery requeues it anyway
-        log.exception("could not give the document back", extra={"document_id": document_id, "step": "stop"})

@@ -15,7 +15,7 @@ from ocr.engine import TesseractEngine
 from services import queue
 from services.documents import batch_progress
 from services.ingest import ingest_file
-from services.process import process_document
+from services.process import Lease, process_document
 from services.review import reprocess
 from services.worker import recover
 from settings import get_settings
@@ -278,3 +278,51 @@ def test_page_images_keep_their_colours_and_carry_no_metadata(migrated, fmt, mag
     assert blobs.get(page.cleaned_key).startswith(b"\x89PNG")
     red, green, blue = Image.open(io.BytesIO(original)).convert("RGB").getpixel((35, 35))
     assert red > 180 and green < 70 and blue < 70
+
+
+def _take_over(settings, document_id):
+    """Another worker's claim, as after recovery: the row no longer carries our lease's time stamp."""
+    with session_factory(settings).begin() as session:
+        repository.get_document(session, document_id).started_at = utcnow() + timedelta(seconds=5)
+
+
+def test_a_lease_is_only_taken_on_a_queued_document(migrated):
+    document_id = _queued(migrated)
+    lease = Lease.claim(document_id, migrated)
+    assert (lease.document_id, lease.attempt) == (document_id, 1)
+    assert _document(migrated, document_id).status == "processing"
+    assert Lease.claim(document_id, migrated) is None  # the lease is live: nobody else gets it
+
+
+def test_a_lost_lease_ends_its_run_as_lost_and_leaves_the_document_alone(migrated):
+    document_id = _queued(migrated)
+    for end in (lambda lease: lease.fail("bad", "bad"), lambda lease: lease.retry_or_fail("busy", "busy")):
+        with session_factory(migrated).begin() as session:
+            jobs.reset_for_queue(repository.get_document(session, document_id))
+        lease = Lease.claim(document_id, migrated)
+        _take_over(migrated, document_id)
+        end(lease)
+        document = _document(migrated, document_id)
+        assert (document.status, document.error_code) == ("processing", None)
+    assert [r.outcome for r in _runs(migrated, document_id)] == ["lost", "lost"]
+
+
+def test_retry_or_fail_requeues_until_the_last_attempt(migrated):
+    document_id = _queued(migrated)
+    queue.get_huey(migrated).flush()
+    for attempt in range(1, migrated.max_attempts + 1):
+        lease = Lease.claim(document_id, migrated)
+        assert lease.attempt == attempt
+        lease.retry_or_fail("ocr_timeout", "Tesseract timed out.")
+    document = _document(migrated, document_id)
+    assert (document.status, document.error_code) == ("failed", "ocr_timeout")
+    assert document.error_message == f"Tesseract timed out. (gave up after {migrated.max_attempts} attempts)"
+    assert [r.outcome for r in _runs(migrated, document_id)] == ["retry"] * (migrated.max_attempts - 1) + ["failed"]
+
+
+def test_giving_a_lease_back_does_not_count_the_attempt(migrated):
+    document_id = _queued(migrated)
+    Lease.claim(document_id, migrated).give_back()
+    document = _document(migrated, document_id)
+    assert (document.status, document.attempts, document.started_at) == ("queued", 0, None)
+    assert [r.outcome for r in _runs(migrated, document_id)] == ["interrupted"]
