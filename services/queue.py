@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from huey import Huey, RedisHuey, SqliteHuey
 
@@ -56,11 +57,14 @@ def _build(settings: Settings) -> Huey:
 
 
 def _register(huey: Huey, settings: Settings) -> None:
+    huey.docdesk_task = None  # type: ignore[attr-defined]  # what a job runs: handed over by `serve`
+
     @huey.task(name=TASK_NAME)
     def process(document_id: int) -> None:
-        from services.process import process_document
-
-        process_document(document_id, settings=settings)
+        task = huey.docdesk_task  # type: ignore[attr-defined]
+        if task is None:
+            raise RuntimeError("This process only puts jobs on the queue; `python cli.py worker` runs them.")
+        task(document_id, settings=settings)
 
     @huey.on_startup(name="docdesk_after_fork")
     def after_fork() -> None:
@@ -70,6 +74,14 @@ def _register(huey: Huey, settings: Settings) -> None:
         engine_for(settings.sqlalchemy_url).dispose(close=False)
 
     huey.docdesk_process = process  # type: ignore[attr-defined]
+
+
+def serve(task: Callable[..., None], settings: Settings | None = None) -> Huey:
+    """The Huey instance a worker consumes, its jobs running `task(document_id, settings=...)`. The worker
+    hands the task over, so the queue needs to know nothing about processing."""
+    huey = get_huey(settings)
+    huey.docdesk_task = task  # type: ignore[attr-defined]
+    return huey
 
 
 def enqueue(document_id: int, settings: Settings | None = None, *, delay: float | None = None) -> None:

@@ -19,6 +19,7 @@ from datetime import timedelta
 from huey.consumer import Consumer
 
 from services import queue
+from services.process import process_document
 from services.access import use_case
 from settings import Settings, get_settings
 from storage import jobs, repository
@@ -141,7 +142,7 @@ def run(workers: int | None = None, settings: Settings | None = None) -> None:
     if stray:
         log.info("removed temp files of interrupted blob writes", extra={"step": "start", "count": stray})
     count = workers or default_workers(settings)
-    huey = queue.get_huey(settings)
+    huey = queue.serve(process_document, settings)
     _quiet_recover(settings)
     interval = max(1.0, min(settings.lease_s / 4, 30.0))
     consumer = DocDeskConsumer(
