@@ -27,6 +27,7 @@ from errors import DocDeskError, InputError, TransientError
 from services import queue, sandbox, vendors
 from services.access import use_case
 from settings import Settings, get_settings
+from storage import images
 from storage import jobs, repository
 from storage.blobs import BlobStore
 from storage.models import Field, LineItem, Page, Source, Status, utcnow
@@ -35,14 +36,6 @@ log = logging.getLogger("docdesk.process")
 
 RETRY_BASE_DELAY_S = 10.0  # first retry after 10 s, then 20, 40 ... (capped)
 RETRY_MAX_DELAY_S = 300.0
-# Page images are written for every page, so their encoding is on every document's bill (bench/RESULTS-ingest.md):
-# - cleaned page (what OCR read, boxes refer to it): PNG, zlib level 1 with the RLE strategy (grayscale, mostly
-#   white paper: ~8 ms for a typical receipt instead of ~40 ms at level 6, and smaller than level 1's default);
-# - original page: PNG level 1 when the upload was lossless; when the upload was a JPEG, JPEG quality 92
-#   (a 35 MP phone photo: ~75 ms instead of ~1 s as PNG, and no bigger than the upload itself).
-# OpenCV writes no metadata (no EXIF, no GPS) in either format.
-PNG_LEVEL = 1
-JPEG_QUALITY = 92
 
 
 def worker_id() -> str:
@@ -116,43 +109,12 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
     start = time.perf_counter()
     blobs = BlobStore(settings.blob_dir)
     lossy = data[:3] == b"\xff\xd8\xff"  # a JPEG upload: its original page stays a JPEG
-    keys = [(blobs.put(_jpeg(images.original) if lossy else _png(images.original)), blobs.put(_png(images.cleaned)))
-            for images in result.images]
+    keys = [(blobs.put(images.jpeg(page.original) if lossy else images.png(page.original)),
+             blobs.put(images.png(page.cleaned)))
+            for page in result.images]
     timings = dict(result.timings)
     timings["store_images"] = round((time.perf_counter() - start) * 1000, 2)
     return _Output(result.pages, result.extraction, timings, keys)
-
-
-def _png(image) -> bytes:
-    """PNG without metadata, fast compression (RLE for grayscale pages)."""
-    import cv2
-
-    params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL]
-    if image.ndim == 2:
-        params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
-    return _encode(".png", _bgr(image), params)
-
-
-def _jpeg(image) -> bytes:
-    import cv2
-
-    return _encode(".jpg", _bgr(image), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-
-
-def _bgr(image):
-    """Pages are RGB (or gray); OpenCV encoders expect BGR."""
-    import cv2
-
-    return cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 and image.shape[2] == 3 else image
-
-
-def _encode(extension: str, image, params: list[int]) -> bytes:
-    import cv2
-
-    ok, buffer = cv2.imencode(extension, image, params)
-    if not ok:
-        raise RuntimeError(f"{extension} encoding failed")
-    return buffer.tobytes()
 
 
 # --- the child process: time, memory and CPU limits per document (services.sandbox) ------------
