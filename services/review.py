@@ -7,13 +7,13 @@ never a silent overwrite (checked here, and by SQLAlchemy's version column at fl
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from errors import ConflictError, InputError
+from ocr.highlight import Highlight, draw_boxes
 from ocr.types import LINE_ITEMS, NOTE_CODES
 from services.access import Permission, use_case
 from services.queue import enqueue_quietly
@@ -175,10 +175,7 @@ def _num(value: Decimal | None) -> float | None:
 def page_image(document_id: int, page_index: int = 0, *, cleaned: bool = True, selected: str | None = None,
                max_width: int = 1100, user: str | None = None, settings: Settings | None = None) -> bytes | None:
     """The page as JPEG with every field's box drawn and `selected` highlighted; None without an image.
-    Boxes are in cleaned-image pixels; on the original they are scaled to its size (approximate if the
-    cleaning turned or deskewed the page)."""
-    from PIL import Image, ImageDraw, ImageOps
-
+    Boxes are in cleaned-image pixels; on the original they are scaled to its size."""
     settings = settings or get_settings()
     view = open_document(document_id, user=user, settings=settings)
     if view is None:
@@ -191,25 +188,9 @@ def page_image(document_id: int, page_index: int = 0, *, cleaned: bool = True, s
     store = BlobStore(settings.blob_dir)
     if not key or not store.exists(key):
         return None
-    image = ImageOps.exif_transpose(Image.open(io.BytesIO(store.get(key)))).convert("RGB")
-    sx = image.width / page.width if page.width else 1.0
-    sy = image.height / page.height if page.height else 1.0
-    scale = min(1.0, max_width / image.width)
-    if scale < 1.0:
-        image = image.resize((int(image.width * scale), int(image.height * scale)))
-    draw = ImageDraw.Draw(image)
-    for f in view.fields:
-        if f.box is None or f.page_index not in (None, page_index):
-            continue
-        left, top, width, height = f.box
-        rect = [left * sx * scale, top * sy * scale, (left + width) * sx * scale, (top + height) * sy * scale]
-        if f.name == selected:
-            draw.rectangle([rect[0] - 3, rect[1] - 3, rect[2] + 3, rect[3] + 3], outline=(220, 20, 60), width=4)
-        else:
-            draw.rectangle(rect, outline=(255, 140, 0) if f.low else (30, 110, 220), width=2)
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)
-    return out.getvalue()
+    boxes = [Highlight(f.box, selected=f.name == selected, weak=f.low) for f in view.fields
+             if f.box is not None and f.page_index in (None, page_index)]
+    return draw_boxes(store.get(key), (page.width, page.height), boxes, max_width=max_width)
 
 
 # --- validating ----------------------------------------------------------------------------------
