@@ -21,7 +21,7 @@ def notice(kind: str, text: str) -> None:
     st.session_state["users_notice"] = (kind, text)
 
 
-accounts = users.list_users(by=user)
+accounts = users.list_users(user=user)
 st.dataframe(pd.DataFrame([{"name": a.name, "role": a.role, "active": a.active,
                             "last sign-in": a.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if a.last_sign_in_at else "—"}
                            for a in accounts], columns=["name", "role", "active", "last sign-in"]),
@@ -36,7 +36,7 @@ with add, st.form("add-user", clear_on_submit=True):
                           help=f"At least {users.MIN_PASSWORD_LENGTH} characters; empty: one is generated.")
     if st.form_submit_button("Add user", type="primary"):
         try:
-            account, generated = users.add_user(name, role, typed or None, by=user)
+            account, generated = users.add_user(name, role, typed or None, user=user)
             notice("success", f"Added {account.name} ({account.role})."
                    + (f" Their password, shown only now: `{generated}`" if generated else ""))
             st.rerun()
@@ -53,15 +53,15 @@ with change:
             new_role = st.selectbox("Role", ROLES, index=ROLES.index(account.role), key=f"role-{account.name}")
             buttons = st.columns(3)
             if buttons[0].button("Change role", disabled=new_role == account.role):
-                users.set_role(account.name, new_role, by=user)
+                users.set_role(account.name, new_role, user=user)
                 notice("success", f"{account.name} is now {new_role}.")
                 st.rerun()
             if buttons[1].button("Enable" if not account.active else "Disable", disabled=account.name == user):
-                users.set_active(account.name, not account.active, by=user)
+                users.set_active(account.name, not account.active, user=user)
                 notice("success", f"{account.name} is {'enabled' if not account.active else 'disabled'}.")
                 st.rerun()
             if buttons[2].button("Reset password"):
-                generated = users.reset_password(account.name, by=user)
+                generated = users.reset_password(account.name, user=user)
                 notice("success", f"New password for {account.name}, shown only now: `{generated}`")
                 st.rerun()
         except DocDeskError as error:

@@ -122,7 +122,7 @@ def current_account(name: str, *, settings: Settings | None = None) -> Account |
         return _account(user) if user is not None and user.active else None
 
 
-# --- administration ----------------------------------------------------------------------------
+# --- administration: `user` is the admin acting (None: the command line) -----------------------
 
 def parse_role(role: str) -> Role:
     try:
@@ -136,7 +136,7 @@ def _check_password(password: str) -> None:
         raise DocDeskError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password")
 
 
-def add_user(name: str, role: str, password: str | None = None, *, by: str | None = None,
+def add_user(name: str, role: str, password: str | None = None, *, user: str | None = None,
              settings: Settings | None = None) -> tuple[Account, str | None]:
     """Create an account; without a password one is generated and returned (shown once, never stored)."""
     name, role = name.strip(), parse_role(role)
@@ -146,49 +146,49 @@ def add_user(name: str, role: str, password: str | None = None, *, by: str | Non
     if password is None:
         password = generated = generate_password()
     _check_password(password)
-    with use_case(by, Permission.MANAGE_USERS, settings=settings) as session:
+    with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
         if repository.user_by_name(session, name) is not None:
             raise DocDeskError(f"A user named {name} exists already.", code="user_exists")
-        user = User(name=name, role=role, password_hash=hash_password(password))
-        session.add(user)
-        repository.add_audit(session, "user_added", user=by, target=name, role=role.value)
-        return _account(user), generated
+        row = User(name=name, role=role, password_hash=hash_password(password))
+        session.add(row)
+        repository.add_audit(session, "user_added", user=user, target=name, role=role.value)
+        return _account(row), generated
 
 
-def list_users(*, by: str | None = None, settings: Settings | None = None) -> list[Account]:
-    with use_case(by, Permission.MANAGE_USERS, settings=settings) as session:
+def list_users(*, user: str | None = None, settings: Settings | None = None) -> list[Account]:
+    with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
         return [_account(u) for u in repository.all_users(session)]
 
 
-def _change(name: str, action: str, change, *, by: str | None, settings: Settings | None, **details) -> Account:
-    with use_case(by, Permission.MANAGE_USERS, settings=settings) as session:
-        user = repository.user_by_name(session, name)
-        if user is None:
+def _change(name: str, action: str, change, *, user: str | None, settings: Settings | None, **details) -> Account:
+    with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
+        row = repository.user_by_name(session, name)
+        if row is None:
             raise DocDeskError(f"No user named {name}.", code="no_such_user")
-        was_admin = user.active and user.role == Role.ADMIN
-        change(user)
-        # In the app an admin could lock everyone out; the command line (by=None) can always repair it.
-        if by is not None and was_admin and not (user.active and user.role == Role.ADMIN) and not any(
+        was_admin = row.active and row.role == Role.ADMIN
+        change(row)
+        # In the app an admin could lock everyone out; the command line (user=None) can always repair it.
+        if user is not None and was_admin and not (row.active and row.role == Role.ADMIN) and not any(
                 u.active and u.role == Role.ADMIN for u in repository.all_users(session)):
             raise DocDeskError(f"{name} is the last active admin: make someone else admin first.", code="last_admin")
-        repository.add_audit(session, action, user=by, target=name, **details)
-        return _account(user)
+        repository.add_audit(session, action, user=user, target=name, **details)
+        return _account(row)
 
 
-def set_role(name: str, role: str, *, by: str | None = None, settings: Settings | None = None) -> Account:
+def set_role(name: str, role: str, *, user: str | None = None, settings: Settings | None = None) -> Account:
     role = parse_role(role)
-    return _change(name, "role_changed", lambda u: setattr(u, "role", role), by=by, settings=settings,
+    return _change(name, "role_changed", lambda u: setattr(u, "role", role), user=user, settings=settings,
                    role=role.value)
 
 
-def set_active(name: str, active: bool, *, by: str | None = None, settings: Settings | None = None) -> Account:
-    if by == name and not active:
+def set_active(name: str, active: bool, *, user: str | None = None, settings: Settings | None = None) -> Account:
+    if user == name and not active:
         raise DocDeskError("You cannot disable your own account.", code="self_disable")
     return _change(name, "user_enabled" if active else "user_disabled", lambda u: setattr(u, "active", active),
-                   by=by, settings=settings)
+                   user=user, settings=settings)
 
 
-def reset_password(name: str, password: str | None = None, *, by: str | None = None,
+def reset_password(name: str, password: str | None = None, *, user: str | None = None,
                    settings: Settings | None = None) -> str | None:
     """Set a new password (generated when None, and returned) and clear the failed-attempt count."""
     generated = None
@@ -196,12 +196,12 @@ def reset_password(name: str, password: str | None = None, *, by: str | None = N
         password = generated = generate_password()
     _check_password(password)
 
-    def apply(user: User) -> None:
-        user.password_hash = hash_password(password)
-        user.failed_attempts = 0
-        user.last_failed_at = None
+    def apply(row: User) -> None:
+        row.password_hash = hash_password(password)
+        row.failed_attempts = 0
+        row.last_failed_at = None
 
-    _change(name, "password_reset", apply, by=by, settings=settings)
+    _change(name, "password_reset", apply, user=user, settings=settings)
     return generated
 
 

@@ -47,10 +47,10 @@ def test_every_action_leaves_one_event_with_its_user(people):
     review.reject(second, 1, "not a receipt", user="rita", settings=settings)
     review.reprocess(second, user="rita", settings=settings)
     export.export_csv(export.ExportFilter(since=date(2024, 1, 1), until=None), user="rita", settings=settings)
-    users.add_user("newbie", "uploader", "a-long-password", by="boss", settings=settings)
-    users.set_role("newbie", "reviewer", by="boss", settings=settings)
-    users.set_active("newbie", False, by="boss", settings=settings)
-    users.reset_password("newbie", by="boss", settings=settings)
+    users.add_user("newbie", "uploader", "a-long-password", user="boss", settings=settings)
+    users.set_role("newbie", "reviewer", user="boss", settings=settings)
+    users.set_active("newbie", False, user="boss", settings=settings)
+    users.reset_password("newbie", user="boss", settings=settings)
 
     trail = events(settings)[start:]
     assert [(action, user) for action, user, _, _ in trail] == [

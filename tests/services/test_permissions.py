@@ -30,12 +30,12 @@ CALLS = {
     "export.preview": (Permission.EXPORT, lambda s, u, d: export.preview(user=u, settings=s)),
     "export.export_csv": (Permission.EXPORT, lambda s, u, d: export.export_csv(user=u, settings=s)),
     "monitor.health": (Permission.MONITOR, lambda s, u, d: monitor.health(user=u, settings=s)),
-    "users.list_users": (Permission.MANAGE_USERS, lambda s, u, d: users.list_users(by=u, settings=s)),
+    "users.list_users": (Permission.MANAGE_USERS, lambda s, u, d: users.list_users(user=u, settings=s)),
     "users.add_user": (Permission.MANAGE_USERS,
-                       lambda s, u, d: users.add_user("newcomer", "uploader", "a-long-password", by=u, settings=s)),
-    "users.set_role": (Permission.MANAGE_USERS, lambda s, u, d: users.set_role("other", "admin", by=u, settings=s)),
-    "users.set_active": (Permission.MANAGE_USERS, lambda s, u, d: users.set_active("other", False, by=u, settings=s)),
-    "users.reset_password": (Permission.MANAGE_USERS, lambda s, u, d: users.reset_password("other", by=u, settings=s)),
+                       lambda s, u, d: users.add_user("newcomer", "uploader", "a-long-password", user=u, settings=s)),
+    "users.set_role": (Permission.MANAGE_USERS, lambda s, u, d: users.set_role("other", "admin", user=u, settings=s)),
+    "users.set_active": (Permission.MANAGE_USERS, lambda s, u, d: users.set_active("other", False, user=u, settings=s)),
+    "users.reset_password": (Permission.MANAGE_USERS, lambda s, u, d: users.reset_password("other", user=u, settings=s)),
     "audit.list_events": (Permission.AUDIT, lambda s, u, d: audit.list_events(user=u, settings=s)),
 }
 

@@ -84,13 +84,13 @@ def test_generated_passwords_differ():
 
 def test_only_admins_manage_users(migrated):
     users.add_user("root", "admin", "admin-password", settings=migrated)
-    users.add_user("rita", "reviewer", "rita-password", by="root", settings=migrated)
+    users.add_user("rita", "reviewer", "rita-password", user="root", settings=migrated)
     with pytest.raises(PermissionDenied):
-        users.add_user("eve", "admin", "eve-password", by="rita", settings=migrated)
+        users.add_user("eve", "admin", "eve-password", user="rita", settings=migrated)
     with pytest.raises(PermissionDenied):
-        users.set_role("rita", "admin", by="rita", settings=migrated)
-    assert users.set_role("rita", "admin", by="root", settings=migrated).role == "admin"
-    assert [a.name for a in users.list_users(by="root", settings=migrated)] == ["rita", "root"]
+        users.set_role("rita", "admin", user="rita", settings=migrated)
+    assert users.set_role("rita", "admin", user="root", settings=migrated).role == "admin"
+    assert [a.name for a in users.list_users(user="root", settings=migrated)] == ["rita", "root"]
 
 
 @pytest.mark.parametrize("name, password, code", [("", "long-enough-pw", "bad_name"), ("x" * 65, "long-enough-pw", "bad_name"),
@@ -106,7 +106,7 @@ def test_duplicate_names_and_self_disable_are_refused(migrated):
     with pytest.raises(DocDeskError, match="exists already"):
         users.add_user("root", "uploader", "another-password", settings=migrated)
     with pytest.raises(DocDeskError, match="your own account"):
-        users.set_active("root", False, by="root", settings=migrated)
+        users.set_active("root", False, user="root", settings=migrated)
 
 
 def test_unknown_roles_are_refused_with_the_choices(migrated):
@@ -117,12 +117,12 @@ def test_unknown_roles_are_refused_with_the_choices(migrated):
 def test_in_the_app_the_last_active_admin_cannot_be_demoted_or_disabled(migrated):
     users.add_user("root", "admin", "a-long-password", settings=migrated)
     with pytest.raises(DocDeskError, match="last active admin"):
-        users.set_role("root", "reviewer", by="root", settings=migrated)
+        users.set_role("root", "reviewer", user="root", settings=migrated)
     assert users.current_account("root", settings=migrated).role == "admin"
     users.add_user("second", "admin", "a-long-password", settings=migrated)
-    users.set_active("second", False, by="root", settings=migrated)
+    users.set_active("second", False, user="root", settings=migrated)
     with pytest.raises(DocDeskError, match="last active admin"):
-        users.set_role("root", "uploader", by="root", settings=migrated)
-    users.set_active("second", True, by="root", settings=migrated)
-    assert users.set_role("root", "reviewer", by="root", settings=migrated).role == "reviewer"
+        users.set_role("root", "uploader", user="root", settings=migrated)
+    users.set_active("second", True, user="root", settings=migrated)
+    assert users.set_role("root", "reviewer", user="root", settings=migrated).role == "reviewer"
     assert users.set_role("second", "reviewer", settings=migrated).role == "reviewer"  # the command line may
