@@ -9,7 +9,7 @@ import ui
 from errors import DocDeskError
 from services import documents
 from services.access import Permission
-from storage.models import Status
+from services.status import Status
 
 user = ui.guard(Permission.VIEW_OWN)  # first: sign-in, legacy-page bypass and role check
 reviewer = ui.allowed_here(Permission.REVIEW)

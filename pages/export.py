@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from services import export
 from services.access import Permission
-from storage.models import Status
+from services.status import Status
 
 user = ui.guard(Permission.EXPORT)  # first: sign-in, legacy-page bypass and role check
 

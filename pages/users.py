@@ -6,8 +6,7 @@ import streamlit as st
 import ui
 from errors import DocDeskError
 from services import users
-from services.access import Permission
-from storage.models import Role
+from services.access import Permission, Role
 
 user = ui.guard(Permission.MANAGE_USERS)  # first: sign-in, legacy-page bypass and role check
 ROLES = [r.value for r in Role]

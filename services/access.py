@@ -1,6 +1,7 @@
 """Who may do what. Checked in every service call, not only by hiding buttons.
 
 `user=None` means the local command line: whoever can run cli.py can already read the data folder.
+Pages take the roles (`Role`) from here, never from storage.
 """
 
 from __future__ import annotations
