@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -41,18 +43,26 @@ def _fail(error: Exception) -> None:
     raise typer.Exit(2)
 
 
+@contextlib.contextmanager
+def _errors_end_the_command() -> Iterator[None]:
+    """A DocDeskError raised in the block ends the command with its message (exit code 2)."""
+    from errors import DocDeskError
+
+    try:
+        yield
+    except DocDeskError as error:
+        _fail(error)
+
+
 @users_app.command("add")
 def users_add(name: str, role: str = typer.Option(..., "--role", help=ROLE_HELP),
               password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
               generate: bool = typer.Option(False, "--generate", help="Generate a password and print it once.")) -> None:
     """Add a user. Asks for the password unless --password-stdin or --generate."""
-    from errors import DocDeskError
     from services import users
 
-    try:
+    with _errors_end_the_command():
         account, generated = users.add_user(name, role, _read_password(password_stdin, generate, "Password"))
-    except DocDeskError as error:
-        _fail(error)
     typer.echo(f"added {account.name} ({account.role})")
     if generated:
         typer.echo(f"password: {generated}  (shown once: write it down)")
@@ -71,26 +81,20 @@ def users_list() -> None:
 @users_app.command("set-role")
 def users_set_role(name: str, role: str = typer.Argument(..., help=ROLE_HELP)) -> None:
     """Change a user's role."""
-    from errors import DocDeskError
     from services import users
 
-    try:
+    with _errors_end_the_command():
         account = users.set_role(name, role)
-    except DocDeskError as error:
-        _fail(error)
     typer.echo(f"{account.name} is now {account.role}")
 
 
 @users_app.command("disable")
 def users_disable(name: str, enable: bool = typer.Option(False, "--enable", help="Enable the user again.")) -> None:
     """Disable a user (signs them out at their next click); --enable undoes it."""
-    from errors import DocDeskError
     from services import users
 
-    try:
+    with _errors_end_the_command():
         account = users.set_active(name, enable)
-    except DocDeskError as error:
-        _fail(error)
     typer.echo(f"{account.name} is {'active' if account.active else 'disabled'}")
 
 
@@ -99,13 +103,10 @@ def users_reset_password(name: str,
                          password_stdin: bool = typer.Option(False, "--password-stdin", help="Read it from stdin."),
                          generate: bool = typer.Option(False, "--generate", help="Generate one and print it once.")) -> None:
     """Set a new password for a user and clear their failed attempts."""
-    from errors import DocDeskError
     from services import users
 
-    try:
+    with _errors_end_the_command():
         generated = users.reset_password(name, _read_password(password_stdin, generate, "New password"))
-    except DocDeskError as error:
-        _fail(error)
     typer.echo(f"password reset for {name}" + (f": {generated}  (shown once)" if generated else ""))
 
 
