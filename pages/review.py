@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from errors import ConflictError, DocDeskError
-from services import review
+from services import checks, review
 from services.access import Permission
 
 user = ui.guard(Permission.REVIEW)  # first: sign-in, legacy-page bypass and role check
@@ -67,7 +67,7 @@ if view.error_code:
 if view.review_note:
     st.info(f"Note: {view.review_note}")
 for flag in view.flags:
-    show = st.info if review.is_note(flag) else st.warning
+    show = st.info if checks.is_note(flag) else st.warning
     show(f"**{flag.get('code', '').replace('_', ' ')}** — {flag.get('message', '')}")
 
 image_column, form_column = st.columns([5, 4], gap="large")
@@ -123,7 +123,7 @@ with form_column:
                                             accept_new_options=True)
             else:
                 values[name] = st.text_input(label, value=current or "", key=key, help=help_text,
-                                             placeholder="12.50" if name in review.AMOUNT_FIELDS else None)
+                                             placeholder="12.50" if name in checks.AMOUNT_FIELDS else None)
         item_notes = [flag.get("message", "") for flag in view.flags if review.LINE_ITEMS in (flag.get("fields") or ())]
         st.markdown("**Line items**" + "".join(f" ❗ {note}" for note in item_notes))
         items = st.data_editor(

@@ -1,4 +1,5 @@
-"""Review: the queue, one document with its fields and history, corrections, approve / reject.
+"""Review: the queue, one document with its fields and history, corrections, approve / reject
+(what a value means and which checks fail: services.checks).
 
 Every change to a field is a FieldRevision (old, new, who, when) and marks the field source 'user'.
 The form carries the document version it was loaded at: if someone saved in between, ConflictError,
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from errors import ConflictError, InputError
 from ocr.highlight import Highlight, draw_boxes
-from ocr.types import LINE_ITEMS, NOTE_CODES
+from ocr.types import LINE_ITEMS
 from services.access import Permission, use_case
+from services.checks import is_note, item_decimal, normalise_value, recheck
 from services.queue import enqueue_quietly
 from settings import Settings, get_settings
 from storage import jobs, repository
@@ -23,7 +25,6 @@ from storage.blobs import BlobStore
 from storage.db import StaleDataError
 from storage.models import Document, LineItem, Source, Status, utcnow
 
-AMOUNT_FIELDS = ("subtotal", "tax", "rounding", "total")
 FIELD_ORDER = ("vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time", "receipt_number",
                "currency", "subtotal", "tax", "rounding", "total", "payment_method")
 CURRENCIES = ("MYR", "SGD", "USD", "EUR", "GBP", "IDR", "THB", "PHP", "VND", "CNY", "JPY", "AUD", "INR", "HKD")
@@ -193,79 +194,6 @@ def page_image(document_id: int, page_index: int = 0, *, cleaned: bool = True, s
     return draw_boxes(store.get(key), (page.width, page.height), boxes, max_width=max_width)
 
 
-# --- validating ----------------------------------------------------------------------------------
-
-def normalise_value(name: str, value: Any) -> str | None:
-    """A form value -> the stored text (ISO date, '12.50', 'MYR'), or InputError saying what is wrong."""
-    if value is None:
-        return None
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()[:10]
-    text = str(value).strip()
-    if not text:
-        return None
-    if name in AMOUNT_FIELDS:
-        try:
-            amount = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount") from None
-        if not amount.is_finite():
-            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount")
-        return format(amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent > -2 else amount, "f")
-    if name == "date":
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise InputError(f"date: '{text}' is not a date; use YYYY-MM-DD", code="invalid_date") from None
-    if name == "currency":
-        if len(text) != 3 or not text.isalpha():
-            raise InputError(f"currency: '{text}' is not a 3-letter code like MYR", code="invalid_currency")
-        return text.upper()
-    return text
-
-
-def _item_decimal(value: Any, column: str, position: int) -> Decimal | None:
-    if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount") from None
-    if not amount.is_finite():
-        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount")
-    return amount
-
-
-# --- checks (one place) --------------------------------------------------------------------------
-
-def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
-    """The cross-field flags for the document as it now stands (ocr.fields.check_fields: totals that do
-    not add up, odd dates, missing or weak fields). A value a reviewer entered counts as certain."""
-    from ocr import types
-    from ocr.fields import check_fields
-
-    fields = {f.name: types.Field(f.name, f.value or "", f.raw or "",
-                                  1.0 if f.source == Source.USER else (f.confidence or 0.0))
-              for f in document.fields if f.value or f.raw and f.source != Source.USER}  # unreadable: still flagged
-    items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
-             for i in document.line_items]
-    notes = [types.Flag(n.get("code", ""), n.get("message", ""), tuple(n.get("fields") or ()))
-             for n in _notes_still_true(document)]
-    return [f.as_dict() for f in check_fields(fields, items, low_confidence=settings.low_confidence, notes=notes)]
-
-
-def is_note(flag: dict[str, Any]) -> bool:
-    """A note on where a value came from (ocr.types.NOTE_CODES), not a check that failed."""
-    return flag.get("code") in NOTE_CODES
-
-
-def _notes_still_true(document: Document) -> list[dict[str, Any]]:
-    """Notes from processing are no checks: kept until a reviewer changes the field they are about."""
-    corrected = {f.name for f in document.fields if f.source == Source.USER}
-    return [flag for flag in document.flags or []
-            if is_note(flag) and not corrected & set(flag.get("fields") or ())]
-
-
 # --- writing -------------------------------------------------------------------------------------
 
 def _load_for_change(session, document_id: int, version: int) -> Document:
@@ -303,7 +231,7 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
         new_items = []
         for position, row in enumerate(line_items):
             description = str(row.get("description") or "").strip()
-            numbers = {c: _item_decimal(row.get(c), c, position) for c in ("quantity", "unit_price", "amount")}
+            numbers = {c: item_decimal(row.get(c), c, position) for c in ("quantity", "unit_price", "amount")}
             if description or any(v is not None for v in numbers.values()):
                 new_items.append((description, numbers))
         old_items = [(i.description, {"quantity": i.quantity, "unit_price": i.unit_price, "amount": i.amount})

@@ -1,0 +1,88 @@
+"""The review's values and checks, in one place: what a reviewer's form value means (normalised to the
+stored text, or an InputError saying what to write), and which cross-field checks a document fails as
+it now stands. Notes (where a value came from) travel with the flags but are no failed checks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from errors import InputError
+from ocr.types import NOTE_CODES
+from settings import Settings
+from storage.models import Document, Source
+
+AMOUNT_FIELDS = ("subtotal", "tax", "rounding", "total")
+
+
+def normalise_value(name: str, value: Any) -> str | None:
+    """A form value -> the stored text (ISO date, '12.50', 'MYR'), or InputError saying what is wrong."""
+    if value is None:
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    text = str(value).strip()
+    if not text:
+        return None
+    if name in AMOUNT_FIELDS:
+        try:
+            amount = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount") from None
+        if not amount.is_finite():
+            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount")
+        return format(amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent > -2 else amount, "f")
+    if name == "date":
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise InputError(f"date: '{text}' is not a date; use YYYY-MM-DD", code="invalid_date") from None
+    if name == "currency":
+        if len(text) != 3 or not text.isalpha():
+            raise InputError(f"currency: '{text}' is not a 3-letter code like MYR", code="invalid_currency")
+        return text.upper()
+    return text
+
+
+def item_decimal(value: Any, column: str, position: int) -> Decimal | None:
+    """A line item's number from the form (None when empty), or InputError naming the line and column."""
+    if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", ""))
+    except InvalidOperation:
+        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount") from None
+    if not amount.is_finite():
+        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount")
+    return amount
+
+
+# --- checks (one place) --------------------------------------------------------------------------
+
+def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
+    """The cross-field flags for the document as it now stands (ocr.fields.check_fields: totals that do
+    not add up, odd dates, missing or weak fields). A value a reviewer entered counts as certain."""
+    from ocr import types
+    from ocr.fields import check_fields
+
+    fields = {f.name: types.Field(f.name, f.value or "", f.raw or "",
+                                  1.0 if f.source == Source.USER else (f.confidence or 0.0))
+              for f in document.fields if f.value or f.raw and f.source != Source.USER}  # unreadable: still flagged
+    items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
+             for i in document.line_items]
+    notes = [types.Flag(n.get("code", ""), n.get("message", ""), tuple(n.get("fields") or ()))
+             for n in _notes_still_true(document)]
+    return [f.as_dict() for f in check_fields(fields, items, low_confidence=settings.low_confidence, notes=notes)]
+
+
+def is_note(flag: dict[str, Any]) -> bool:
+    """A note on where a value came from (ocr.types.NOTE_CODES), not a check that failed."""
+    return flag.get("code") in NOTE_CODES
+
+
+def _notes_still_true(document: Document) -> list[dict[str, Any]]:
+    """Notes from processing are no checks: kept until a reviewer changes the field they are about."""
+    corrected = {f.name for f in document.fields if f.source == Source.USER}
+    return [flag for flag in document.flags or []
+            if is_note(flag) and not corrected & set(flag.get("fields") or ())]
