@@ -119,8 +119,6 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
 
 # --- the child process: time, memory and CPU limits per document (services.sandbox) ------------
 
-ChildCrashed = sandbox.ChildCrashed
-
 
 def _run_isolated(data: bytes, settings: Settings, engine) -> _Output:
     """Run `_extract` in a forked child under the document's limits, so one bad file can never hold or take
