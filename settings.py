@@ -4,13 +4,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-# The fields a second reading can take (ocr/reread.py's REREAD_BELOW and REREAD_WORDS_BELOW; a test keeps them equal).
-SECOND_READING_FIELDS = ("date", "vendor", "vendor_address")
-_READABLE = "(" + "|".join(SECOND_READING_FIELDS) + ")"
+from ocr import catalogue
 
 
 class Settings(BaseSettings):
@@ -37,10 +34,10 @@ class Settings(BaseSettings):
     unreadable_address_below: float = Field(0.25, ge=0, le=1, description="An address read less surely than this is "
                                             "left empty, its reading quoted in a flag, for the reviewer to type; 0 = "
                                             "always fill it in.")
-    second_reading: str = Field("date,vendor,vendor_address", pattern=rf"^\s*({_READABLE}\s*(,\s*{_READABLE}\s*)*)?$",
-                                description="Fields read again by PP-OCR when Tesseract is unsure of them: "
-                                "'date,vendor,vendor_address' (~19 ms a page), 'date,vendor' (~14 ms; address 4 points "
-                                "worse), 'date' (~4 ms; vendor 14 points worse) or '' for none.")
+    second_reading: str = Field(",".join(catalogue.FIELDS.read_again),
+                                description="Fields read again by PP-OCR when Tesseract is unsure of them; default: all "
+                                "that can be. 'date,vendor,vendor_address' (~19 ms a page), 'date,vendor' (~14 ms; "
+                                "address 4 points worse), 'date' (~4 ms; vendor 14 points worse) or '' for none.")
     vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top reads alike.")
     vendor_memory_similarity: float = Field(70, ge=0, le=100, description="How alike (0-100) the top lines must read.")
 
@@ -49,6 +46,16 @@ class Settings(BaseSettings):
     max_attempts: int = Field(3, ge=1, description="Tries for a transient failure before a document is failed.")
 
     session_idle_minutes: int = Field(60, gt=0, description="Sign-in expires after this much inactivity.")
+
+    @field_validator("second_reading")
+    @classmethod
+    def _fields_that_can_be_read_again(cls, value: str) -> str:
+        readable = catalogue.FIELDS.read_again
+        unknown = [name.strip() for name in value.split(",") if name.strip() and name.strip() not in readable]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} cannot be read again; name some of {', '.join(readable)} "
+                             "(comma-separated), or none")
+        return value
 
     @property
     def second_reading_fields(self) -> tuple[str, ...]:

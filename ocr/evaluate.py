@@ -19,11 +19,21 @@ from typing import Any, Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
+from ocr import catalogue
+from ocr.catalogue import Kind
 from ocr.parse import amounts_in, dates_in, normalize_text, parse_amount, parse_date
 
-# key name in the dataset -> our field name
-SCORED: dict[str, str] = {"company": "vendor", "address": "vendor_address", "date": "date", "total": "total"}
-FIELDS: tuple[str, ...] = tuple(SCORED.values())
+
+def scored_fields() -> tuple[str, ...]:
+    """Our names of the fields a labelled folder's keys hold (ocr.catalogue: FieldSpec.scored_as)."""
+    return tuple(catalogue.FIELDS.scored.values())
+
+
+def _kind(name: str) -> Kind:
+    spec = catalogue.FIELDS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown field {name}")
+    return spec.kind
 
 
 # --- pure scoring -------------------------------------------------------------------------------
@@ -43,34 +53,36 @@ def field_correct(name: str, gold: str, predicted: str | None) -> bool:
     """Whether a predicted value (our normalized form) matches the key's printed value."""
     if predicted is None or predicted == "":
         return False
-    if name in ("vendor", "vendor_address"):
+    kind = _kind(name)
+    if kind is Kind.TEXT:
         return normalize_text(gold) == normalize_text(predicted)
-    if name == "date":
+    if kind is Kind.DATE:
         expected = gold_date(gold)
         return expected is not None and expected.isoformat() == predicted.strip()
-    if name == "total":
+    if kind is Kind.AMOUNT:
         expected = gold_amount(gold)
         try:
             got = Decimal(predicted.strip())
         except ArithmeticError:
             got = parse_amount(predicted, require_decimals=False)
         return expected is not None and got is not None and expected == got
-    raise ValueError(f"unknown field {name}")
+    raise ValueError(f"no scoring rule for {kind} fields ({name})")
 
 
 def readable(name: str, gold: str, ocr_text: str) -> bool:
     """Whether the OCR text contains the key's value at all: the ceiling any field extraction can reach."""
     if not gold.strip():
         return False
-    if name in ("vendor", "vendor_address"):
+    kind = _kind(name)
+    if kind is Kind.TEXT:
         return normalize_text(gold) in normalize_text(ocr_text)
-    if name == "date":
+    if kind is Kind.DATE:
         expected = gold_date(gold)
         return expected is not None and any(value == expected for value, _ in dates_in(ocr_text, today=None))
-    if name == "total":
+    if kind is Kind.AMOUNT:
         expected = gold_amount(gold)
         return expected is not None and any(value == expected for value, _ in amounts_in(ocr_text))
-    raise ValueError(f"unknown field {name}")
+    raise ValueError(f"no scoring rule for {kind} fields ({name})")
 
 
 def character_error_rate(expected: str, got: str) -> float:
@@ -128,8 +140,8 @@ class Summary:
     flags: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
-def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) -> Summary:
-    fields = tuple(fields)
+def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] | None = None) -> Summary:
+    fields = scored_fields() if fields is None else tuple(fields)
     accuracy, correct_total, predicted_total, gold_total, ceiling, flags = {}, 0, 0, 0, {}, {}
     for name in fields:
         labelled = [r for r in results if r.correct(name) is not None]
@@ -186,7 +198,8 @@ def _cell(text: str | None) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")[:120] or "—"
 
 
-def mistakes_table(results: Sequence[ReceiptResult], fields: Iterable[str] = FIELDS) -> str:
+def mistakes_table(results: Sequence[ReceiptResult], fields: Iterable[str] | None = None) -> str:
+    fields = scored_fields() if fields is None else tuple(fields)
     lines = ["| receipt | field | expected | got | raw | flagged |", "|---|---|---|---|---|---|"]
     for result in results:
         if result.error:
@@ -218,7 +231,7 @@ def render_report(results: Sequence[ReceiptResult], *, title: str = "Field extra
 
 def load_gold(key_path: Path) -> dict[str, str]:
     data = json.loads(Path(key_path).read_text(encoding="utf-8"))
-    return {ours: str(data.get(theirs) or "") for theirs, ours in SCORED.items()}
+    return {ours: str(data.get(theirs) or "") for theirs, ours in catalogue.FIELDS.scored.items()}
 
 
 def box_text(box_path: Path) -> str:
@@ -253,18 +266,23 @@ def evaluate_one(image_path: str | Path) -> ReceiptResult:
         return ReceiptResult(image_path.stem, gold, {}, error=f"{type(error).__name__}: {error}",
                              seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    fields = result.extraction.fields
-    predicted = {name: fields[name].value if name in fields else None for name in FIELDS}
-    raw = {name: fields[name].raw if name in fields else None for name in FIELDS}
+    predicted, raw = _scored_values(result.extraction.fields)
     cer = None
     ocr_text = "\n".join(page.text for page in result.pages)
     box_path = root / "box" / f"{image_path.stem}.csv"
     if box_path.exists():
         cer = character_error_rate(box_text(box_path), ocr_text)
-    in_text = {name: readable(name, gold[name], ocr_text) for name in FIELDS}
+    in_text = {name: readable(name, gold[name], ocr_text) for name in scored_fields()}
     return ReceiptResult(image_path.stem, gold, predicted, raw, cer, seconds, max(1, len(result.pages)),
                          in_text=in_text, flagged=flagged_fields(result.extraction),
                          reading=(result.pages, result.extraction))
+
+
+def _scored_values(fields: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """The scored fields' values and raw readings (None for a field not read)."""
+    scored = scored_fields()
+    return ({name: fields[name].value if name in fields else None for name in scored},
+            {name: fields[name].raw if name in fields else None for name in scored})
 
 
 def flagged_fields(extraction) -> frozenset[str]:
@@ -291,9 +309,8 @@ def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: floa
         pages, extraction = result.reading
         extraction = recall_vendor(extraction, pages, known, min_similarity=min_similarity,
                                    low_confidence=low_confidence)
-        fields = extraction.fields
-        replayed.append(replace(result, predicted={n: fields[n].value if n in fields else None for n in FIELDS},
-                                raw={n: fields[n].raw if n in fields else None for n in FIELDS},
+        predicted, raw = _scored_values(extraction.fields)
+        replayed.append(replace(result, predicted=predicted, raw=raw,
                                 flagged=flagged_fields(extraction)))
         if result.gold.get("vendor") and pages:
             known.append(KnownVendor(number, result.gold["vendor"], result.gold.get("vendor_address") or None,

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from ocr import catalogue
 from ocr.layout import Row, group_rows, min_mean_confidence
 from ocr.parse import EARLIEST_RECEIPT_DATE, MONTHS, amounts_in, currency_of, dates_in, format_amount, times_in
 from ocr.types import CONFIRMED, LINE_ITEMS, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
@@ -31,7 +32,6 @@ LOW_CONFIDENCE = 0.6
 UNREADABLE_ADDRESS_BELOW = 0.25
 STRAY_BELOW = 0.6  # a one-character word at a row's end read less surely than this is a speck
 JUNK_BELOW = 0.45  # mean word confidence under which a header row is taken for logo or speckle
-REQUIRED = ("vendor", "date", "total")
 
 
 @dataclass(frozen=True)
@@ -929,7 +929,7 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
         if value is None or value > today or value < EARLIEST_RECEIPT_DATE:
             flags.append(Flag("implausible_date", f"date {fields['date'].value} is in the future or before 2000.",
                               ("date",)))
-    for name in REQUIRED:
+    for name in catalogue.FIELDS.required:
         if name not in fields:
             flags.append(Flag(f"missing_{name}", f"no {name.replace('_', ' ')} found on the receipt.", (name,)))
     unreadable = tuple(name for name, field in fields.items() if not field.value and field.raw)

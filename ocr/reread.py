@@ -22,18 +22,15 @@ from typing import Protocol, Sequence
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from ocr import catalogue
+from ocr.catalogue import Keep, SecondReading
 from ocr.fields import date_lookalikes
 from ocr.fuse import fuse
 from ocr.parse import dates_in
 from ocr.types import BoundingBox, Extraction, PageResult, StepTrace, Word
 
-# Below which confidence a field is read again. Measured on the tuning receipts: vendors read at 0.7 or more and
-# dates at 0.9 or more were as often right without the second reading, which then costs nothing. Which fields are
-# read at all is a setting (DOCDESK_SECOND_READING): all by default; the vendor's wide crop costs most (~10 ms a page).
-REREAD_BELOW = {"vendor": 0.7, "date": 0.9}
-# Fields read again word by word, only their least sure words: an address spans rows the line model cannot read
-# at once, and most of it reads well. Measured: address +4 points for ~5 ms a page.
-REREAD_WORDS_BELOW = {"vendor_address": 0.85}
+# Which fields can be read again, below which confidence, whole or word by word: ocr.catalogue; which of those are:
+# a setting (DOCDESK_SECOND_READING).
 WORDS_PER_FIELD = 2
 MIN_SCORE = 0.5  # PP-OCR's mean character probability below this: keep Tesseract's reading
 MAX_DISAGREEMENT = 0.5  # readings further apart than this (normalized edit distance) are not the same words
@@ -112,14 +109,20 @@ def _same_punctuation(before: str, after: str) -> bool:
         [ch for ch in after if not ch.isalnum() and not ch.isspace()]
 
 
-# A second reading must keep what makes the field usable: a date must parse (and one that did not may now).
-KEEPS_MEANING = {"date": _still_a_date, "vendor_address": _same_punctuation}
+# A second reading must keep what makes the field usable (ocr.catalogue.Keep).
+_KEEPS = {Keep.DATE: _still_a_date, Keep.PUNCTUATION: _same_punctuation}
+
+
+def _how(field: str) -> SecondReading:
+    """How the catalogue has `field` read again (read whole, keeping anything, when it says nothing)."""
+    return catalogue.FIELDS.read_again.get(field) or SecondReading(below=0.0)
 
 
 def _acceptable(tesseract: str, other: str, score: float, field: str = "") -> bool:
     if not other.strip() or score < MIN_SCORE or any(ord(ch) >= FIRST_NON_LATIN for ch in other):
         return False
-    if field in KEEPS_MEANING and not KEEPS_MEANING[field](tesseract, other):
+    keeps = _KEEPS.get(_how(field).keep)
+    if keeps is not None and not keeps(tesseract, other):
         return False
     distance = Levenshtein.normalized_distance("".join(tesseract.split()).upper(), "".join(other.split()).upper())
     return distance <= MAX_DISAGREEMENT
@@ -172,10 +175,10 @@ def unsure_words(pages: Sequence[PageResult], extraction: Extraction, below: dic
 def targets_for(pages: Sequence[PageResult], extraction: Extraction, fields: Sequence[str]) -> list[Target]:
     """What to read again of the chosen `fields`: those Tesseract was unsure of, the least sure words of those read
     word by word, and, when no date parsed, what looks like one."""
-    below = {name: REREAD_BELOW[name] for name in fields if name in REREAD_BELOW}
+    whole, by_words = (catalogue.FIELDS.read_again_below(by_words=words) for words in (False, True))
+    below = {name: whole[name] for name in fields if name in whole}
     targets = unsure_fields(extraction, below)
-    targets += unsure_words(pages, extraction, {name: REREAD_WORDS_BELOW[name] for name in fields
-                                                if name in REREAD_WORDS_BELOW})
+    targets += unsure_words(pages, extraction, {name: by_words[name] for name in fields if name in by_words})
     if "date" in below and "date" not in extraction.fields:
         targets += [Target("date", page, box) for page, box in date_lookalikes(pages)]
     return targets
@@ -206,7 +209,7 @@ def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], tar
             for word, part in zip(words, respace([w.text for w in words], text)):
                 if part != word.text:
                     replacements[id(word)] = replace(word, text=part, confidence=float(score)) if part else None
-                elif name not in REREAD_WORDS_BELOW:
+                elif not _how(name).by_words:
                     # Two recognisers read the same letters: wrong only if both misread them alike. Not for a field
                     # read word by word: two confirmed words would lift its confidence while the rest was read once
                     # (address mistakes flagged 0.60 with the lift, 0.75 without, on the tuning receipts).

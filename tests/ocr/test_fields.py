@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from ocr.catalogue import FIELDS
 from ocr.fields import amount_kind, check_fields, date_lookalikes, extract_fields
 from ocr.types import BoundingBox, Field, LineItem, PageResult, Word
 
@@ -77,6 +78,18 @@ def test_clean_receipt_all_fields():
         ("CABLE TIE 100PCS", Decimal(2), Decimal("12.00")), ("SCREWDRIVER SET", Decimal(1), Decimal("18.50")),
         ("WALL PLUG 6MM", Decimal(4), Decimal("10.00"))]
     assert extraction.line_items[2].unit_price == Decimal("2.50")
+
+
+def test_the_extractor_emits_exactly_the_catalogues_fields():
+    """Every field the extractor can emit is in the catalogue (so the form shows it and the CSV exports it); a
+    catalogue entry without its extraction fails here too. The receipt prints every field."""
+    extraction = extract_fields([receipt()], today=TODAY)
+    assert sorted(extraction.fields) == sorted(FIELDS.names)
+    assert {name for flag in extraction.flags for name in flag.fields} <= set(FIELDS.names)
+
+
+def test_the_catalogues_required_fields_are_flagged_when_missing():
+    assert [f.code for f in check_fields({}, today=TODAY)] == ["missing_vendor", "missing_date", "missing_total"]
 
 
 def test_provenance_raw_box_page_confidence():

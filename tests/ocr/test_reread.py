@@ -6,14 +6,17 @@ from dataclasses import replace
 
 import pytest
 
+from ocr.catalogue import FIELDS
 from ocr.engine import TesseractEngine
-from ocr.pipeline import extract_document
 from ocr.fields import date_lookalikes
-from ocr.reread import (REREAD_BELOW, REREAD_WORDS_BELOW, Target, _acceptable, line_reader, reread_fields, respace,
-                         targets_for, unsure_fields, unsure_words)
+from ocr.pipeline import extract_document
+from ocr.reread import Target, _acceptable, line_reader, reread_fields, respace, targets_for, unsure_fields, unsure_words
 from ocr.types import BoundingBox, Extraction, Field, PageResult, Word
-from settings import SECOND_READING_FIELDS, Settings
+from settings import Settings
 from tests import receipts
+
+REREAD_BELOW = FIELDS.read_again_below(by_words=False)  # the fields read again whole, and when
+REREAD_WORDS_BELOW = FIELDS.read_again_below(by_words=True)  # the fields whose least sure words are read again
 
 
 @pytest.mark.parametrize("words, other, expected", [
@@ -55,10 +58,6 @@ def test_a_second_reading_of_an_address_word_keeps_its_punctuation():
     assert _acceptable("S812/7,47100", "SS12/7,47100", 0.9, "vendor_address")
     assert not _acceptable(",Ui7/A", "U17/A", 0.9, "vendor_address")  # a comma lost
     assert not _acceptable("NO.1,", "NO1,", 0.9, "vendor_address")
-
-
-def test_the_settings_offer_exactly_the_fields_that_can_be_read_again():
-    assert set(SECOND_READING_FIELDS) == set(REREAD_BELOW) | set(REREAD_WORDS_BELOW)
 
 
 def test_only_the_least_sure_words_of_an_address_are_read_again():

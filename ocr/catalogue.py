@@ -1,0 +1,139 @@
+"""The field catalogue: every field a receipt yields, described once.
+
+The review form (its labels and widgets), the CSV export's columns and numeric columns, the required-field checks,
+the second reading and the evaluation's scored fields are all derived from `FIELDS`, so adding a field is one entry
+here plus its extraction in ocr/fields.py (docs/architecture.md, "Adding a field"). Consumers read it as
+`catalogue.FIELDS` when they run, never copy it at import: one entry reaches all of them, and a test can add one.
+
+Pure data: this module imports nothing from the project, so every layer may import it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class Kind(enum.StrEnum):
+    """What a value is: how it is stored, validated, edited, exported and scored."""
+
+    TEXT = "text"
+    AMOUNT = "amount"  # '12.50': a '.' decimal, a number column in the CSV
+    DATE = "date"  # ISO '2024-03-14'
+    TIME = "time"  # '14:32', 24-hour
+    CURRENCY = "currency"  # ISO 4217 'MYR'
+
+
+class Keep(enum.StrEnum):
+    """What the second reading of a field must keep for it to replace Tesseract's."""
+
+    ANYTHING = "anything"
+    DATE = "a date"  # the words must still hold a date (one that did not parse may now)
+    PUNCTUATION = "punctuation"  # the same punctuation marks in the same order (an address's commas and slashes)
+
+
+@dataclass(frozen=True)
+class SecondReading:
+    """How the second reader (ocr/reread.py) reads a field again: when Tesseract read it with less confidence than
+    `below`; the whole field, or (`by_words`) only its least sure words."""
+
+    below: float
+    by_words: bool = False
+    keep: Keep = Keep.ANYTHING
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field: its name (in Extraction.fields, the database and the flags), the form's label, its kind, whether
+    a receipt without it is flagged, how it is read again, its CSV column (default: the name) and the key a
+    labelled folder (sroie-dev's key/*.json) gives it under, if the evaluation scores it."""
+
+    name: str
+    label: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    second_reading: SecondReading | None = None
+    column: str = ""
+    scored_as: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.column:
+            object.__setattr__(self, "column", self.name)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The fields in form and CSV order, with what the layers derive from them."""
+
+    specs: tuple[FieldSpec, ...]
+    _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for attribute in ("name", "column"):
+            values = [getattr(spec, attribute) for spec in self.specs]
+            twice = sorted({value for value in values if values.count(value) > 1})
+            if twice:
+                raise ValueError(f"field {attribute}s must be unique; given twice: {', '.join(twice)}")
+        object.__setattr__(self, "_by_name", {spec.name: spec for spec in self.specs})
+
+    def __iter__(self) -> Iterator[FieldSpec]:
+        return iter(self.specs)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def get(self, name: str) -> FieldSpec | None:
+        return self._by_name.get(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.specs)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.specs if spec.required)
+
+    def of_kind(self, kind: Kind) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.specs if spec.kind is kind)
+
+    @property
+    def read_again(self) -> dict[str, SecondReading]:
+        """The fields the second reader can take, by name."""
+        return {spec.name: spec.second_reading for spec in self.specs if spec.second_reading is not None}
+
+    def read_again_below(self, *, by_words: bool) -> dict[str, float]:
+        """Name -> confidence threshold of the fields read again whole (by_words False) or word by word."""
+        return {name: how.below for name, how in self.read_again.items() if how.by_words == by_words}
+
+    @property
+    def scored(self) -> dict[str, str]:
+        """The labelled folder's key -> our field name, for the fields the evaluation scores."""
+        return {spec.scored_as: spec.name for spec in self.specs if spec.scored_as}
+
+    def with_field(self, spec: FieldSpec) -> Catalogue:
+        return Catalogue((*self.specs, spec))
+
+
+# Second-reading thresholds, measured on the tuning receipts (bench/RESULTS-fields.md): vendors read at 0.7 or more
+# and dates at 0.9 or more were as often right without the second reading, which then costs nothing; the vendor's
+# wide crop costs most (~10 ms a page). An address spans rows the line model cannot read at once and most of it
+# reads well, so only its least sure words are read again: +4 points for ~5 ms a page.
+FIELDS = Catalogue((
+    FieldSpec("vendor", "Vendor", required=True, second_reading=SecondReading(0.7), scored_as="company"),
+    FieldSpec("vendor_address", "Address", second_reading=SecondReading(0.85, by_words=True, keep=Keep.PUNCTUATION),
+              scored_as="address"),
+    FieldSpec("vendor_phone", "Phone"),
+    FieldSpec("vendor_tax_id", "Tax id"),
+    FieldSpec("date", "Date", Kind.DATE, required=True, second_reading=SecondReading(0.9, keep=Keep.DATE),
+              scored_as="date"),
+    FieldSpec("time", "Time", Kind.TIME),
+    FieldSpec("receipt_number", "Receipt number"),
+    FieldSpec("currency", "Currency", Kind.CURRENCY),
+    FieldSpec("subtotal", "Subtotal", Kind.AMOUNT),
+    FieldSpec("tax", "Tax", Kind.AMOUNT),
+    FieldSpec("rounding", "Rounding", Kind.AMOUNT),
+    FieldSpec("total", "Total", Kind.AMOUNT, required=True, scored_as="total"),
+    FieldSpec("payment_method", "Payment method"),
+))
+
