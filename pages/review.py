@@ -11,8 +11,6 @@ from services import checks, review
 from services.access import Permission
 
 user = ui.guard(Permission.REVIEW)  # first: sign-in, legacy-page bypass and role check
-LABELS = {"vendor_address": "Address", "vendor_phone": "Phone", "vendor_tax_id": "Tax id",
-          "receipt_number": "Receipt number", "payment_method": "Payment method"}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -90,10 +88,10 @@ with image_column:
 with form_column:
     with st.form(f"review-{prefix}"):
         values = {}
-        for name in review.FIELD_ORDER:
-            f = view.field(name)
+        for spec in review.form_fields():
+            name, f = spec.name, view.field(spec.name)
             current = f.value if f else None
-            label = LABELS.get(name, name.replace("_", " ").capitalize())
+            label = spec.label
             notes = []
             if f and f.low:
                 label += " ⚠"
@@ -110,20 +108,20 @@ with form_column:
             help_text = " · ".join(notes) or None
             key = f"{prefix}-{name}"
             try:
-                initial = date.fromisoformat(current) if name == "date" and current else None
-                as_date = name == "date"
+                as_date = spec.kind is checks.Kind.DATE
+                initial = date.fromisoformat(current) if as_date and current else None
             except ValueError:  # not an ISO date: edit it as text, never clear it silently
                 initial, as_date = None, False
             if as_date:
                 values[name] = st.date_input(label, value=initial, format="YYYY-MM-DD", key=key, help=help_text,
                                              min_value=date(1990, 1, 1), max_value=date(2100, 1, 1))
-            elif name == "currency":
+            elif spec.kind is checks.Kind.CURRENCY:
                 options = list(dict.fromkeys([*(c for c in [current] if c), *review.CURRENCIES]))
                 values[name] = st.selectbox(label, options, index=0 if current else None, key=key, help=help_text,
                                             accept_new_options=True)
             else:
                 values[name] = st.text_input(label, value=current or "", key=key, help=help_text,
-                                             placeholder="12.50" if name in checks.AMOUNT_FIELDS else None)
+                                             placeholder="12.50" if spec.kind is checks.Kind.AMOUNT else None)
         item_notes = [flag.get("message", "") for flag in view.flags if review.LINE_ITEMS in (flag.get("fields") or ())]
         st.markdown("**Line items**" + "".join(f" ❗ {note}" for note in item_notes))
         items = st.data_editor(

@@ -1,6 +1,7 @@
 """The review's values and checks, in one place: what a reviewer's form value means (normalised to the
 stored text, or an InputError saying what to write), and which cross-field checks a document fails as
-it now stands. Notes (where a value came from) travel with the flags but are no failed checks."""
+it now stands. Notes (where a value came from) travel with the flags but are no failed checks. A value means what
+its field's kind (`Kind`, from ocr.catalogue) says: pages take the kinds from here."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from errors import InputError
+from ocr import catalogue
+from ocr.catalogue import Kind
 from ocr.types import NOTE_CODES
 from settings import Settings
 from storage.models import Document, Source
-
-AMOUNT_FIELDS = ("subtotal", "tax", "rounding", "total")
-
 
 def normalise_value(name: str, value: Any) -> str | None:
     """A form value -> the stored text (ISO date, '12.50', 'MYR'), or InputError saying what is wrong."""
@@ -25,7 +25,9 @@ def normalise_value(name: str, value: Any) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    if name in AMOUNT_FIELDS:
+    spec = catalogue.FIELDS.get(name)
+    kind = spec.kind if spec is not None else Kind.TEXT
+    if kind is Kind.AMOUNT:
         try:
             amount = Decimal(text.replace(",", ""))
         except InvalidOperation:
@@ -33,12 +35,12 @@ def normalise_value(name: str, value: Any) -> str | None:
         if not amount.is_finite():
             raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount")
         return format(amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent > -2 else amount, "f")
-    if name == "date":
+    if kind is Kind.DATE:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
             raise InputError(f"date: '{text}' is not a date; use YYYY-MM-DD", code="invalid_date") from None
-    if name == "currency":
+    if kind is Kind.CURRENCY:
         if len(text) != 3 or not text.isalpha():
             raise InputError(f"currency: '{text}' is not a 3-letter code like MYR", code="invalid_currency")
         return text.upper()

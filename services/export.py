@@ -10,15 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ocr import catalogue
 from services.access import Permission, use_case
-from services.review import FIELD_ORDER
 from settings import Settings
 from storage import export as csv_export
 from storage import repository
 from storage.models import Status
-
-FIELD_COLUMNS = FIELD_ORDER  # the same fields, in the same order, as the review screen
-
 
 @dataclass(frozen=True)
 class ExportFilter:
@@ -60,7 +57,7 @@ def _collect(session, filters: ExportFilter, with_items: bool) -> ExportData:
         row = {"id": r["id"], "file": r["original_name"], "status": r["status"], "uploaded_by": r["uploaded_by"],
                "uploaded_at": r["created_at"].isoformat(timespec="seconds") if r["created_at"] else None,
                "reviewed_by": r["reviewed_by"], "review_note": r["review_note"]}
-        row.update({name: fields.get(name) for name in FIELD_COLUMNS})
+        row.update({spec.column: fields.get(spec.name) for spec in catalogue.FIELDS})  # the review form's fields
         rows.append(row)
     items = []
     if with_items:

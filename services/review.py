@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from errors import ConflictError, InputError
+from ocr import catalogue
+from ocr.catalogue import FieldSpec
 from ocr.highlight import Highlight, draw_boxes
 from ocr.types import LINE_ITEMS
 from services.access import Permission, use_case
@@ -25,8 +27,6 @@ from storage.blobs import BlobStore
 from storage.db import StaleDataError
 from storage.models import Document, LineItem, Source, Status, utcnow
 
-FIELD_ORDER = ("vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time", "receipt_number",
-               "currency", "subtotal", "tax", "rounding", "total", "payment_method")
 CURRENCIES = ("MYR", "SGD", "USD", "EUR", "GBP", "IDR", "THB", "PHP", "VND", "CNY", "JPY", "AUD", "INR", "HKD")
 REVIEWED = (Status.NEEDS_REVIEW, Status.REJECTED, Status.APPROVED)  # the statuses approve / reject accept
 
@@ -109,6 +109,11 @@ class Outcome:
 
 # --- reading -------------------------------------------------------------------------------------
 
+def form_fields() -> tuple[FieldSpec, ...]:
+    """The review form's fields in order, with their labels and kinds (services.checks.Kind): the catalogue's."""
+    return catalogue.FIELDS.specs
+
+
 def queue(*, limit: int = 50, user: str | None = None, settings: Settings | None = None) -> tuple[list[QueueItem], int]:
     """The review queue's head (lowest confidence first, then oldest) and its full length."""
     with use_case(user, Permission.REVIEW, settings=settings) as session:
@@ -151,7 +156,8 @@ def open_document(document_id: int | None = None, *, user: str | None = None,
 def _view(document: Document, history: list[RevisionView], settings: Settings) -> DocumentReview:
     flags = list(document.flags or [])
     by_name = {f.name: f for f in document.fields}
-    names = [n for n in FIELD_ORDER if n in by_name] + sorted(n for n in by_name if n not in FIELD_ORDER)
+    order = catalogue.FIELDS.names
+    names = [n for n in order if n in by_name] + sorted(n for n in by_name if n not in order)
     fields = []
     for name in names:
         f = by_name[name]

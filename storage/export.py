@@ -16,15 +16,26 @@ from typing import Any
 
 import pandas as pd
 
+from ocr import catalogue
+from ocr.catalogue import Kind
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
-DOCUMENT_COLUMNS = ("id", "file", "vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time",
-                    "receipt_number", "currency", "subtotal", "tax", "rounding", "total", "payment_method",
-                    "status", "uploaded_by", "uploaded_at", "reviewed_by", "review_note")
+# A document row: who and what around the fields, which are the catalogue's (ocr.catalogue), in its order.
+DOCUMENT_START = ("id", "file")
+DOCUMENT_END = ("status", "uploaded_by", "uploaded_at", "reviewed_by", "review_note")
 LINE_ITEM_COLUMNS = ("document_id", "position", "description", "quantity", "unit_price", "amount")
-NUMERIC_COLUMNS = frozenset({"id", "document_id", "position", "subtotal", "tax", "rounding", "total",
-                             "quantity", "unit_price", "amount"})
+_NUMBERS = frozenset({"id", "document_id", "position", "quantity", "unit_price", "amount"})
+
+
+def document_columns() -> tuple[str, ...]:
+    return (*DOCUMENT_START, *(spec.column for spec in catalogue.FIELDS), *DOCUMENT_END)
+
+
+def numeric_columns() -> frozenset[str]:
+    """Columns whose plain numbers stay numbers: ids, positions, line-item figures and the amount fields."""
+    return _NUMBERS | {spec.column for spec in catalogue.FIELDS if spec.kind is Kind.AMOUNT}
 
 
 def is_plain_number(text: str) -> bool:
@@ -50,7 +61,8 @@ def neutralise(value: Any, *, numeric: bool = False) -> str:
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
     """Rows (dicts) -> CSV bytes with exactly `columns`, every cell neutralised, all cells as text."""
-    cells = [[neutralise(row.get(column), numeric=column in NUMERIC_COLUMNS) for column in columns] for row in rows]
+    numeric = numeric_columns()
+    cells = [[neutralise(row.get(column), numeric=column in numeric) for column in columns] for row in rows]
     frame = pd.DataFrame(cells, columns=list(columns), dtype=object)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\r\n")
@@ -58,7 +70,7 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
 
 
 def documents_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
-    return to_csv(rows, DOCUMENT_COLUMNS)
+    return to_csv(rows, document_columns())
 
 
 def line_items_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
