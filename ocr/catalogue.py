@@ -5,6 +5,8 @@ the second reading and the evaluation's scored fields are all derived from `FIEL
 here plus its extraction in ocr/fields.py (docs/architecture.md, "Adding a field"). Consumers read it as
 `catalogue.FIELDS` when they run, never copy it at import: one entry reaches all of them, and a test can add one.
 
+Also here: the currencies DocDesk knows, the one list the parsers, the extractor and the review form share.
+
 Pure data: this module imports nothing from the project, so every layer may import it.
 """
 
@@ -137,3 +139,24 @@ FIELDS = Catalogue((
     FieldSpec("payment_method", "Payment method"),
 ))
 
+
+# --- currencies ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Currency:
+    """An ISO 4217 code, the signs receipts print for it besides the code, and whether a bare '$' can mean it."""
+
+    code: str
+    signs: tuple[str, ...] = ()
+    dollar: bool = False
+
+
+# In the review form's order: the region's currencies first.
+CURRENCIES: tuple[Currency, ...] = (
+    Currency("MYR", ("RM",)), Currency("SGD", ("S$",), dollar=True), Currency("USD", ("US$",), dollar=True),
+    Currency("EUR", ("€",)), Currency("GBP", ("£",)), Currency("IDR", ("RP",)), Currency("THB"), Currency("PHP"),
+    Currency("VND"), Currency("CNY"), Currency("JPY", ("¥",)), Currency("AUD", ("A$",), dollar=True),
+    Currency("INR"), Currency("HKD", ("HK$",), dollar=True), Currency("NZD", dollar=True),
+    Currency("CAD", dollar=True), Currency("CHF"),
+)
+CURRENCY_CODES: tuple[str, ...] = tuple(currency.code for currency in CURRENCIES)

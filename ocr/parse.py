@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from dateutil import parser as date_parser
 
+from ocr.catalogue import CURRENCIES
+
 # --- amounts ------------------------------------------------------------------------------------
 
 # Letters OCR puts where a digit was printed; only applied inside tokens that are otherwise numeric.
@@ -19,10 +21,11 @@ _DIGIT_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "S": 
                                     "G": "6", "g": "9", "§": "5"})
 # OCR reads the ringgit sign RM as RN, RH, FM or PM; those stand for RM only right before digits.
 _RM_MISREAD = r"R[NH](?=\d)|[FP]M(?=\d)"
-_CURRENCY_AFFIX = re.compile(
-    rf"^(?:RM|MYR|SGD|USD|EUR|GBP|IDR|THB|PHP|S\$|US\$|A\$|[$€£¥]|{_RM_MISREAD})\s*"
-    r"|\s*(?:RM|MYR|SGD|USD|EUR|GBP|[$€£¥])$",
-    re.IGNORECASE)
+# What marks an amount as money: a currency's code or sign (ocr.catalogue.CURRENCIES), or a bare '$'; longest first.
+_MONEY_MARKS = sorted({c.code for c in CURRENCIES} | {sign for c in CURRENCIES for sign in c.signs} | {"$"},
+                      key=lambda mark: (-len(mark), mark))
+_MONEY = "|".join(re.escape(mark) for mark in _MONEY_MARKS)
+_CURRENCY_AFFIX = re.compile(rf"^(?:{_MONEY}|{_RM_MISREAD})\s*|\s*(?:{_MONEY})$", re.IGNORECASE)
 # A number with 2 decimals: optional thousands groups separated by , . or space (or none), then . or , and 2 digits.
 _AMOUNT = re.compile(r"^(?P<sign>[-+])?(?P<int>\d{1,3}(?:[,. ']\d{3})+|\d+)(?:(?P<dec>[.,])(?P<frac>\d{2}))$")
 _INTEGER = re.compile(r"^(?P<sign>[-+])?(?P<int>\d{1,3}(?:[,']\d{3})+|\d+)$")
@@ -94,7 +97,7 @@ def format_amount(value: Decimal) -> str:
 
 
 _AMOUNT_IN_TEXT = re.compile(
-    rf"(?:(?<![A-Za-z0-9.,])-?(?:(?:RM|MYR|S\$|US\$|[$€£]|{_RM_MISREAD})\s?)?|(?<=[A-Za-z])RM(?=\d))[-(]?"
+    rf"(?:(?<![A-Za-z0-9.,])-?(?:(?:{_MONEY}|{_RM_MISREAD})\s?)?|(?<=[A-Za-z])RM(?=\d))[-(]?"
     r"(?:[0-9OoSlI|§]{1,3}(?:,[0-9OoSlI]{3})+|[0-9OoSlI|§]+)[.,] ?[0-9OoSlI]{2}\)?-?(?![0-9A-Za-z])")
 # 'RM15 40': OCR lost the decimal point; only trusted right after the currency sign, which marks an amount.
 _RM_SPACE_CENTS = re.compile(rf"(?:(?<![A-Za-z0-9.,])(?:RM|{_RM_MISREAD})|(?<=[A-Za-z])RM)(?=\d)"
@@ -240,11 +243,9 @@ def times_in(text: str) -> list[tuple[str, str]]:
 
 # --- currencies ---------------------------------------------------------------------------------
 
-_CURRENCY_CODES = {"MYR", "SGD", "USD", "EUR", "GBP", "AUD", "NZD", "HKD", "IDR", "THB", "PHP", "JPY", "CNY",
-                   "INR", "CAD", "CHF"}
-_CURRENCY_SYMBOLS = [("S$", "SGD"), ("US$", "USD"), ("A$", "AUD"), ("HK$", "HKD"), ("RM", "MYR"), ("€", "EUR"),
-                     ("£", "GBP"), ("¥", "JPY"), ("RP", "IDR")]
-_DOLLAR_CURRENCIES = {"USD", "SGD", "AUD", "NZD", "HKD", "CAD"}
+_CURRENCY_CODES = frozenset(c.code for c in CURRENCIES)
+_CURRENCY_SIGNS = sorted(((sign, c.code) for c in CURRENCIES for sign in c.signs), key=lambda s: -len(s[0]))
+_DOLLAR_CURRENCIES = frozenset(c.code for c in CURRENCIES if c.dollar)
 # What may follow a currency sign: nothing, or an amount ('5.00', '1,234.50', '12,50', 'Rp5.000').
 _SIGN_REST = re.compile(r"\s?-?(\d{1,3}(?:[.,]\d{3})+|\d+)?(?:[.,]\d{1,2})?")
 
@@ -261,7 +262,7 @@ def currency_of(token: str, *, default_currency: str = "MYR") -> str | None:
     if letters in _CURRENCY_CODES:
         return letters
     # A sign stands alone or before an amount: '$821/39' is an address, '¥K' a smudge.
-    for symbol, code in _CURRENCY_SYMBOLS:
+    for symbol, code in _CURRENCY_SIGNS:
         if text.startswith(symbol) and _SIGN_REST.fullmatch(text[len(symbol):]):
             if symbol == "RP" and len(text) == len(symbol):
                 continue

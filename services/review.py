@@ -27,7 +27,7 @@ from storage.blobs import BlobStore
 from storage.db import StaleDataError
 from storage.models import Document, LineItem, Source, Status, utcnow
 
-CURRENCIES = ("MYR", "SGD", "USD", "EUR", "GBP", "IDR", "THB", "PHP", "VND", "CNY", "JPY", "AUD", "INR", "HKD")
+CURRENCIES = catalogue.CURRENCY_CODES  # what the form offers (ocr.catalogue; a reviewer may type another)
 REVIEWED = (Status.NEEDS_REVIEW, Status.REJECTED, Status.APPROVED)  # the statuses approve / reject accept
 
 

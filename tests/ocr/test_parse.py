@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ocr.catalogue import CURRENCIES
 from ocr.parse import amounts_in, currency_of, dates_in, format_amount, parse_amount, parse_date, parse_time
 
 
@@ -95,6 +96,15 @@ def test_currency_of(token, expected):
 
 def test_bare_dollar_follows_a_dollar_default():
     assert currency_of("$5.00", default_currency="SGD") == "SGD"
+
+
+@pytest.mark.parametrize("currency", CURRENCIES, ids=lambda c: c.code)
+def test_every_known_currency_is_recognised_by_its_code_and_signs_and_marks_an_amount(currency):
+    """One list (ocr.catalogue.CURRENCIES): what the review form offers is what the parsers know."""
+    for mark in (currency.code, *currency.signs):
+        assert currency_of(f"{mark}12.50") == currency.code, mark
+        assert parse_amount(f"{mark} 12.50") == parse_amount(f"12.50 {mark}") == Decimal("12.50"), mark
+        assert amounts_in(f"PAID {mark}12.50") == [(Decimal("12.50"), f"{mark}12.50")], mark
 
 
 amounts = st.decimals(min_value=Decimal("-99999.99"), max_value=Decimal("999999.99"), places=2,
