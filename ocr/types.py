@@ -146,6 +146,10 @@ class Flag:
         """The JSON shape stored in Document.flags."""
         return {"code": self.code, "message": self.message, "fields": list(self.fields)}
 
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Flag:
+        return Flag(str(data.get("code", "")), str(data.get("message", "")), tuple(data.get("fields") or ()))
+
 
 @dataclass(frozen=True)
 class Extraction:

@@ -65,8 +65,8 @@ if view.error_code:
 if view.review_note:
     st.info(f"Note: {view.review_note}")
 for flag in view.flags:
-    show = st.info if checks.is_note(flag) else st.warning
-    show(f"**{flag.get('code', '').replace('_', ' ')}** — {flag.get('message', '')}")
+    show = st.info if flag.is_note else st.warning
+    show(f"**{flag.code.replace('_', ' ')}** — {flag.message}")
 
 image_column, form_column = st.columns([5, 4], gap="large")
 with image_column:
@@ -122,7 +122,7 @@ with form_column:
             else:
                 values[name] = st.text_input(label, value=current or "", key=key, help=help_text,
                                              placeholder="12.50" if spec.kind is checks.Kind.AMOUNT else None)
-        item_notes = [flag.get("message", "") for flag in view.flags if review.LINE_ITEMS in (flag.get("fields") or ())]
+        item_notes = [flag.message for flag in view.flags if review.LINE_ITEMS in flag.fields]
         st.markdown("**Line items**" + "".join(f" ❗ {note}" for note in item_notes))
         items = st.data_editor(
             pd.DataFrame(view.line_items, columns=["description", "quantity", "unit_price", "amount"]),

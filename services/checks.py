@@ -12,7 +12,7 @@ from typing import Any
 from errors import InputError
 from ocr import catalogue
 from ocr.catalogue import Kind
-from ocr.types import NOTE_CODES
+from ocr.types import Flag
 from settings import Settings
 from storage.models import Document, Source
 
@@ -62,7 +62,7 @@ def item_decimal(value: Any, column: str, position: int) -> Decimal | None:
 
 # --- checks (one place) --------------------------------------------------------------------------
 
-def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
+def recheck(document: Document, settings: Settings) -> list[Flag]:
     """The cross-field flags for the document as it now stands (ocr.fields.check_fields: totals that do
     not add up, odd dates, missing or weak fields). A value a reviewer entered counts as certain."""
     from ocr import types
@@ -73,18 +73,10 @@ def recheck(document: Document, settings: Settings) -> list[dict[str, Any]]:
               for f in document.fields if f.value or f.raw and f.source != Source.USER}  # unreadable: still flagged
     items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
              for i in document.line_items]
-    notes = [types.Flag(n.get("code", ""), n.get("message", ""), tuple(n.get("fields") or ()))
-             for n in _notes_still_true(document)]
-    return [f.as_dict() for f in check_fields(fields, items, low_confidence=settings.low_confidence, notes=notes)]
+    return check_fields(fields, items, low_confidence=settings.low_confidence, notes=_notes_still_true(document))
 
 
-def is_note(flag: dict[str, Any]) -> bool:
-    """A note on where a value came from (ocr.types.NOTE_CODES), not a check that failed."""
-    return flag.get("code") in NOTE_CODES
-
-
-def _notes_still_true(document: Document) -> list[dict[str, Any]]:
-    """Notes from processing are no checks: kept until a reviewer changes the field they are about."""
+def _notes_still_true(document: Document) -> list[Flag]:
+    """Notes from processing (Flag.is_note) are no checks: kept until a reviewer changes the field they are about."""
     corrected = {f.name for f in document.fields if f.source == Source.USER}
-    return [flag for flag in document.flags or []
-            if is_note(flag) and not corrected & set(flag.get("fields") or ())]
+    return [flag for flag in document.flags if flag.is_note and not corrected & set(flag.fields)]

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from errors import DocDeskError, InputError, TransientError
+from ocr.types import Flag
 from services import queue, sandbox, vendors
 from services.access import use_case
 from settings import Settings, get_settings
@@ -251,9 +252,8 @@ def _write_results(session, document, output: _Output, settings: Settings) -> No
              for i, item in enumerate(extraction.line_items)]
     repository.replace_ocr_results(session, document, pages=pages, fields=fields, line_items=items)
 
-    flags = [flag.as_dict() for flag in extraction.flags]
-    flags += [{"code": "no_text", "message": f"no text found on page {page.index + 1}", "fields": []}
-              for page in output.pages if not page.words]
+    flags = [*extraction.flags, *(Flag("no_text", f"no text found on page {page.index + 1}")
+                                  for page in output.pages if not page.words)]
     confidences = [f.confidence for f in document.fields if f.confidence is not None]
     words = [w.confidence for page in output.pages for w in page.words]
     document.flags = flags

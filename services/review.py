@@ -17,9 +17,9 @@ from errors import ConflictError, InputError
 from ocr import catalogue
 from ocr.catalogue import FieldSpec
 from ocr.highlight import Highlight, draw_boxes
-from ocr.types import LINE_ITEMS
+from ocr.types import LINE_ITEMS, Flag
 from services.access import Permission, use_case
-from services.checks import is_note, item_decimal, normalise_value, recheck
+from services.checks import item_decimal, normalise_value, recheck
 from services.queue import enqueue_quietly
 from settings import Settings, get_settings
 from storage import jobs, repository
@@ -84,7 +84,7 @@ class DocumentReview:
     review_note: str | None
     error_code: str | None
     error_message: str | None
-    flags: list[dict[str, Any]]
+    flags: list[Flag]
     fields: list[FieldView]
     pages: list[PageView]
     line_items: list[dict[str, Any]]
@@ -120,7 +120,7 @@ def queue(*, limit: int = 50, user: str | None = None, settings: Settings | None
         documents = repository.review_queue(session, limit=limit)
         length = repository.count_with_status(session, Status.NEEDS_REVIEW)
         return [QueueItem(d.id, d.original_name, d.min_confidence, d.created_at,
-                          sum(not is_note(flag) for flag in d.flags or []))
+                          sum(not flag.is_note for flag in d.flags))
                 for d in documents], length
 
 
@@ -154,16 +154,16 @@ def open_document(document_id: int | None = None, *, user: str | None = None,
 
 
 def _view(document: Document, history: list[RevisionView], settings: Settings) -> DocumentReview:
-    flags = list(document.flags or [])
+    flags = list(document.flags)
     by_name = {f.name: f for f in document.fields}
     order = catalogue.FIELDS.names
     names = [n for n in order if n in by_name] + sorted(n for n in by_name if n not in order)
     fields = []
     for name in names:
         f = by_name[name]
-        about = [flag for flag in flags if name in (flag.get("fields") or ()) and flag.get("code") != "low_confidence"]
-        messages = tuple(flag.get("message", "") for flag in about if not is_note(flag))
-        notes = tuple(flag.get("message", "") for flag in about if is_note(flag))
+        about = [flag for flag in flags if name in flag.fields and flag.code != "low_confidence"]
+        messages = tuple(flag.message for flag in about if not flag.is_note)
+        notes = tuple(flag.message for flag in about if flag.is_note)
         low = f.source != Source.USER and f.confidence is not None and f.confidence < settings.low_confidence
         fields.append(FieldView(name, f.value, f.raw, f.confidence, f.page_index, list(f.box) if f.box else None,
                                 f.source, low, messages, notes))

@@ -11,6 +11,8 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from ocr.types import Flag
+
 # Stable constraint names, so batch migrations on SQLite can find and alter them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,6 +55,19 @@ class DecimalText(TypeDecorator):
 
     def process_result_value(self, value: str | None, dialect):
         return None if value is None else Decimal(value)
+
+
+class FlagList(TypeDecorator):
+    """A list of ocr.types.Flag, stored as JSON [{"code", "message", "fields"}]: the one type flags have."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Flag] | None, dialect):
+        return None if value is None else [flag.as_dict() for flag in value]
+
+    def process_result_value(self, value: list[dict[str, Any]] | None, dialect):
+        return [] if value is None else [Flag.from_dict(item) for item in value]
 
 
 class Base(DeclarativeBase):
@@ -117,7 +132,7 @@ class Document(Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
-    flags: Mapped[list[Any]] = mapped_column(default=list)  # [{"code", "message", "fields"}], from cross-field checks
+    flags: Mapped[list[Flag]] = mapped_column(FlagList, default=list)  # cross-field checks and notes
     min_confidence: Mapped[float | None]  # lowest field confidence: the review queue's sort key
     mean_ocr_confidence: Mapped[float | None]
     uploaded_by: Mapped[str | None] = mapped_column(String(64), index=True)

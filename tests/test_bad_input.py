@@ -94,7 +94,7 @@ def test_upload_then_processing_answers_and_records_every_file(corpus_settings):
                 assert (document.status, document.error_code) == ("failed", case.process), case.key
                 assert _actionable(document.error_message) and document.attempts == 1  # never retried
         blank = repository.get_document(session, results[[c.key for c in CASES].index("blank-page.png")].document_id)
-        assert "no_text" in [flag["code"] for flag in blank.flags] and blank.page_count == 1
+        assert "no_text" in [flag.code for flag in blank.flags] and blank.page_count == 1
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ocr.types import Flag
 from storage import repository
 from storage.db import session_factory
 from storage.models import AuditEvent, Status
@@ -55,9 +56,9 @@ def test_upload_answers_each_file_and_keeps_the_batch(migrated):
 
 
 def test_review_shows_where_a_value_came_from_as_a_note_and_failed_checks_as_warnings(migrated):
-    recalled = {"code": "vendor_recalled", "message": "vendor as approved on document #7", "fields": ["vendor"]}
-    mismatch = {"code": "total_mismatch", "message": "subtotal 40.50 + tax 0 = 40.50, but the total reads 42.95.",
-                "fields": ["subtotal", "total"]}
+    recalled = Flag("vendor_recalled", "vendor as approved on document #7", ("vendor",))
+    mismatch = Flag("total_mismatch", "subtotal 40.50 + tax 0 = 40.50, but the total reads 42.95.",
+                    ("subtotal", "total"))
     seed(migrated, flags=[recalled, mismatch])
     app = page("pages/review.py")
     assert [i.value for i in app.info if "approved on document #7" in i.value]

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from errors import InputError
-from ocr.types import CONFIRMED
-from services.checks import is_note, item_decimal, normalise_value, recheck
+from ocr.types import CONFIRMED, Flag
+from services.checks import item_decimal, normalise_value, recheck
 from storage.db import session_factory
 from storage.models import Source
 from tests.seeding import make_document
@@ -41,8 +41,8 @@ def test_line_item_numbers_are_read_or_refused_naming_the_line():
 
 
 def test_notes_are_told_apart_from_failed_checks():
-    assert is_note({"code": CONFIRMED, "message": "", "fields": ["total"]})
-    assert not is_note({"code": "total_mismatch", "message": "", "fields": ["total"]})
+    assert Flag(CONFIRMED, "", ("total",)).is_note
+    assert not Flag("total_mismatch", "", ("total",)).is_note
 
 
 def test_recheck_flags_a_sum_that_does_not_add_up_and_trusts_a_reviewers_value(migrated):
@@ -50,10 +50,10 @@ def test_recheck_flags_a_sum_that_does_not_add_up_and_trusts_a_reviewers_value(m
     with session_factory(migrated).begin() as session:
         document = make_document(session, fields=fields, confidence=0.2, items=False)
         flags = recheck(document, migrated)
-        assert "total_mismatch" in [f["code"] for f in flags]
-        assert "low_confidence" in [f["code"] for f in flags]
+        assert "total_mismatch" in [f.code for f in flags]
+        assert "low_confidence" in [f.code for f in flags]
 
         for field in document.fields:
             field.source = Source.USER
         document.field("total").value = "42.93"
-        assert not {"total_mismatch", "low_confidence"} & {f["code"] for f in recheck(document, migrated)}
+        assert not {"total_mismatch", "low_confidence"} & {f.code for f in recheck(document, migrated)}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from errors import InputError, TransientError
 from ocr.engine import TesseractEngine
+from ocr.types import Flag
 from services import queue
 from services.documents import batch_progress
 from services.ingest import ingest_file
@@ -112,7 +113,7 @@ def test_a_page_without_text_is_flagged(migrated):
 
     document = _document(migrated, document_id)
     assert document.status == "needs_review"
-    assert {"code": "no_text", "message": "no text found on page 1", "fields": []} in document.flags
+    assert Flag("no_text", "no text found on page 1") in document.flags
 
 
 def test_reprocessing_keeps_a_reviewers_correction_and_refreshes_the_rest(migrated):

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from errors import ConflictError, InputError
+from ocr.types import Flag
 from services import review
 from storage import repository
 from storage.db import session_factory
@@ -34,7 +35,7 @@ def test_save_records_a_revision_marks_the_field_user_and_rechecks_the_total(mig
                                                    "total": "42.95"},
                        items=False)
     view = review.open_document(document_id, settings=migrated)
-    assert not [f for f in view.flags if f["code"] == "total_mismatch"]
+    assert not [f for f in view.flags if f.code == "total_mismatch"]
 
     outcome = review.save(document_id, view.version, {"total": "49.00", "vendor": "SHOP", "date": date(2024, 3, 14)},
                           user="rita", settings=migrated)
@@ -45,31 +46,30 @@ def test_save_records_a_revision_marks_the_field_user_and_rechecks_the_total(mig
     assert (total.value, total.source) == ("49.00", "user")
     assert {(h.field, h.old, h.new, h.user) for h in after.history} == {
         ("total", "42.95", "49.00", "rita"), ("date", None, "2024-03-14", "rita")}
-    assert "total_mismatch" in [f["code"] for f in after.flags]
+    assert "total_mismatch" in [f.code for f in after.flags]
     assert after.field("total").flags  # the failed check is shown on the field
 
     review.save(document_id, after.version, {"total": "42.95"}, user="rita", settings=migrated)
-    assert "total_mismatch" not in [f["code"] for f in review.open_document(document_id, settings=migrated).flags]
+    assert "total_mismatch" not in [f.code for f in review.open_document(document_id, settings=migrated).flags]
 
 
 def test_a_total_cash_minus_change_confirmed_stays_out_of_a_failed_sum_until_the_reviewer_changes_it(migrated):
-    confirmed = {"code": "total_confirmed", "message": "the total 42.95 agrees with CASH 50.00; CHANGE 7.05",
-                 "fields": ["total"]}
+    confirmed = Flag("total_confirmed", "the total 42.95 agrees with CASH 50.00; CHANGE 7.05", ("total",))
     document_id = seed(migrated, fields={"vendor": "SHOP", "subtotal": "40.50", "tax": "2.43", "total": "42.95"},
                        items=False, flags=[confirmed])
     view = review.open_document(document_id, settings=migrated)
     review.save(document_id, view.version, {"subtotal": "41.50"}, settings=migrated)
     after = review.open_document(document_id, settings=migrated)
-    [mismatch] = [f for f in after.flags if f["code"] == "total_mismatch"]
-    assert mismatch["fields"] == ["subtotal", "tax"] and confirmed in after.flags
-    assert after.field("total").notes == (confirmed["message"],) and not after.field("total").flags
+    [mismatch] = [f for f in after.flags if f.code == "total_mismatch"]
+    assert mismatch.fields == ("subtotal", "tax") and confirmed in after.flags
+    assert after.field("total").notes == (confirmed.message,) and not after.field("total").flags
     [queued] = [item for item in review.queue(settings=migrated)[0] if item.id == document_id]
     assert queued.flags == len(after.flags) - 1 == 2  # the failed sum and the missing date; the note is no check
 
     review.save(document_id, after.version, {"total": "44.00"}, settings=migrated)
     final = review.open_document(document_id, settings=migrated)
-    [mismatch] = [f for f in final.flags if f["code"] == "total_mismatch"]
-    assert mismatch["fields"] == ["subtotal", "tax", "total"] and confirmed not in final.flags
+    [mismatch] = [f for f in final.flags if f.code == "total_mismatch"]
+    assert mismatch.fields == ("subtotal", "tax", "total") and confirmed not in final.flags
 
 
 def test_a_stale_version_conflicts_and_never_overwrites(migrated):
@@ -176,10 +176,10 @@ def test_an_unreadable_address_stays_flagged_after_a_save_until_the_reviewer_typ
     view = review.open_document(document_id, settings=migrated)
     review.save(document_id, view.version, {"receipt_number": "INV-7", "vendor_address": ""}, settings=migrated)
     after = review.open_document(document_id, settings=migrated)
-    [unreadable] = [f for f in after.flags if f["code"] == "unreadable"]
-    assert unreadable["fields"] == ["vendor_address"] and "CEMP4KA, 4/(10O" in unreadable["message"]
+    [unreadable] = [f for f in after.flags if f.code == "unreadable"]
+    assert unreadable.fields == ("vendor_address",) and "CEMP4KA, 4/(10O" in unreadable.message
     assert after.field("vendor_address").flags
 
     review.save(document_id, after.version, {"vendor_address": "12 JALAN CEMPAKA, 47100 PUCHONG"}, settings=migrated)
     final = review.open_document(document_id, settings=migrated)
-    assert "unreadable" not in [f["code"] for f in final.flags]
+    assert "unreadable" not in [f.code for f in final.flags]

@@ -34,10 +34,10 @@ def test_an_approved_correction_is_used_for_the_next_receipt_from_the_same_shop(
 
     fields, flags = _fields_and_flags(migrated, second)
     assert {name: fields[name] for name in CORRECTED} == CORRECTED
-    [flag] = [f for f in flags if f["code"] == "vendor_recalled"]
-    assert f"document #{first}" in flag["message"]
+    [flag] = [f for f in flags if f.code == "vendor_recalled"]
+    assert f"document #{first}" in flag.message
     vendor = review.open_document(second, settings=migrated).field("vendor")
-    assert vendor.notes == (flag["message"],) and not vendor.flags  # where it came from, not a failed check
+    assert vendor.notes == (flag.message,) and not vendor.flags  # where it came from, not a failed check
 
 
 def test_nothing_is_learnt_before_approval_or_with_the_memory_off(migrated):
@@ -51,7 +51,7 @@ def test_nothing_is_learnt_before_approval_or_with_the_memory_off(migrated):
     switched_off = migrated.model_copy(update={"vendor_memory": False})
     third = _read(switched_off, 2)
     fields, flags = _fields_and_flags(migrated, third)
-    assert fields["vendor"] == read_vendor and not any(f["code"] == "vendor_recalled" for f in flags)
+    assert fields["vendor"] == read_vendor and not any(f.code == "vendor_recalled" for f in flags)
 
 
 def test_the_note_stays_through_a_save_until_the_reviewer_changes_the_vendor(migrated):
@@ -62,8 +62,8 @@ def test_the_note_stays_through_a_save_until_the_reviewer_changes_the_vendor(mig
 
     review.save(second, review.open_document(second, settings=migrated).version, {"total": "43.00"},
                 settings=migrated)
-    assert any(f["code"] == "vendor_recalled" for f in _fields_and_flags(migrated, second)[1])
+    assert any(f.code == "vendor_recalled" for f in _fields_and_flags(migrated, second)[1])
 
     review.save(second, review.open_document(second, settings=migrated).version, {"vendor": "Another Shop"},
                 settings=migrated)
-    assert not any(f["code"] == "vendor_recalled" for f in _fields_and_flags(migrated, second)[1])
+    assert not any(f.code == "vendor_recalled" for f in _fields_and_flags(migrated, second)[1])
