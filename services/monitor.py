@@ -12,7 +12,7 @@ from ocr.evaluate import percentile  # the one percentile helper (linear interpo
 from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import repository
-from storage.models import utcnow
+from storage.models import RunOutcome, utcnow
 
 log = logging.getLogger("docdesk.monitor")
 
@@ -46,17 +46,19 @@ def health(*, days: int = 28, user: str | None = None, settings: Settings | None
     with use_case(user, Permission.MONITOR, settings=settings) as session:
         rows = repository.processing_runs_since(session, since)
         runs = [(r.outcome, r.total_ms, r.pages, dict(r.step_ms or {})) for r in rows]
-        failure_codes = Counter(r.error_code or "unknown" for r in rows if r.outcome in ("failed", "retry"))
+        failure_codes = Counter(r.error_code or "unknown" for r in rows
+                                if r.outcome in (RunOutcome.FAILED, RunOutcome.RETRY))
         audits = repository.audit_counts_since(session, since, ("upload", "upload_refused"))
         corrections = repository.corrections_since(session, since)
         confidences = repository.ocr_confidence_since(session, since)
         counts = repository.count_by_status(session)
     outcomes = Counter(outcome for outcome, *_ in runs)
-    finished = sum(n for outcome, n in outcomes.items() if outcome != "running")
-    per_page = [total / max(1, pages or 1) for outcome, total, pages, _ in runs if outcome == "ok" and total is not None]
+    finished = sum(n for outcome, n in outcomes.items() if outcome != RunOutcome.RUNNING)
+    per_page = [total / max(1, pages or 1) for outcome, total, pages, _ in runs
+                if outcome == RunOutcome.OK and total is not None]
     by_step: dict[str, list[float]] = defaultdict(list)
     for outcome, _, pages, steps in runs:
-        if outcome != "ok":
+        if outcome != RunOutcome.OK:
             continue
         for step, ms in steps.items():
             if isinstance(ms, (int, float)):
@@ -69,7 +71,7 @@ def health(*, days: int = 28, user: str | None = None, settings: Settings | None
         by_day[at.date().isoformat()].append(confidence)
     uploads, refused = audits.get("upload", 0), audits.get("upload_refused", 0)
     return Health(
-        days=days, runs=len(runs), success_rate=outcomes.get("ok", 0) / finished if finished else None,
+        days=days, runs=len(runs), success_rate=outcomes.get(RunOutcome.OK, 0) / finished if finished else None,
         outcomes=dict(outcomes), failure_codes=dict(failure_codes.most_common()), page_ms_p50=percentile(per_page, 50), page_ms_p95=percentile(per_page, 95),
         steps=steps, queue_depth=_queue_depth(settings), uploads=uploads, refused=refused,
         refused_share=refused / (uploads + refused) if uploads + refused else None,

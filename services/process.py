@@ -31,7 +31,7 @@ from settings import Settings, get_settings
 from storage import images
 from storage import jobs, repository
 from storage.blobs import BlobStore
-from storage.models import Field, LineItem, Page, Source, Status, utcnow
+from storage.models import Field, LineItem, Page, RunOutcome, Source, Status, utcnow
 
 log = logging.getLogger("docdesk.process")
 
@@ -164,17 +164,17 @@ class Lease:
             document = jobs.owned(session, self.document_id, self.started_at, with_children=True)
             if document is None:
                 log.warning("lease lost: another worker took this document over; result discarded", extra=extra)
-                jobs.finish_run(session, self.run_id, outcome="lost")
+                jobs.finish_run(session, self.run_id, outcome=RunOutcome.LOST)
                 return
             _write_results(session, document, output, self.settings)
             step_ms = dict(output.timings)
             step_ms["db"] = round((time.perf_counter() - db_start) * 1000, 2)
-            jobs.finish_run(session, self.run_id, outcome="ok", total_ms=self.elapsed_ms(), step_ms=step_ms,
+            jobs.finish_run(session, self.run_id, outcome=RunOutcome.OK, total_ms=self.elapsed_ms(), step_ms=step_ms,
                             pages=len(output.pages))
         log.info("needs review", extra={**extra, "pages": len(output.pages), "ms": step_ms})
 
     def fail(self, code: str, message: str) -> None:
-        if self._end("failed", code, status=Status.FAILED, error_code=code, error_message=message,
+        if self._end(RunOutcome.FAILED, code, status=Status.FAILED, error_code=code, error_message=message,
                      finished_at=utcnow()):
             log.warning("failed", extra={"document_id": self.document_id, "step": "process", "code": code,
                                          "error": message})
@@ -185,7 +185,7 @@ class Lease:
         if attempt >= most:
             self.fail(code, f"{message} (gave up after {attempt} attempts)")
             return
-        if not self._end("retry", code, status=Status.QUEUED, started_at=None, error_code=code,
+        if not self._end(RunOutcome.RETRY, code, status=Status.QUEUED, started_at=None, error_code=code,
                          error_message=f"{message} (attempt {attempt} of {most}; retrying)"):
             return
         delay = retry_delay(attempt)
@@ -193,12 +193,12 @@ class Lease:
                                            "attempt": attempt, "delay_s": delay})
         queue.enqueue_quietly(self.document_id, self.settings, delay=delay)
 
-    def _end(self, outcome: str, code: str, **changes: Any) -> bool:
+    def _end(self, outcome: RunOutcome, code: str, **changes: Any) -> bool:
         """Close the run with `outcome` and set `changes` on the document; False (the run 'lost', the document
         untouched) when the lease no longer holds."""
         with use_case(settings=self.settings) as session:
             document = jobs.owned(session, self.document_id, self.started_at)
-            jobs.finish_run(session, self.run_id, outcome=outcome if document else "lost", error_code=code,
+            jobs.finish_run(session, self.run_id, outcome=outcome if document else RunOutcome.LOST, error_code=code,
                             total_ms=self.elapsed_ms())
             if document is None:
                 return False
@@ -213,7 +213,7 @@ class Lease:
             try:
                 with use_case(settings=self.settings) as session:
                     document = jobs.owned(session, self.document_id, self.started_at)
-                    jobs.finish_run(session, self.run_id, outcome="interrupted")
+                    jobs.finish_run(session, self.run_id, outcome=RunOutcome.INTERRUPTED)
                     if document is not None:
                         document.status = Status.QUEUED
                         document.started_at = None

@@ -14,9 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Document, ProcessingRun, Status, utcnow
-
-RUNNING = "running"
+from storage.models import Document, ProcessingRun, RunOutcome, Status, utcnow
 
 
 def is_transient_db_error(error: BaseException) -> bool:
@@ -79,7 +77,7 @@ def claim(session: Session, document_id: int, *, lease_s: float, worker: str,
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return None
-    _close_running_runs(session, document_id, now, outcome="lost")
+    _close_running_runs(session, document_id, now, outcome=RunOutcome.LOST)
     run = ProcessingRun(document_id=document_id, started_at=now, worker=worker[:64])
     session.add(run)
     session.flush()
@@ -105,7 +103,7 @@ def owned(session: Session, document_id: int, started_at: datetime, *, with_chil
     return session.scalars(query).first()
 
 
-def finish_run(session: Session, run_id: int, *, outcome: str, error_code: str | None = None,
+def finish_run(session: Session, run_id: int, *, outcome: RunOutcome, error_code: str | None = None,
                total_ms: float | None = None, step_ms: dict[str, float] | None = None,
                pages: int | None = None) -> None:
     run = session.get(ProcessingRun, run_id)
@@ -122,10 +120,10 @@ def finish_run(session: Session, run_id: int, *, outcome: str, error_code: str |
         run.pages = pages
 
 
-def _close_running_runs(session: Session, document_id: int, now: datetime, *, outcome: str) -> None:
+def _close_running_runs(session: Session, document_id: int, now: datetime, *, outcome: RunOutcome) -> None:
     session.execute(
         update(ProcessingRun)
-        .where(ProcessingRun.document_id == document_id, ProcessingRun.outcome == RUNNING)
+        .where(ProcessingRun.document_id == document_id, ProcessingRun.outcome == RunOutcome.RUNNING)
         .values(outcome=outcome, finished_at=now)
         .execution_options(synchronize_session=False))
 
@@ -140,12 +138,12 @@ def processing_with_worker(session: Session) -> list[tuple[Document, str | None]
         return []
     workers = dict(session.execute(
         select(ProcessingRun.document_id, ProcessingRun.worker)
-        .where(ProcessingRun.document_id.in_([d.id for d in documents]), ProcessingRun.outcome == RUNNING)
+        .where(ProcessingRun.document_id.in_([d.id for d in documents]), ProcessingRun.outcome == RunOutcome.RUNNING)
         .order_by(ProcessingRun.id)).all())
     return [(d, workers.get(d.id)) for d in documents]
 
 
-def release(session: Session, document: Document, *, outcome: str = "lost") -> None:
+def release(session: Session, document: Document, *, outcome: RunOutcome = RunOutcome.LOST) -> None:
     """Put a document whose worker is gone back to queued."""
     now = utcnow()
     _close_running_runs(session, document.id, now, outcome=outcome)
@@ -199,5 +197,5 @@ def successful_runs(session: Session, document_ids: list[int]) -> list[Processin
     runs: list[ProcessingRun] = []
     for chunk in _chunks(sorted(set(document_ids))):
         runs.extend(session.scalars(select(ProcessingRun).where(ProcessingRun.document_id.in_(chunk),
-                                                                ProcessingRun.outcome == "ok")))
+                                                                ProcessingRun.outcome == RunOutcome.OK)))
     return runs

@@ -93,6 +93,17 @@ class Status(enum.StrEnum):
     FAILED = "failed"
 
 
+class RunOutcome(enum.StrEnum):
+    """How one processing attempt (ProcessingRun) ended."""
+
+    RUNNING = "running"  # not yet
+    OK = "ok"  # results stored, the document needs review
+    FAILED = "failed"  # the document failed (bad input, a bug, or out of retries)
+    RETRY = "retry"  # a transient error: the document went back on the queue for another attempt
+    LOST = "lost"  # the lease was lost (another worker, or recovery, took the document over)
+    INTERRUPTED = "interrupted"  # the worker stopped and gave the document back
+
+
 class Role(enum.StrEnum):
     UPLOADER = "uploader"
     REVIEWER = "reviewer"
@@ -237,7 +248,7 @@ class ProcessingRun(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed | retry
+    outcome: Mapped[str] = mapped_column(String(16), default=RunOutcome.RUNNING)
     error_code: Mapped[str | None] = mapped_column(String(64))
     pages: Mapped[int | None]
     total_ms: Mapped[float | None]
