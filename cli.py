@@ -123,10 +123,10 @@ def users_ensure_admin() -> None:
         typer.echo("=" * 60)
 
 
-def _extract_json(path: str, data: bytes, settings) -> dict:
+def _extract_json(path: str, data: bytes, config) -> dict:
     from ocr.pipeline import document_to_json, extract_document
 
-    return document_to_json(path, extract_document(data, settings=settings, keep_images=False))
+    return document_to_json(path, extract_document(data, config=config, keep_images=False))
 
 
 def _extract_one(path: str) -> dict:
@@ -140,8 +140,9 @@ def _extract_one(path: str) -> dict:
         with open(path, "rb") as handle:
             data = handle.read()
         settings = get_settings()
-        warm_up(settings)
-        return sandbox.run(_extract_json, path, data, settings, limits=sandbox.Limits.from_settings(settings))
+        config = settings.ocr_config()
+        warm_up(config)
+        return sandbox.run(_extract_json, path, data, config, limits=sandbox.Limits.from_settings(settings))
     except OSError as error:
         from errors import InputError
 
@@ -194,11 +195,10 @@ def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/
     from ocr.evaluate import evaluate_dataset, render_report, summarize, summary_table, with_vendor_memory
     from settings import get_settings
 
-    results = evaluate_dataset(dataset, start=start, limit=limit, processes=workers)
+    config = get_settings().ocr_config()
+    results = evaluate_dataset(dataset, config, start=start, limit=limit, processes=workers)
     if learn:
-        settings = get_settings()
-        results = with_vendor_memory(results, min_similarity=settings.vendor_memory_similarity,
-                                     low_confidence=settings.low_confidence)
+        results = with_vendor_memory(results, config.extraction)
     if not results:
         typer.echo(f"no receipts found under {dataset}/img", err=True)
         raise typer.Exit(1)

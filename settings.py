@@ -2,12 +2,14 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ocr import catalogue
+from ocr.config import DateOrder, ExtractionConfig, LoadLimits, OcrConfig
+
+# The OCR layer's options are these settings; their defaults are its defaults (ocr/config.py).
+_OCR, _LOAD, _EXTRACT = OcrConfig(), LoadLimits(), ExtractionConfig()
 
 
 class Settings(BaseSettings):
@@ -17,29 +19,34 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file data_dir/docdesk.db.")
     queue_url: str | None = Field(None, description="redis://... to use Redis; default: SQLite queue in data_dir.")
 
-    max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest accepted file, in bytes.")
-    max_page_pixels: int = Field(60_000_000, gt=0, description="Largest accepted page, in pixels (width x height).")
-    max_pages: int = Field(50, gt=0, description="Most pages accepted in one file.")
-    pdf_dpi: int = Field(300, ge=72, le=600, description="Resolution PDF pages are rasterized at.")
+    max_upload_bytes: int = Field(_LOAD.max_upload_bytes, gt=0, description="Largest accepted file, in bytes.")
+    max_page_pixels: int = Field(_LOAD.max_page_pixels, gt=0, description="Largest accepted page, in pixels "
+                                 "(width x height).")
+    max_pages: int = Field(_LOAD.max_pages, gt=0, description="Most pages accepted in one file.")
+    pdf_dpi: int = Field(_LOAD.pdf_dpi, ge=72, le=600, description="Resolution PDF pages are rasterized at.")
 
-    ocr_language: str = Field("eng", description="Tesseract language(s), e.g. 'eng' or 'eng+msa'.")
-    ocr_page_timeout_s: float = Field(60.0, gt=0, description="Tesseract time limit per page, in seconds.")
+    ocr_language: str = Field(_OCR.language, description="Tesseract language(s), e.g. 'eng' or 'eng+msa'.")
+    ocr_page_timeout_s: float = Field(_OCR.page_timeout_s, gt=0, description="Tesseract time limit per page, in "
+                                      "seconds.")
     document_timeout_s: float = Field(300.0, gt=0, description="Time limit for processing one document, in seconds.")
     child_memory_mb: int = Field(2000, ge=0, description="Address-space limit (MB) of the process that decodes and "
                                  "reads one document (and its Tesseract); 0 = none.")
     child_cpu_s: int = Field(300, ge=0, description="CPU-time limit (s) of that process and of each Tesseract; 0 = none.")
-    default_currency: str = Field("MYR", min_length=3, max_length=3, description="ISO 4217 code used when a receipt shows none.")
-    date_order: Literal["DMY", "MDY", "YMD"] = Field("DMY", description="How to read ambiguous dates like 03/04/2019.")
-    low_confidence: float = Field(0.6, ge=0, le=1, description="Fields below this confidence are flagged for review.")
-    unreadable_address_below: float = Field(0.25, ge=0, le=1, description="An address read less surely than this is "
-                                            "left empty, its reading quoted in a flag, for the reviewer to type; 0 = "
-                                            "always fill it in.")
-    second_reading: str = Field(",".join(catalogue.FIELDS.read_again),
+    default_currency: str = Field(_EXTRACT.default_currency, min_length=3, max_length=3,
+                                  description="ISO 4217 code used when a receipt shows none.")
+    date_order: DateOrder = Field(_EXTRACT.date_order, description="How to read ambiguous dates like 03/04/2019.")
+    low_confidence: float = Field(_EXTRACT.low_confidence, ge=0, le=1, description="Fields below this confidence are "
+                                  "flagged for review.")
+    unreadable_address_below: float = Field(_EXTRACT.unreadable_address_below, ge=0, le=1,
+                                            description="An address read less surely than this is left empty, its "
+                                            "reading quoted in a flag, for the reviewer to type; 0 = always fill it in.")
+    second_reading: str = Field(",".join(_OCR.second_reading),
                                 description="Fields read again by PP-OCR when Tesseract is unsure of them; default: all "
                                 "that can be. 'date,vendor,vendor_address' (~19 ms a page), 'date,vendor' (~14 ms; "
                                 "address 4 points worse), 'date' (~4 ms; vendor 14 points worse) or '' for none.")
     vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top reads alike.")
-    vendor_memory_similarity: float = Field(70, ge=0, le=100, description="How alike (0-100) the top lines must read.")
+    vendor_memory_similarity: float = Field(_EXTRACT.vendor_similarity, ge=0, le=100,
+                                            description="How alike (0-100) the top lines must read.")
 
     workers: int | None = Field(None, ge=1, description="Worker processes; default: one per CPU core.")
     lease_s: float = Field(600.0, gt=0, description="A document in 'processing' longer than this is requeued.")
@@ -60,6 +67,18 @@ class Settings(BaseSettings):
     @property
     def second_reading_fields(self) -> tuple[str, ...]:
         return tuple(name.strip() for name in self.second_reading.split(",") if name.strip())
+
+    def ocr_config(self) -> OcrConfig:
+        """What the OCR layer is told (ocr.config): built here, at the entry points, and passed down."""
+        return OcrConfig(
+            language=self.ocr_language, page_timeout_s=self.ocr_page_timeout_s,
+            second_reading=self.second_reading_fields,
+            limits=LoadLimits(max_upload_bytes=self.max_upload_bytes, max_page_pixels=self.max_page_pixels,
+                              max_pages=self.max_pages, pdf_dpi=self.pdf_dpi),
+            extraction=ExtractionConfig(default_currency=self.default_currency, date_order=self.date_order,
+                                        low_confidence=self.low_confidence,
+                                        unreadable_address_below=self.unreadable_address_below,
+                                        vendor_similarity=self.vendor_memory_similarity))
 
     @property
     def sqlalchemy_url(self) -> str:

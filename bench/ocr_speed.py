@@ -50,14 +50,14 @@ def cer(expected: str, got: str) -> float:
 
 
 def per_page(images: list[Path], dataset: Path) -> None:
-    settings = Settings()
-    warm_up(settings)  # as a worker does once at start: the second reader's model is loaded before timing
-    engine = default_engine(settings)
+    config = Settings().ocr_config()
+    warm_up(config)  # as a worker does once at start: the second reader's model is loaded before timing
+    engine = default_engine(config)
     overhead, tesseract, osd, pipe_cer, bare_cer, bare_ms, confidences = [], [], [], [], [], [], []
     steps: dict[str, float] = {}
     for path in images:
         data = path.read_bytes()
-        result = extract_document(data, settings=settings, engine=engine, keep_images=False)
+        result = extract_document(data, config=config, engine=engine, keep_images=False)
         t = result.timings
         osd_ms = sum(tr.ms for page in result.pages for tr in page.trace
                      if tr.name in ("orient", "recheck_orientation") and not tr.skipped)
@@ -69,7 +69,7 @@ def per_page(images: list[Path], dataset: Path) -> None:
         confidences.append(result.pages[0].mean_confidence or 0.0)
         truth_path = dataset / "box" / (path.stem + ".csv")
         # bare: grayscale straight into the engine, same psm
-        gray = preprocess.to_grayscale(next(load_pages(data, settings)).image)
+        gray = preprocess.to_grayscale(next(load_pages(data, config.limits)).image)
         start = time.perf_counter()
         bare = PageResult(0, gray.shape[1], gray.shape[0], tuple(engine.read_words(gray)))
         bare_ms.append((time.perf_counter() - start) * 1000)
@@ -121,8 +121,8 @@ def wall(images: list[Path]) -> None:
 
 def psm_compare(images: list[Path], dataset: Path, modes: tuple[int, ...] = (3, 4, 6, 11)) -> None:
     """CER against box text of bare grayscale pages read with each page segmentation mode."""
-    settings = Settings()
-    engine = default_engine(settings)
+    config = Settings().ocr_config()
+    engine = default_engine(config)
     scores: dict[int, list[float]] = {mode: [] for mode in modes}
     times: dict[int, float] = {mode: 0.0 for mode in modes}
     for path in images:
@@ -130,7 +130,7 @@ def psm_compare(images: list[Path], dataset: Path, modes: tuple[int, ...] = (3, 
         if not truth_path.exists():
             continue
         truth = box_text(truth_path)
-        gray = preprocess.to_grayscale(next(load_pages(path.read_bytes(), settings)).image)
+        gray = preprocess.to_grayscale(next(load_pages(path.read_bytes(), config.limits)).image)
         for mode in modes:
             start = time.perf_counter()
             page = PageResult(0, gray.shape[1], gray.shape[0], tuple(engine.read_words(gray, psm=mode)))

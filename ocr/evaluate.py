@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr import catalogue
 from ocr.catalogue import Kind
+from ocr.config import ExtractionConfig, OcrConfig
 from ocr.parse import amounts_in, dates_in, normalize_text, parse_amount, parse_date
 
 
@@ -251,17 +252,16 @@ def list_receipts(dataset: Path, *, start: int = 0, limit: int | None = None) ->
     return images[:limit] if limit is not None else images
 
 
-def evaluate_one(image_path: str | Path) -> ReceiptResult:
+def evaluate_one(image_path: str | Path, config: OcrConfig) -> ReceiptResult:
     """Run the real pipeline (ocr.pipeline.extract_document) on one labelled receipt and score it."""
     from ocr.pipeline import extract_document
-    from settings import get_settings
 
     image_path = Path(image_path)
     root = image_path.parent.parent
     gold = load_gold(root / "key" / f"{image_path.stem}.json")
     start = time.perf_counter()
     try:
-        result = extract_document(image_path.read_bytes(), settings=get_settings(), keep_images=False)
+        result = extract_document(image_path.read_bytes(), config=config, keep_images=False)
     except Exception as error:  # noqa: BLE001 - one failing receipt is a result, not a crash
         return ReceiptResult(image_path.stem, gold, {}, error=f"{type(error).__name__}: {error}",
                              seconds=time.perf_counter() - start)
@@ -291,8 +291,7 @@ def flagged_fields(extraction) -> frozenset[str]:
     return frozenset(name for flag in extraction.flags if not flag.is_note for name in flag.fields)
 
 
-def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: float, low_confidence: float
-                       ) -> list[ReceiptResult]:
+def with_vendor_memory(results: Sequence[ReceiptResult], config: ExtractionConfig) -> list[ReceiptResult]:
     """Replay the receipts in order as if a reviewer approved each one's key right after it was read, so every
     receipt is read with the vendor memory (ocr.vendors) of the ones before it: what a back office sees once its
     regular suppliers have been approved at least once. Only the labels of receipts already scored are used."""
@@ -307,8 +306,7 @@ def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: floa
             replayed.append(result)
             continue
         pages, extraction = result.reading
-        extraction = recall_vendor(extraction, pages, known, min_similarity=min_similarity,
-                                   low_confidence=low_confidence)
+        extraction = recall_vendor(extraction, pages, known, config)
         predicted, raw = _scored_values(extraction.fields)
         replayed.append(replace(result, predicted=predicted, raw=raw,
                                 flagged=flagged_fields(extraction)))
@@ -318,14 +316,14 @@ def with_vendor_memory(results: Sequence[ReceiptResult], *, min_similarity: floa
     return replayed
 
 
-def evaluate_dataset(dataset: str | Path, *, start: int = 0, limit: int | None = None,
+def evaluate_dataset(dataset: str | Path, config: OcrConfig, *, start: int = 0, limit: int | None = None,
                      processes: int = 2) -> list[ReceiptResult]:
     """Score every receipt in the folder (in name order) with `processes` worker processes."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     images = list_receipts(Path(dataset), start=start, limit=limit)
     if processes <= 1 or len(images) <= 1:
-        return [evaluate_one(path) for path in images]
+        return [evaluate_one(path, config) for path in images]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=processes) as pool:
-        return list(pool.map(evaluate_one, images, chunksize=1))
+        return list(pool.map(evaluate_one, images, [config] * len(images), chunksize=1))

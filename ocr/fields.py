@@ -20,16 +20,11 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from ocr import catalogue
+from ocr.config import ExtractionConfig
 from ocr.layout import Row, group_rows, min_mean_confidence
 from ocr.parse import EARLIEST_RECEIPT_DATE, MONTHS, amounts_in, currency_of, dates_in, format_amount, times_in
 from ocr.types import CONFIRMED, LINE_ITEMS, BoundingBox, Extraction, Field, Flag, LineItem, PageResult, Word
 
-LOW_CONFIDENCE = 0.6
-# An address read less surely than this is left empty for the reviewer to type; its reading stays in `raw` and an
-# `unreadable` flag quotes it. On the tuning receipts no address read below 0.3 was right, and most were far off
-# (0.14-0.79 of their length to edit): text to delete, not to correct, and worse than nothing if approved unseen.
-# Only the address: a vendor's confidence does not tell right from wrong (bench/RESULTS-fields.md, fifth round).
-UNREADABLE_ADDRESS_BELOW = 0.25
 STRAY_BELOW = 0.6  # a one-character word at a row's end read less surely than this is a speck
 JUNK_BELOW = 0.45  # mean word confidence under which a header row is taken for logo or speckle
 
@@ -886,14 +881,14 @@ def _line_items(doc: _Doc, start: int, end: int) -> list[LineItem]:
 
 # --- checks -------------------------------------------------------------------------------------
 
-def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), *, today: date | None = None,
-                 low_confidence: float = LOW_CONFIDENCE, notes: Sequence[Flag] = ()) -> list[Flag]:
+def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (),
+                 config: ExtractionConfig = ExtractionConfig(), *, notes: Sequence[Flag] = ()) -> list[Flag]:
     """Cross-field checks a reviewer should see: totals that do not add up, odd dates, missing or weak fields;
     followed by the `notes` (NOTE_CODES) on where values came from. A total a note confirms is left out of the
     fields a failed sum names: the subtotal, tax or rounding read is what is off."""
     flags: list[Flag] = []
     confirmed = {name for note in notes if note.code == CONFIRMED for name in note.fields}
-    today = today or date.today()
+    today = config.today or date.today()
 
     def amount(name: str) -> Decimal | None:
         field = fields.get(name)
@@ -937,7 +932,8 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (), 
         reading = _shortened(fields[name].raw)
         flags.append(Flag("unreadable", f"{name.replace('_', ' ')} not filled in: it read as \"{reading}\", too unsure "
                                         "to correct; type it from the image.", (name,)))
-    weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence and name not in unreadable)
+    weak = tuple(name for name, field in fields.items()
+                 if field.confidence < config.low_confidence and name not in unreadable)
     if weak:
         flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))
     return flags + [note for note in notes if note.is_note]
@@ -955,13 +951,12 @@ def _filled_if_readable(field: Field, unreadable_below: float) -> Field:
 
 # --- public entry point -------------------------------------------------------------------------
 
-def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR", date_order: str = "DMY",
-                   today: date | None = None, low_confidence: float = LOW_CONFIDENCE,
-                   unreadable_below: float = UNREADABLE_ADDRESS_BELOW) -> Extraction:
+def extract_fields(pages: Sequence[PageResult], config: ExtractionConfig = ExtractionConfig()) -> Extraction:
     """Receipt fields from OCR'd pages: each with value, raw text, confidence, page and box; plus line items
     and flags from cross-field checks (total_mismatch, items_mismatch, implausible_date, missing_*, unreadable,
     low_confidence)."""
-    today = today or date.today()
+    today = config.today or date.today()
+    default_currency = config.default_currency
     doc = _rows(pages)
     chosen: dict[str, Candidate] = {}
     if doc.rows:
@@ -990,7 +985,7 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
         if number:
             chosen["receipt_number"] = number
 
-        dates = _date_candidates(doc, date_order, today)
+        dates = _date_candidates(doc, config.date_order, today)
         plausible = [c for c, v in dates if EARLIEST_RECEIPT_DATE <= v <= today]
         if plausible:
             chosen["date"] = plausible[0]
@@ -1016,9 +1011,10 @@ def extract_fields(pages: Sequence[PageResult], *, default_currency: str = "MYR"
     else:
         chosen["currency"] = Candidate("currency", default_currency, "", (), 0, 0.6, 0.0)
         line_items = []
-    fields = {name: _filled_if_readable(candidate.to_field(), unreadable_below) for name, candidate in chosen.items()}
+    fields = {name: _filled_if_readable(candidate.to_field(), config.unreadable_address_below)
+              for name, candidate in chosen.items()}
     total = chosen.get("total")
     notes = [Flag(CONFIRMED, f"the total {total.value} agrees with " + "; ".join(other.raw for other in total.support),
                   ("total",))] if total is not None and total.support else []
-    flags = check_fields(fields, line_items, today=today, low_confidence=low_confidence, notes=notes)
+    flags = check_fields(fields, line_items, replace(config, today=today), notes=notes)
     return Extraction(fields=fields, line_items=tuple(line_items), flags=tuple(flags))

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from errors import InputError
-from settings import Settings
+from ocr.config import LoadLimits
 
 _SANE_DPI = (100, 1200)  # outside this a header DPI is a default (72/96) or nonsense: treat it as unknown
 # JPEGs above this many pixels (an A4 page at 600 dpi is 35 MP) are decoded by libjpeg at 1/2 or 1/4 scale:
@@ -66,35 +66,35 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def inspect(data: bytes, settings: Settings) -> FileInfo:
+def inspect(data: bytes, limits: LoadLimits) -> FileInfo:
     """Cheap preflight: type, size and page-count limits, header dimensions. Decodes no pixels."""
-    media_type = _check_bytes(data, settings)
+    media_type = _check_bytes(data, limits)
     if media_type == "application/pdf":
-        pages, _sizes = _pdf_preflight(data, settings)
+        pages, _sizes = _pdf_preflight(data, limits)
         return FileInfo(media_type, pages)
-    with _open_image(data, settings) as image:
+    with _open_image(data, limits) as image:
         frames = _frame_count(image, media_type)
-        _check_frames(frames, settings)
-        _check_image_pixels(image, 0, settings)
+        _check_frames(frames, limits)
+        _check_image_pixels(image, 0, limits)
     return FileInfo(media_type, frames)
 
 
-def load_pages(data: bytes, settings: Settings) -> Iterator[LoadedPage]:
+def load_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
     """Yield the pages one at a time (a 50-page PDF is never all in memory)."""
-    media_type = _check_bytes(data, settings)
+    media_type = _check_bytes(data, limits)
     if media_type == "application/pdf":
-        yield from _pdf_pages(data, settings)
+        yield from _pdf_pages(data, limits)
         return
-    with _open_image(data, settings) as image:
+    with _open_image(data, limits) as image:
         frames = _frame_count(image, media_type)
-        _check_frames(frames, settings)
+        _check_frames(frames, limits)
         for index in range(frames):
             if frames > 1:
                 try:
                     image.seek(index)
                 except _DAMAGED as error:
                     raise _damaged(f"page {index + 1} cannot be read") from error
-            _check_image_pixels(image, index, settings)
+            _check_image_pixels(image, index, limits)
             dpi = _image_dpi(image)
             if media_type == "image/jpeg" and image.width * image.height > DRAFT_ABOVE_PIXELS:
                 full_width, factor = image.width, 2
@@ -104,17 +104,17 @@ def load_pages(data: bytes, settings: Settings) -> Iterator[LoadedPage]:
                 if dpi is not None:
                     dpi = round(dpi * image.width / full_width)
             # a single-frame file's decoder is released before the page is handed on (one copy of the pixels)
-            yield LoadedPage(index, _decode(image, index, settings, release=frames == 1), dpi)
+            yield LoadedPage(index, _decode(image, index, release=frames == 1), dpi)
 
 
 # --- checks -------------------------------------------------------------------------------------
 
-def _check_bytes(data: bytes, settings: Settings) -> str:
+def _check_bytes(data: bytes, limits: LoadLimits) -> str:
     if not data:
         raise InputError("The file is empty (0 bytes): upload the file again.", code="empty_file")
-    if len(data) > settings.max_upload_bytes:
+    if len(data) > limits.max_upload_bytes:
         raise InputError(
-            f"The file is {len(data) / 1e6:.1f} MB; the limit is {settings.max_upload_bytes / 1e6:.1f} MB: "
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.1f} MB: "
             "scan at a lower resolution or split it.", code="too_large")
     media_type = sniff(data)
     if media_type is None:
@@ -132,28 +132,28 @@ def _frame_count(image: Image.Image, media_type: str) -> int:
         raise _damaged("its page list cannot be read") from error
 
 
-def _check_frames(frames: int, settings: Settings) -> None:
-    if frames > settings.max_pages:
-        raise InputError(f"The file has {frames} pages; the limit is {settings.max_pages}: split it into smaller files.",
+def _check_frames(frames: int, limits: LoadLimits) -> None:
+    if frames > limits.max_pages:
+        raise InputError(f"The file has {frames} pages; the limit is {limits.max_pages}: split it into smaller files.",
                          code="too_many_pages")
 
 
-def _check_pixels(width: int, height: int, index: int, settings: Settings) -> None:
+def _check_pixels(width: int, height: int, index: int, limits: LoadLimits) -> None:
     if width <= 0 or height <= 0:
         raise _damaged(f"page {index + 1} has no pixels")
     if min(width, height) < MIN_PAGE_SIDE:
         raise InputError(
             f"Page {index + 1} is only {width} x {height} pixels: too small to hold readable text. "
             "Scan the receipt at 300 dpi and upload the new file.", code="page_too_small")
-    if width * height > settings.max_page_pixels:
+    if width * height > limits.max_page_pixels:
         raise InputError(
             f"Page {index + 1} is {width} x {height} pixels ({width * height / 1e6:.0f} MP); the limit is "
-            f"{settings.max_page_pixels / 1e6:.0f} MP: scan at a lower resolution (300 dpi is enough).",
+            f"{limits.max_page_pixels / 1e6:.0f} MP: scan at a lower resolution (300 dpi is enough).",
             code="page_too_large")
 
 
-def _check_image_pixels(image: Image.Image, index: int, settings: Settings) -> None:
-    _check_pixels(*image.size, index, settings)
+def _check_image_pixels(image: Image.Image, index: int, limits: LoadLimits) -> None:
+    _check_pixels(*image.size, index, limits)
 
 
 def _damaged(detail: str) -> InputError:
@@ -163,9 +163,9 @@ def _damaged(detail: str) -> InputError:
 
 # --- raster images ------------------------------------------------------------------------------
 
-def _open_image(data: bytes, settings: Settings) -> Image.Image:
+def _open_image(data: bytes, limits: LoadLimits) -> Image.Image:
     """Lazy open: reads the header only."""
-    Image.MAX_IMAGE_PIXELS = settings.max_page_pixels  # our own check comes first; this is the backstop
+    Image.MAX_IMAGE_PIXELS = limits.max_page_pixels  # our own check comes first; this is the backstop
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -177,7 +177,7 @@ def _open_image(data: bytes, settings: Settings) -> Image.Image:
         raise _damaged("the image header cannot be read") from error
 
 
-def _decode(image: Image.Image, index: int, settings: Settings, *, release: bool = False) -> np.ndarray:
+def _decode(image: Image.Image, index: int, *, release: bool = False) -> np.ndarray:
     """Pixels as a writable uint8 array; the PIL image is released at once when the caller needs no other frame."""
     try:
         with warnings.catch_warnings():
@@ -254,7 +254,7 @@ def _image_dpi(image: Image.Image) -> int | None:
 _ENCRYPTED = re.compile(r"incorrect password|encrypted|password", re.IGNORECASE)
 
 
-def _pdf_preflight(data: bytes, settings: Settings) -> tuple[int, list[tuple[float, float] | None]]:
+def _pdf_preflight(data: bytes, limits: LoadLimits) -> tuple[int, list[tuple[float, float] | None]]:
     """Page count (limit checked) and each page's size in points, from pdfinfo; no rasterizing."""
     from pdf2image import pdfinfo_from_bytes
     from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFPopplerTimeoutError
@@ -274,7 +274,7 @@ def _pdf_preflight(data: bytes, settings: Settings) -> tuple[int, list[tuple[flo
     pages = int(info.get("Pages", 0) or 0)
     if pages <= 0:
         raise _damaged("it has no pages")
-    _check_frames(pages, settings)
+    _check_frames(pages, limits)
     sizes = _pdf_page_sizes(data, pages)
     return pages, sizes
 
@@ -304,24 +304,24 @@ def _parse_size(text: str) -> tuple[float, float] | None:
     return (float(match.group(1)), float(match.group(2))) if match else None
 
 
-def _pdf_pages(data: bytes, settings: Settings) -> Iterator[LoadedPage]:
+def _pdf_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
     from pdf2image import convert_from_path
     from pdf2image.exceptions import PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
 
-    pages, sizes = _pdf_preflight(data, settings)
+    pages, sizes = _pdf_preflight(data, limits)
     with tempfile.TemporaryDirectory(prefix="docdesk-pdf-") as folder:
         path = os.path.join(folder, "in.pdf")
         with open(path, "wb") as handle:
             handle.write(data)
         for index in range(pages):
-            dpi = settings.pdf_dpi
+            dpi = limits.pdf_dpi
             size = sizes[index]
             if size is not None:
                 width, height = (round(v / 72 * dpi) for v in size)
-                if width * height > settings.max_page_pixels:  # a poster-sized page: rasterize coarser if that fits
-                    dpi = int(dpi * (settings.max_page_pixels / (width * height)) ** 0.5)
+                if width * height > limits.max_page_pixels:  # a poster-sized page: rasterize coarser if that fits
+                    dpi = int(dpi * (limits.max_page_pixels / (width * height)) ** 0.5)
                     if dpi < 72:
-                        _check_pixels(width, height, index, settings)
+                        _check_pixels(width, height, index, limits)
             try:
                 images = convert_from_path(path, dpi=dpi, first_page=index + 1, last_page=index + 1,
                                            timeout=_RASTER_TIMEOUT_S)
@@ -334,5 +334,5 @@ def _pdf_pages(data: bytes, settings: Settings) -> Iterator[LoadedPage]:
             if not images:
                 raise _damaged(f"page {index + 1} cannot be rendered")
             image = images[0]
-            _check_image_pixels(image, index, settings)
+            _check_image_pixels(image, index, limits)
             yield LoadedPage(index, np.asarray(_to_gray_or_rgb(image), dtype=np.uint8).copy(), dpi)

@@ -7,7 +7,7 @@ Each page keeps a trace of what every step found and how long it took, so a bad 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +15,12 @@ import numpy as np
 
 from errors import DocDeskError
 from ocr import preprocess
+from ocr.config import OcrConfig
 from ocr.engine import Engine, TesseractEngine
 from ocr.fields import extract_fields
 from ocr.load import load_pages
 from ocr.reread import line_reader, reread_fields, targets_for
 from ocr.types import Extraction, PageResult, StepTrace, Word
-from settings import Settings
 
 # A page read with mean word confidence below this gets a second orientation check (all four turns read on a
 # crop): upright SROIE scans read at 0.50-0.86 (median 0.69), the same pages turned 180 degrees at 0.26-0.34.
@@ -115,26 +115,26 @@ def read_page(index: int, image: np.ndarray, *, engine: Engine, dpi: int | None 
     return page, PageImages(original=image, cleaned=cleaned)
 
 
-def warm_up(settings: Settings) -> None:
+def warm_up(config: OcrConfig) -> None:
     """Load what every document needs once per process, before a child is forked for each document."""
-    if settings.second_reading_fields:
+    if config.second_reading:
         line_reader()
 
 
-def default_engine(settings: Settings) -> TesseractEngine:
-    return TesseractEngine(language=settings.ocr_language, psm=6, timeout_s=settings.ocr_page_timeout_s)
+def default_engine(config: OcrConfig) -> TesseractEngine:
+    return TesseractEngine(language=config.language, psm=6, timeout_s=config.page_timeout_s)
 
 
-def extract_document(data: bytes, *, settings: Settings, engine: Engine | None = None,
+def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None,
                      keep_images: bool = True) -> DocumentResult:
     """Bytes of one uploaded file -> pages with words, the cleaned images, the extracted fields and timings."""
-    engine = engine or default_engine(settings)
+    engine = engine or default_engine(config)
     total_start = time.perf_counter()
     timings: dict[str, float] = {"load": 0.0, "ocr": 0.0, "fields": 0.0}
     pages: list[PageResult] = []
     images: list[PageImages] = []
     cleaned: list[np.ndarray] = []  # what the second reading crops from (grayscale, so small)
-    loader = load_pages(data, settings)
+    loader = load_pages(data, config.limits)
     while True:
         start = time.perf_counter()
         loaded = next(loader, None)
@@ -146,27 +146,22 @@ def extract_document(data: bytes, *, settings: Settings, engine: Engine | None =
             timings[trace.name] = timings.get(trace.name, 0.0) + trace.ms
         timings["ocr"] += page.ocr_ms
         pages.append(page)
-        if settings.second_reading_fields:
+        if config.second_reading:
             cleaned.append(page_images.cleaned)
         if keep_images:
             images.append(page_images)
     start = time.perf_counter()
-    extraction = _fields_of(pages, settings)
+    extraction = extract_fields(pages, config.extraction)
     timings["fields"] = (time.perf_counter() - start) * 1000
-    if settings.second_reading_fields and pages:
+    if config.second_reading and pages:
         start = time.perf_counter()
-        targets = targets_for(pages, extraction, settings.second_reading_fields)
+        targets = targets_for(pages, extraction, config.second_reading)
         pages, changed = reread_fields(pages, cleaned, targets, line_reader())
         if changed:
-            extraction = _fields_of(pages, settings)
+            extraction = extract_fields(pages, config.extraction)
         timings["second_reading"] = (time.perf_counter() - start) * 1000
     timings["total"] = (time.perf_counter() - total_start) * 1000
     return DocumentResult(tuple(pages), tuple(images), extraction, {k: round(v, 2) for k, v in timings.items()})
-
-
-def _fields_of(pages: Sequence[PageResult], settings: Settings) -> Extraction:
-    return extract_fields(pages, default_currency=settings.default_currency, date_order=settings.date_order,
-                          low_confidence=settings.low_confidence, unreadable_below=settings.unreadable_address_below)
 
 
 def document_to_json(file: str, result: DocumentResult | None = None, error: Exception | None = None

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from rapidfuzz import fuzz, process
 
+from ocr.config import ExtractionConfig
 from ocr.fields import check_fields
 from ocr.layout import group_rows
 from ocr.parse import normalize_text
@@ -76,8 +77,8 @@ def _printed_address(page_text: str, vendor: str, known: Sequence[KnownVendor]) 
     return max(scored)[1] if scored else None
 
 
-def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Sequence[KnownVendor], *,
-                  min_similarity: float, low_confidence: float) -> Extraction:
+def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Sequence[KnownVendor],
+                  config: ExtractionConfig) -> Extraction:
     """Replace the read vendor (and address) by an approved one when the header matches; otherwise unchanged.
 
     The field keeps the box of the header it matched, so reviewers still see where it came from, and a
@@ -85,7 +86,7 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
     """
     if not pages:
         return extraction
-    match = best_match(pages[0].text, known, min_similarity=min_similarity)
+    match = best_match(pages[0].text, known, min_similarity=config.vendor_similarity)
     if match is None:
         return extraction
     header_box = _header_box(pages[0])
@@ -105,7 +106,7 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
                                    f"(top of the receipt {match.similarity:.0f} % alike)", tuple(recalled))
     notes = [note for note in extraction.flags if note.is_note]
     # checked again (no more missing_vendor, say), keeping the notes on where values came from
-    checks = check_fields(fields, extraction.line_items, low_confidence=low_confidence, notes=notes)
+    checks = check_fields(fields, extraction.line_items, config, notes=notes)
     return replace(extraction, fields=fields, flags=(*checks, flag))
 
 

@@ -73,7 +73,7 @@ def recheck(document: Document, settings: Settings) -> list[Flag]:
               for f in document.fields if f.value or f.raw and f.source != Source.USER}  # unreadable: still flagged
     items = [types.LineItem(i.description, i.quantity, i.unit_price, i.amount, i.confidence or 1.0)
              for i in document.line_items]
-    return check_fields(fields, items, low_confidence=settings.low_confidence, notes=_notes_still_true(document))
+    return check_fields(fields, items, settings.ocr_config().extraction, notes=_notes_still_true(document))
 
 
 def _notes_still_true(document: Document) -> list[Flag]:

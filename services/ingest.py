@@ -59,7 +59,7 @@ def ingest_file(data: bytes, name: str, *, user: str | None = None, settings: Se
     try:
         from ocr.load import inspect
 
-        info = inspect(data, settings)
+        info = inspect(data, settings.ocr_config().limits)
     except DocDeskError as error:
         return _refuse(shown, error.code, error.message, user, settings)
 

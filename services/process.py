@@ -53,7 +53,7 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     from ocr.pipeline import warm_up
 
     settings = settings or get_settings()
-    warm_up(settings)  # before the claim, so a stop signal while it loads cannot fail a document; cached after
+    warm_up(settings.ocr_config())  # before the claim: a stop signal while it loads cannot fail a document; cached after
     lease = Lease.claim(document_id, settings)
     if lease is None:
         log.info("nothing to do: not queued", extra={"document_id": document_id, "step": "claim"})
@@ -106,7 +106,7 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
     """The heavy part, run in the child: OCR pipeline, then page images into the blob store."""
     from ocr.pipeline import extract_document
 
-    result = extract_document(data, settings=settings, engine=engine, keep_images=True)
+    result = extract_document(data, config=settings.ocr_config(), engine=engine, keep_images=True)
     start = time.perf_counter()
     blobs = BlobStore(settings.blob_dir)
     lossy = data[:3] == b"\xff\xd8\xff"  # a JPEG upload: its original page stays a JPEG

@@ -26,5 +26,4 @@ def recall(session: Session, document_id: int, extraction: Extraction, pages: Se
     if not settings.vendor_memory:
         return extraction
     return recall_vendor(extraction, pages, known_vendors(session, exclude=document_id),
-                         min_similarity=settings.vendor_memory_similarity,
-                         low_confidence=settings.low_confidence)
+                         settings.ocr_config().extraction)

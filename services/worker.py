@@ -52,7 +52,7 @@ def check_ready(settings: Settings) -> None:
     from ocr.pipeline import warm_up
 
     try:
-        warm_up(settings)  # loads the second reader once; the worker processes forked from us inherit it
+        warm_up(settings.ocr_config())  # loads the second reader once; the worker processes forked from us inherit it
     except Exception as error:  # noqa: BLE001 - any reason it cannot load means the same to the admin
         raise WorkerNotReady(f"The second reader (PP-OCR on onnxruntime) does not load: {error}. Run `make "
                              "install`, or set DOCDESK_SECOND_READING= (empty) to work without it.") from error

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from errors import InputError
+from ocr.config import LoadLimits
 from ocr.load import inspect, load_pages
 from services.ingest import MAX_NAME_CHARS, ingest_files
 from services.process import process_document
-from settings import Settings, get_settings
+from settings import get_settings
 from storage import repository
 from storage.db import session_factory
 from storage.models import AuditEvent
@@ -45,20 +46,20 @@ def corpus_settings(migrated, monkeypatch) -> Settings:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
 def test_ocr_load_gives_each_file_its_code(case):
-    settings = Settings(max_upload_bytes=badfiles.SIZE_LIMIT)
+    limits = LoadLimits(max_upload_bytes=badfiles.SIZE_LIMIT)
     data = case.make()
     if case.ingest:
         with pytest.raises(InputError) as caught:
-            inspect(data, settings)
+            inspect(data, limits)
         assert caught.value.code == case.ingest and _actionable(caught.value.message)
     else:
-        inspect(data, settings)
+        inspect(data, limits)
     if case.code:
         with pytest.raises(InputError) as caught:
-            list(load_pages(data, settings))
+            list(load_pages(data, limits))
         assert caught.value.code == case.code and _actionable(caught.value.message), caught.value.message
     else:
-        assert [page.index for page in load_pages(data, settings)] == [0]
+        assert [page.index for page in load_pages(data, limits)] == [0]
 
 
 def test_upload_then_processing_answers_and_records_every_file(corpus_settings):

@@ -39,9 +39,26 @@ def test_invalid_values_are_refused(monkeypatch, name, value):
 
 
 def test_the_setting_names_fields_that_can_be_read_again():
-    assert set(Settings().second_reading_fields) == {"date", "vendor", "vendor_address"}  # all, by default
+    assert Settings().second_reading_fields == ("date", "vendor", "vendor_address")  # all, by default
     assert Settings(second_reading=" date , vendor ").second_reading_fields == ("date", "vendor")
     assert Settings(second_reading="").second_reading_fields == ()
     assert Settings(second_reading="date,vendor,vendor_address").second_reading_fields[-1] == "vendor_address"
     with pytest.raises(ValueError, match="total cannot be read again; name some of vendor, vendor_address, date"):
         Settings(second_reading="date,total")
+
+
+def test_the_ocr_layer_is_told_the_settings_as_one_config(monkeypatch):
+    from ocr.config import OcrConfig
+
+    assert Settings(_env_file=None).ocr_config() == OcrConfig()  # the same defaults
+    for name, value in [("OCR_LANGUAGE", "eng+msa"), ("OCR_PAGE_TIMEOUT_S", "5"), ("MAX_PAGES", "3"),
+                        ("PDF_DPI", "150"), ("DEFAULT_CURRENCY", "SGD"), ("DATE_ORDER", "MDY"),
+                        ("LOW_CONFIDENCE", "0.8"), ("UNREADABLE_ADDRESS_BELOW", "0"), ("SECOND_READING", "date"),
+                        ("VENDOR_MEMORY_SIMILARITY", "90")]:
+        monkeypatch.setenv(f"DOCDESK_{name}", value)
+    config = Settings(_env_file=None).ocr_config()
+    assert (config.language, config.page_timeout_s, config.second_reading) == ("eng+msa", 5.0, ("date",))
+    assert (config.limits.max_pages, config.limits.pdf_dpi) == (3, 150)
+    extraction = config.extraction
+    assert (extraction.default_currency, extraction.date_order, extraction.low_confidence) == ("SGD", "MDY", 0.8)
+    assert (extraction.unreadable_address_below, extraction.vendor_similarity, extraction.today) == (0.0, 90.0, None)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from errors import InputError
 from ocr.load import inspect, load_pages, sniff
-from settings import Settings
+from ocr.config import LoadLimits
 from tests import receipts
 from tests.badfiles import encrypted_pdf, pdf_bytes, png_with_huge_header
 
@@ -21,13 +21,13 @@ def page() -> np.ndarray:
     return receipts.render(["TOTAL 12.50", "THANK YOU"], font_size=20).image
 
 
-def cfg(**overrides) -> Settings:
-    return Settings(**overrides)
+def cfg(**overrides) -> LoadLimits:
+    return LoadLimits(**overrides)
 
 
-def error_code(data: bytes, settings: Settings | None = None) -> InputError:
+def error_code(data: bytes, limits: LoadLimits | None = None) -> InputError:
     with pytest.raises(InputError) as caught:
-        list(load_pages(data, settings or cfg()))
+        list(load_pages(data, limits or cfg()))
     assert caught.value.message and caught.value.message[-1] in ".)"
     return caught.value
 

@@ -13,7 +13,7 @@ import pytest
 
 from errors import InputError
 from ocr.load import inspect, load_pages
-from settings import Settings
+from ocr.config import LoadLimits
 from tests import receipts
 from tests.badfiles import pdf_bytes
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # PIL's notes on
 CASES = int(os.environ.get("DOCDESK_FUZZ_CASES", "300"))
 SEED = int(os.environ.get("DOCDESK_FUZZ_SEED", "20261128"))
 # Small limits keep a mutated header that claims a big page cheap to refuse or to decode.
-SETTINGS = Settings(max_page_pixels=4_000_000, max_pages=5, pdf_dpi=72)
+LIMITS = LoadLimits(max_page_pixels=4_000_000, max_pages=5, pdf_dpi=72)
 
 
 @functools.lru_cache
@@ -63,12 +63,12 @@ def _cases() -> list[tuple[int, str]]:
 def _one(index: int, name: str) -> None:
     data = mutate(dict(seeds())[name], random.Random(SEED * 100_003 + index))
     try:
-        info = inspect(data, SETTINGS)
-        assert 1 <= info.pages <= SETTINGS.max_pages
+        info = inspect(data, LIMITS)
+        assert 1 <= info.pages <= LIMITS.max_pages
     except InputError as error:
         assert error.code and error.message
     try:
-        for page in load_pages(data, SETTINGS):
+        for page in load_pages(data, LIMITS):
             assert page.image.dtype == np.uint8 and page.image.ndim in (2, 3) and page.image.size > 0
     except InputError as error:
         assert error.code and error.message

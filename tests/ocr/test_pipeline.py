@@ -14,7 +14,7 @@ from errors import InputError
 from ocr.engine import TesseractEngine
 from ocr.pipeline import DocumentResult, clean_page, document_to_json, extract_document, read_page
 from ocr.types import PageResult
-from settings import Settings
+from ocr.config import OcrConfig
 from tests import receipts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ def test_boxes_refer_to_the_cleaned_image(receipt, engine):
 
 def test_extract_document_and_json_line(receipt, engine):
     data = receipts.encode(receipts.rotate(receipt.image, -4), "PNG")
-    result = extract_document(data, settings=Settings(), engine=engine)
+    result = extract_document(data, config=OcrConfig(), engine=engine)
     assert isinstance(result, DocumentResult) and len(result.pages) == len(result.images) == 1
     for key in ("load", "ocr", "fields", "total", "deskew"):
         assert key in result.timings
@@ -93,7 +93,7 @@ def test_extract_document_and_json_line(receipt, engine):
     for field in line["fields"].values():
         assert set(field) == {"value", "raw", "confidence", "page", "box"}
         assert field["box"] is None or len(field["box"]) == 4
-    without = extract_document(data, settings=Settings(), engine=engine, keep_images=False)
+    without = extract_document(data, config=OcrConfig(), engine=engine, keep_images=False)
     assert without.images == ()
 
 

@@ -7,12 +7,13 @@ from dataclasses import replace
 import pytest
 
 from ocr.catalogue import FIELDS
+from ocr.config import OcrConfig
 from ocr.engine import TesseractEngine
 from ocr.fields import date_lookalikes
 from ocr.pipeline import extract_document
-from ocr.reread import Target, _acceptable, line_reader, reread_fields, respace, targets_for, unsure_fields, unsure_words
+from ocr.reread import (Target, _acceptable, line_reader, reread_fields, respace, targets_for, unsure_fields,
+                        unsure_words)
 from ocr.types import BoundingBox, Extraction, Field, PageResult, Word
-from settings import Settings
 from tests import receipts
 
 REREAD_BELOW = FIELDS.read_again_below(by_words=False)  # the fields read again whole, and when
@@ -71,7 +72,7 @@ def test_only_the_least_sure_words_of_an_address_are_read_again():
     targets = unsure_words([page], Extraction({"vendor_address": address}), REREAD_WORDS_BELOW, limit=2)
     assert [t.box.left for t in targets] == [150, 80]  # the two least sure words; a postcode or a speck is none
     assert unsure_words([page], Extraction({"vendor_address": address}), {}) == []
-    unreadable = replace(address, value="")  # left empty (ocr.fields.UNREADABLE_ADDRESS_BELOW): two words would not mend it
+    unreadable = replace(address, value="")  # left empty (unreadable_address_below): two words would not mend it
     assert unsure_words([page], Extraction({"vendor_address": unreadable}), REREAD_WORDS_BELOW) == []
 
 
@@ -193,10 +194,10 @@ def test_the_real_second_reader_mends_a_doubtful_address_word():
 
 def test_the_pipeline_reads_the_chosen_unsure_fields_twice_unless_switched_off():
     data = receipts.encode(receipts.blur(receipts.sample_receipt().image, 5), "PNG")
-    off = extract_document(data, settings=Settings(second_reading=""), keep_images=False)
+    off = extract_document(data, config=OcrConfig(second_reading=()), keep_images=False)
     assert "second_reading" not in off.timings
     for chosen in ("date", "date,vendor"):
-        on = extract_document(data, settings=Settings(second_reading=chosen), keep_images=False)
+        on = extract_document(data, config=OcrConfig(second_reading=tuple(chosen.split(","))), keep_images=False)
         unsure = {name for name, field in off.extraction.fields.items()
                   if name in chosen.split(",") and field.confidence < REREAD_BELOW[name]}
         read_again = {name for t in on.pages[0].trace if t.name == "second_reading" for name in t.details["fields"]}

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from ocr.config import ExtractionConfig
 from ocr.fields import check_fields, extract_fields
 from ocr.types import BoundingBox, Flag, PageResult, Word
 from ocr.vendors import KnownVendor, best_match, header_text, recall_vendor
@@ -73,7 +74,7 @@ def test_recall_replaces_vendor_and_address_keeps_the_box_and_says_where_they_ca
     read = extract_fields([page])
     assert read.fields["vendor"].value != APPROVED.vendor  # the slips are in the reading
 
-    recalled = recall_vendor(read, [page], [APPROVED], min_similarity=70, low_confidence=0.6)
+    recalled = recall_vendor(read, [page], [APPROVED], ExtractionConfig())
 
     vendor, address = recalled.fields["vendor"], recalled.fields["vendor_address"]
     assert (vendor.value, address.value) == (APPROVED.vendor, APPROVED.address)
@@ -89,15 +90,14 @@ def test_recall_keeps_the_notes_already_there():
     page = page_of(NEW_TEXT)
     read = extract_fields([page])
     note = Flag("total_confirmed", "the total 42.95 agrees with CASH 50.00; CHANGE 7.05", ("total",))
-    recalled = recall_vendor(replace(read, flags=(*read.flags, note)), [page], [APPROVED], min_similarity=70,
-                             low_confidence=0.6)
+    recalled = recall_vendor(replace(read, flags=(*read.flags, note)), [page], [APPROVED], ExtractionConfig())
     assert note in recalled.flags and any(f.code == "vendor_recalled" for f in recalled.flags)
 
 
 def test_recall_without_a_match_changes_nothing():
     page = page_of(OTHER_SHOP_TEXT)
     read = extract_fields([page])
-    assert recall_vendor(read, [page], [APPROVED], min_similarity=70, low_confidence=0.6) == read
+    assert recall_vendor(read, [page], [APPROVED], ExtractionConfig()) == read
 
 
 def test_a_recalled_vendor_clears_the_missing_vendor_flag():
@@ -107,7 +107,7 @@ def test_a_recalled_vendor_clears_the_missing_vendor_flag():
     unread = replace(read, fields=fields, flags=tuple(check_fields(fields, read.line_items)))
     assert "missing_vendor" in {f.code for f in unread.flags}
 
-    recalled = recall_vendor(unread, [page], [APPROVED], min_similarity=70, low_confidence=0.6)
+    recalled = recall_vendor(unread, [page], [APPROVED], ExtractionConfig())
 
     assert recalled.fields["vendor"].value == APPROVED.vendor
     assert recalled.fields["vendor"].box is not None  # the header's box stands in for a reading

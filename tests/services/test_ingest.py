@@ -72,10 +72,10 @@ def test_empty_files_and_text_named_jpg_are_refused_with_a_reason(migrated):
 def test_one_bad_file_never_stops_the_rest_and_order_is_kept(migrated, monkeypatch):
     real_inspect = __import__("ocr.load", fromlist=["inspect"]).inspect
 
-    def exploding_inspect(data, settings):
+    def exploding_inspect(data, limits):
         if data == b"boom-" + receipt_png(9)[5:]:
             raise RuntimeError("bug")
-        return real_inspect(data, settings)
+        return real_inspect(data, limits)
 
     monkeypatch.setattr("ocr.load.inspect", exploding_inspect)
     files = [("1.png", receipt_png(1)), ("bad.png", b"boom-" + receipt_png(9)[5:]), ("2.png", receipt_png(2)),

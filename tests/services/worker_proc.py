@@ -87,7 +87,7 @@ def _install_slow_engine() -> None:
         def __getattr__(self, name):
             return getattr(self.inner, name)
 
-    ocr.pipeline.default_engine = lambda settings: SlowEngine(real_default(settings))
+    ocr.pipeline.default_engine = lambda config: SlowEngine(real_default(config))
 
 
 if __name__ == "__main__":
