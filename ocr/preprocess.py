@@ -321,7 +321,7 @@ def _otsu_level(pixels: np.ndarray) -> float:
     return float(level)
 
 
-# --- lighting and binarization -------------------------------------------------------------------
+# --- lighting -----------------------------------------------------------------------------------
 
 def background(gray: np.ndarray, *, full_size: bool = True) -> np.ndarray:
     """Paper brightness everywhere: a grey closing (removes dark text) on a small copy, blurred; scaled back to
@@ -354,25 +354,6 @@ def flatten_light(gray: np.ndarray, *, min_range: float = 30.0, max_range: float
     bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(gray, np.maximum(bg, 1), scale=255)
     return flat, details
-
-
-def otsu(gray: np.ndarray) -> np.ndarray:
-    _, out = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return out
-
-
-def adaptive(gray: np.ndarray, *, block: int = 31, c: int = 10) -> np.ndarray:
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block | 1, c)
-
-
-def sauvola(gray: np.ndarray, *, window: int = 31, k: float = 0.2, r: float = 128.0) -> np.ndarray:
-    """Sauvola's threshold T = m * (1 + k (s / r - 1)) over a `window` box, with box filters (no extra deps)."""
-    g = gray.astype(np.float32)
-    mean = cv2.boxFilter(g, -1, (window, window), borderType=cv2.BORDER_REFLECT)
-    sq = cv2.boxFilter(g * g, -1, (window, window), borderType=cv2.BORDER_REFLECT)
-    std = np.sqrt(np.maximum(sq - mean * mean, 0))
-    threshold = mean * (1 + k * (std / r - 1))
-    return np.where(g > threshold, 255, 0).astype(np.uint8)
 
 
 # --- scale --------------------------------------------------------------------------------------

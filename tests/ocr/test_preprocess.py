@@ -108,13 +108,6 @@ def test_dark_strips_beside_black_print_and_pages_without_one_are_left_alone(pag
     assert preprocess.paint_borders(receipts.faint(banner, 170))[1]["reason"] == "no dark border"
 
 
-def test_binarizers_give_two_levels(page):
-    shaded = receipts.uneven_light(page)
-    for binary in (preprocess.otsu(page), preprocess.adaptive(shaded), preprocess.sauvola(shaded)):
-        assert set(np.unique(binary)) <= {0, 255}
-        assert 0.01 < (binary == 0).mean() < 0.3  # text, not a black page
-
-
 def test_rescale_up_and_down(page):
     assert preprocess.rescale(page)[1]["skipped"]
     tiny = receipts.shrink(page, 0.35)
