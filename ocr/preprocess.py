@@ -6,12 +6,12 @@ chosen by measurement on generated degraded receipts and on the SROIE dev scans 
 
 from __future__ import annotations
 
-import threading
-import weakref
-from typing import Any, Callable
+from typing import Any
 
 import cv2
 import numpy as np
+
+from ocr.page_copies import remembered, small_copy
 
 Details = dict[str, Any]
 
@@ -39,53 +39,6 @@ def _ink_mask(gray: np.ndarray) -> np.ndarray:
     return (darker > max(level, 25)).astype(np.uint8)
 
 
-_BASE_SIDE = 1200  # the largest small copy a step asks for
-_recent = threading.local()  # per thread and kind: (weak reference to the last page asked about, what it gave)
-
-
-def _remembered(kind: str, gray: np.ndarray, compute: Callable[[np.ndarray], Any]) -> Any:
-    """`compute(gray)`, remembered (weakly) until another page is asked for: several steps look at the same page."""
-    remembered = getattr(_recent, kind, None)
-    if remembered is not None and remembered[0]() is gray:
-        return remembered[1]
-    value = compute(gray)
-    setattr(_recent, kind, (weakref.ref(gray), value))
-    return value
-
-
-def _small(gray: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
-    """A copy whose longest side is at most `longest` px, and its scale.
-
-    Every step looks at a small copy of the same page, and area-resizing the full page is what costs (~2 ms a
-    step on a 9 MP scan), so copies up to 1200 px are made from one remembered 1200-px copy of the last page,
-    and each copy is remembered until another page is asked for.
-    """
-    size, scale = _fitted(gray, longest)
-    if scale == 1.0:
-        return gray, scale
-    # remembered too: the noise test and the ink profile both ask for the same page at 1000 px
-    return _remembered(f"small_{longest}", gray, lambda page: _area_resized(
-        page if longest > _BASE_SIDE else _base_copy(page), size)), scale
-
-
-def _base_copy(gray: np.ndarray) -> np.ndarray:
-    """The page at most _BASE_SIDE px long, remembered until another page is asked for."""
-    return _remembered("base_copy", gray, lambda page: _area_resized(page, _fitted(page, _BASE_SIDE)[0]))
-
-
-def _fitted(image: np.ndarray, longest: int) -> tuple[tuple[int, int], float]:
-    """(width, height) and scale of `image` shrunk so its longest side is at most `longest` px."""
-    h, w = image.shape[:2]
-    scale = min(1.0, longest / max(h, w))
-    return (max(1, round(w * scale)), max(1, round(h * scale))), scale
-
-
-def _area_resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    if (image.shape[1], image.shape[0]) == size:
-        return image
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-
-
 def _rotate_bound(image: np.ndarray, degrees: float, *, cubic: bool = False) -> np.ndarray:
     """Rotate counter-clockwise by `degrees`, growing the canvas, filling with the page's background."""
     h, w = image.shape[:2]
@@ -110,7 +63,7 @@ class _Profile:
     """Ink points of a downscaled page; scores how sharply they fall into horizontal lines at an angle."""
 
     def __init__(self, gray: np.ndarray, *, longest: int = 1000, max_points: int = 30_000):
-        small, self.scale = _small(gray, longest)
+        small, self.scale = small_copy(gray, longest)
         mask = _ink_mask(small)
         ys, xs = np.nonzero(mask)
         self.ink_fraction = len(xs) / max(1, mask.size)
@@ -137,7 +90,7 @@ class _Profile:
 def _profile(gray: np.ndarray) -> _Profile:
     """The page's ink points, remembered: the orientation test and deskew both look at them, and finding them (an
     ink mask of a 1000-px copy) is the costly part of either."""
-    return _remembered("profile", gray, _Profile)
+    return remembered("profile", gray, _Profile)
 
 
 def text_angle(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[float, float, float]:
@@ -199,7 +152,7 @@ def orient(gray: np.ndarray, *, engine, always: bool = False, use_osd: bool = Fa
             return gray, {**details, "rotate": 0, "skipped": True, "reason": "lines are horizontal"}
         candidates = candidates or (0, 90, 270)
     candidates = candidates or (0, 90, 180, 270)
-    small, _ = _small(gray, 1600)  # OSD and the crops only need a few lines at a normal size
+    small, _ = small_copy(gray, 1600)  # OSD and the crops only need a few lines at a normal size
     answer = engine.detect_orientation(small) if use_osd else None
     if answer is not None and answer.confidence >= min_confidence and answer.rotate in candidates:
         details.update(method="osd", osd_confidence=round(answer.confidence, 2))
@@ -252,7 +205,7 @@ def deskew(gray: np.ndarray, *, max_angle: float = 15.0, min_angle: float = 2.5,
 
 def noise_sigma(gray: np.ndarray) -> float:
     """Immerkaer's fast estimate of Gaussian noise (std. dev. in grey levels), on a 1000-px copy."""
-    small, _ = _small(gray, 1000)
+    small, _ = small_copy(gray, 1000)
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
     response = cv2.filter2D(small.astype(np.float32), -1, kernel)
     h, w = small.shape
@@ -284,7 +237,7 @@ def paint_borders(gray: np.ndarray, *, reach: float = 0.2, min_kept: float = 0.2
     the 49 others with an edge strip (painting those changed words for better and for worse alike).
     Characters never run a fifth of the page, so text is not painted.
     """
-    small, _ = _small(gray, 500)  # fine enough to keep the paint off the text beside a strip; ~1.3 ms
+    small, _ = small_copy(gray, 500)  # fine enough to keep the paint off the text beside a strip; ~1.3 ms
     paper = _percentile(small, 90)
     frame = np.concatenate((small[0], small[-1], small[:, 0], small[:, -1]))
     if not (frame < paper / 2).any():  # a border touches the edge: without a dark edge pixel there is none
@@ -326,7 +279,7 @@ def _otsu_level(pixels: np.ndarray) -> float:
 def background(gray: np.ndarray, *, full_size: bool = True) -> np.ndarray:
     """Paper brightness everywhere: a grey closing (removes dark text) on a small copy, blurred; scaled back to
     the page's size unless `full_size` is False."""
-    small, scale = _small(gray, 400)
+    small, scale = small_copy(gray, 400)
     size = max(3, int(round(max(small.shape) / 25)) | 1)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     closed = cv2.GaussianBlur(closed, (0, 0), size / 2)
@@ -360,7 +313,7 @@ def flatten_light(gray: np.ndarray, *, min_range: float = 30.0, max_range: float
 
 def text_height(gray: np.ndarray) -> float | None:
     """Median height (px) of character-sized connected components, or None when there are too few."""
-    small, scale = _small(gray, 1200)
+    small, scale = small_copy(gray, 1200)
     # global Otsu here: the local mask splits faint thermal-print characters into dots (one SROIE scan: 21 px -> 6 px)
     _, mask = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     if mask.mean() > 0.2:  # text covers < 17% of a SROIE page: this is a dark table around the paper (a SROIE photo)
