@@ -185,7 +185,8 @@ def summary_table(summaries: dict[str, Summary]) -> str:
               lambda s, n=name: " / ".join(_fmt(share, 2) for share in s.flags.get(n, (None, None))))
              for name in first.accuracy]
     rows += [("precision", lambda s: _fmt(s.precision)), ("recall", lambda s: _fmt(s.recall)),
-             ("**F1 (4 fields)**", lambda s: f"**{_fmt(s.f1)}**"), ("OCR CER (vs box text)", lambda s: _fmt(s.cer)),
+             (f"**F1 ({len(first.accuracy)} fields)**", lambda s: f"**{_fmt(s.f1)}**"),
+             ("OCR CER (vs box text)", lambda s: _fmt(s.cer)),
              ("s/page p50", lambda s: _fmt(s.seconds_p50, 2)), ("s/page p95", lambda s: _fmt(s.seconds_p95, 2)),
              ("errors", lambda s: str(s.errors))]
     for label, render in rows:

@@ -14,7 +14,7 @@ import pytest
 
 from ocr import catalogue
 from ocr.catalogue import FieldSpec, Kind
-from ocr.evaluate import ReceiptResult, load_gold, summarize
+from ocr.evaluate import ReceiptResult, load_gold, summarize, summary_table
 from services import export
 from storage.db import session_factory
 from storage.models import Status
@@ -70,4 +70,7 @@ def test_the_evaluation_scores_it_from_the_labelled_key(tmp_path):
     assert gold["tip"] == "RM 1.00"
     right = ReceiptResult("001", gold, {"vendor": "SHOP", "total": "9.90", "tip": "1.00"})
     wrong = ReceiptResult("002", gold, {"vendor": "SHOP", "total": "9.90", "tip": "10.00"})
-    assert summarize([right, wrong]).accuracy["tip"] == 0.5
+    summary = summarize([right, wrong])
+    assert summary.accuracy["tip"] == 0.5
+    table = summary_table({"all": summary})
+    assert "| accuracy tip | 0.500 |" in table and "F1 (5 fields)" in table
