@@ -116,7 +116,8 @@ def words_from_data(data: dict[str, list]) -> list[Word]:
 def probe(language: str = "eng") -> str:
     """Startup check: returns Tesseract's version, or raises EngineUnavailable saying exactly what to install."""
     if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
-        raise EngineUnavailable("Tesseract is not installed or not on PATH: run `make install` (Debian package tesseract-ocr).")
+        raise EngineUnavailable("Tesseract is not installed or not on PATH: "
+                                "run `make install` (Debian package tesseract-ocr).")
     available = set(pytesseract.get_languages(config=""))
     missing = [lang for lang in language.split("+") if lang not in available]
     if missing:

@@ -67,11 +67,11 @@ class _Graph:
         """`tensor * s + b` as the only use of `tensor`: the two nodes and s, b."""
         multiply = self.only_consumer(tensor, "Mul")
         scale = self.scalar_operand(multiply, tensor)
-        if scale is None:
+        if multiply is None or scale is None:
             return None
         add = self.only_consumer(multiply.output[0], "Add")
         shift = self.scalar_operand(add, multiply.output[0])
-        return None if shift is None else (multiply, add, scale, shift)
+        return None if add is None or shift is None else (multiply, add, scale, shift)
 
     def finish(self) -> bytes:
         used = {name for node in self.nodes for name in node.input}
@@ -97,7 +97,7 @@ def _hardswish(graph: _Graph) -> int:
         if not multiply or x not in multiply.input:
             continue
         divide = graph.only_consumer(multiply.output[0], "Div")
-        if graph.scalar_operand(divide, multiply.output[0]) != 6.0:
+        if divide is None or graph.scalar_operand(divide, multiply.output[0]) != 6.0:
             continue
         for node in (add, clip, multiply):
             graph.nodes.remove(node)

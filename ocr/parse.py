@@ -129,7 +129,8 @@ _DATE_PATTERNS = [
     # 12 Jan 2019, 05/MAR/2018, 12-Jan-19
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d\s?[-/ .]?\s?{MONTHS}\s?[-/ .,]?\s?(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
     # Jan 12, 2019 / OCT 3, 2016 (a comma or space before the year: 'Jun 2018' is no 20th of June)
-    re.compile(rf"(?<![A-Z])(?P<d>{MONTHS}\s?[0-3]?\d(?:st|nd|rd|th)?(?:,\s?|\s)(?:\d{{4}}|\d{{2}}))(?!\d)", re.IGNORECASE),
+    re.compile(rf"(?<![A-Z])(?P<d>{MONTHS}\s?[0-3]?\d(?:st|nd|rd|th)?(?:,\s?|\s)(?:\d{{4}}|\d{{2}}))(?!\d)",
+               re.IGNORECASE),
     # 20180304
     re.compile(r"(?<!\d)(?P<d>(?:19|20)\d{2}[01]\d[0-3]\d)(?!\d)"),
 ]

@@ -94,7 +94,8 @@ def _profile(gray: np.ndarray) -> _Profile:
 
 
 def text_angle(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[float, float, float]:
-    """The text's skew (degrees, counter-clockwise positive), its score, and the score at 0 (for the caller's 'is it sure' test)."""
+    """The text's skew (degrees, counter-clockwise positive), its score, and the score at 0 (for the caller's
+    'is it sure' test)."""
     profile = _profile(gray)
     # The 1-degree pass finds the peak on a third of the points; the 0.1-degree pass measures it on all of them.
     coarse = np.arange(-max_angle, max_angle + 0.01, 1.0)
@@ -179,7 +180,7 @@ def _best_by_confidence(gray: np.ndarray, engine, candidates, *, good_enough: fl
         scores[rotate] = round(float(np.mean(good)) * min(1.0, len(good) / 10), 3) if good else 0.0
         if rotate == 0 and scores[0] >= good_enough:
             break
-    return max(scores, key=scores.get), scores
+    return max(scores, key=lambda rotate: scores[rotate]), scores
 
 
 # --- deskew -------------------------------------------------------------------------------------
@@ -189,7 +190,8 @@ def deskew(gray: np.ndarray, *, max_angle: float = 15.0, min_angle: float = 2.5,
     """Level the text lines (projection profile of ink points, coarse 1 deg then 0.1 deg).
 
     Skipped below `min_angle`: Tesseract copes with small skew itself, and on the SROIE scans rotating by
-    0.7-2.1 degrees made 7 of 12 pages read worse (interpolation softens thin thermal print). Also skipped when levelling does not sharpen the profile by `min_gain` (no clear lines).
+    0.7-2.1 degrees made 7 of 12 pages read worse (interpolation softens thin thermal print). Also skipped when
+    levelling does not sharpen the profile by `min_gain` (no clear lines).
     """
     angle, best, at_zero = text_angle(gray, max_angle=max_angle)
     gain = best / at_zero if at_zero > 0 else 0.0
@@ -252,7 +254,7 @@ def paint_borders(gray: np.ndarray, *, reach: float = 0.2, min_kept: float = 0.2
         return gray, {"skipped": True, "reason": "no dark border"}
     small_mask = np.isin(labels, borders)
     rest = small[~small_mask]
-    print_kept = np.mean(rest < _otsu_level(small)) / max(np.mean(rest < _otsu_level(rest)), 1e-6)
+    print_kept = float(np.mean(rest < _otsu_level(small))) / max(float(np.mean(rest < _otsu_level(rest))), 1e-6)
     details: Details = {"regions": int(borders.size), "print_kept": round(float(print_kept), 2)}
     if print_kept >= min_kept:
         return gray, {**details, "skipped": True, "reason": "the border leaves the print readable"}

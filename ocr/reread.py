@@ -86,7 +86,8 @@ def respace(words: Sequence[str], text: str) -> list[str]:
         position += len(word)
         breaks.append(position)
     mapped: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(joined, letters):
+    for op in Levenshtein.opcodes(joined, letters):
+        tag, i1, i2, j1, j2 = op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end
         for point in breaks:
             if point in mapped or not (i1 <= point < i2 or (point == i2 and tag == "equal")):
                 continue
@@ -137,7 +138,8 @@ def _words_in(page: PageResult, box: BoundingBox) -> list[Word]:
 def _crop(image: np.ndarray, box: BoundingBox) -> np.ndarray:
     pad = max(2, box.height // 5)
     height, width = image.shape[:2]
-    return image[max(0, box.top - pad):min(height, box.bottom + pad), max(0, box.left - pad):min(width, box.right + pad)]
+    top, bottom = max(0, box.top - pad), min(height, box.bottom + pad)
+    return image[top:bottom, max(0, box.left - pad):min(width, box.right + pad)]
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class Target:
 def unsure_fields(extraction: Extraction, below: dict[str, float]) -> list[Target]:
     """The fields read with less confidence than `below` gives for their name."""
     return [Target(name, field.page, field.box) for name, field in extraction.fields.items()
-            if field.confidence < below.get(name, 0) and field.box is not None]
+            if field.confidence < below.get(name, 0) and field.box is not None and field.page is not None]
 
 
 def unsure_words(pages: Sequence[PageResult], extraction: Extraction, below: dict[str, float],
@@ -168,7 +170,7 @@ def unsure_words(pages: Sequence[PageResult], extraction: Extraction, below: dic
         # fewer crops), the line model's edge over Tesseract is in names
         weak = [w for w in _words_in(page, field.box)
                 if w.confidence < below[name] and sum(ch.isalpha() for ch in w.text) >= 2]
-        targets += [Target(name, field.page, w.box) for w in sorted(weak, key=lambda w: w.confidence)[:limit]]
+        targets += [Target(name, page.index, w.box) for w in sorted(weak, key=lambda w: w.confidence)[:limit]]
     return targets
 
 
@@ -203,10 +205,10 @@ def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], tar
         readings = reader.read([_crop(images[number], box) for _, _, box in groups])
         replacements: dict[int, Word | None] = {}
         confirmed = 0
-        for (name, words, _), (text, score) in zip(groups, readings):
+        for (name, words, _), (text, score) in zip(groups, readings, strict=True):
             if not _acceptable(" ".join(w.text for w in words), text, score, name):
                 continue
-            for word, part in zip(words, respace([w.text for w in words], text)):
+            for word, part in zip(words, respace([w.text for w in words], text), strict=True):
                 if part != word.text:
                     replacements[id(word)] = replace(word, text=part, confidence=float(score)) if part else None
                 elif not _how(name).by_words:
@@ -215,12 +217,12 @@ def reread_fields(pages: Sequence[PageResult], images: Sequence[np.ndarray], tar
                     # (address mistakes flagged 0.60 with the lift, 0.75 without, on the tuning receipts).
                     replacements[id(word)] = replace(word, confidence=1 - (1 - word.confidence) * (1 - score))
                     confirmed += 1
-        words = [replacements.get(id(w), w) for w in page.words]
+        read_again = [replacements.get(id(w), w) for w in page.words]  # None: a word the second reading dropped
         ms = round((time.perf_counter() - start) * 1000, 2)
         trace = StepTrace("second_reading", ms, {"fields": [name for name, _, _ in groups],
                                                  "words_changed": len(replacements) - confirmed,
                                                  "words_confirmed": confirmed})
-        updated[number] = replace(page, words=tuple(w for w in words if w is not None),
+        updated[number] = replace(page, words=tuple(w for w in read_again if w is not None),
                                   trace=(*page.trace, trace))
         changed_total += len(replacements)
     return updated, changed_total

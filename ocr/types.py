@@ -80,7 +80,8 @@ class PageResult:
     def text(self) -> str:
         """Words joined into Tesseract's own lines, lines by newlines."""
         lines: list[str] = []
-        current_key, current = None, []
+        current_key: tuple[int, int, int] | None = None
+        current: list[str] = []
         for word in self.words:
             key = (word.block, word.paragraph, word.line)
             if key != current_key and current:

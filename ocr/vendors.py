@@ -97,8 +97,9 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
         recalled["vendor_address"] = match.address
     for name, value in recalled.items():
         read = fields.get(name)
+        agrees = read is not None and read.value == value
         fields[name] = Field(name, value, raw=read.raw if read else header_text(pages[0].text),
-                             confidence=max(confidence, read.confidence) if read and read.value == value else confidence,
+                             confidence=max(confidence, read.confidence) if read and agrees else confidence,
                              page=read.page if read else pages[0].index,
                              box=read.box if read and read.box is not None else header_box)
     what = "vendor and address" if "vendor_address" in recalled else "vendor"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, Update, and_, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -67,21 +67,19 @@ def claim(session: Session, document_id: int, *, lease_s: float, worker: str,
     anywhere else (already done, failed, or owned by a live worker): the job is then a no-op."""
     now = now or utcnow()
     stale = now - timedelta(seconds=lease_s)
-    result = session.execute(
-        update(Document)
+    taken = _rows_changed(session, update(Document)
         .where(Document.id == document_id,
                or_(Document.status == Status.QUEUED,
                    and_(Document.status == Status.PROCESSING, Document.started_at < stale)))
         .values(status=Status.PROCESSING, started_at=now, finished_at=None, attempts=Document.attempts + 1,
-                version=Document.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+                version=Document.version + 1, updated_at=now))
+    if taken != 1:
         return None
     _close_running_runs(session, document_id, now, outcome=RunOutcome.LOST)
     run = ProcessingRun(document_id=document_id, started_at=now, worker=worker[:64])
     session.add(run)
     session.flush()
-    document = session.get(Document, document_id, populate_existing=True)
+    document = session.get_one(Document, document_id, populate_existing=True)
     return document, run
 
 
@@ -89,18 +87,22 @@ def owned(session: Session, document_id: int, started_at: datetime, *, with_chil
           ) -> Document | None:
     """The document if this worker's lease (identified by its start time) still holds, else None.
     The touching UPDATE takes the write lock first, so nobody can take the document over meanwhile."""
-    result = session.execute(
-        update(Document)
+    touched = _rows_changed(session, update(Document)
         .where(Document.id == document_id, Document.status == Status.PROCESSING, Document.started_at == started_at)
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+        .values(updated_at=utcnow()))
+    if touched != 1:
         return None
     query = select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
     if with_children:
         query = query.options(selectinload(Document.pages), selectinload(Document.fields),
                               selectinload(Document.line_items))
     return session.scalars(query).first()
+
+
+def _rows_changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE that leaves the session's objects alone; how many rows it changed."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a CursorResult
 
 
 def finish_run(session: Session, run_id: int, *, outcome: RunOutcome, error_code: str | None = None,

@@ -80,7 +80,7 @@ class Base(DeclarativeBase):
 UNMANAGED_TABLE_PREFIX = "pages_fts"
 
 
-def managed_by_models(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+def managed_by_models(name: str | None, type_: str, parent_names: object) -> bool:
     return not (type_ == "table" and name is not None and name.startswith(UNMANAGED_TABLE_PREFIX))
 
 

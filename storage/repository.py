@@ -6,11 +6,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, false, func, literal_column, select, table
+from sqlalchemy import Select, String, and_, cast, false, func, literal_column, select, table
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from storage.models import AuditEvent, Document, Field, FieldRevision, LineItem, Page, ProcessingRun, Source, Status, User
-
+from storage.models import (
+    AuditEvent,
+    Document,
+    Field,
+    FieldRevision,
+    LineItem,
+    Page,
+    ProcessingRun,
+    Source,
+    Status,
+    User,
+)
 
 # --- documents ---------------------------------------------------------------------------------
 
@@ -71,7 +81,7 @@ def all_users(session: Session) -> list[User]:
 
 
 def has_users(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(User)) > 0
+    return bool(session.scalar(select(func.count()).select_from(User)))
 
 
 def add_audit(session: Session, action: str, *, user: str | None = None, document_id: int | None = None,
@@ -133,7 +143,7 @@ def _text_search(session: Session, text_: str):
         query = fts_query(text_)
         if not query:
             return select(Page.document_id).where(false())
-        matched = (select(literal_column("rowid")).select_from(table("pages_fts"))
+        matched: Select[Any] = (select(literal_column("rowid")).select_from(table("pages_fts"))
                    .where(literal_column("pages_fts").op("MATCH")(query)))
         return select(Page.document_id).where(Page.id.in_(matched))
     pattern = "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -215,7 +225,8 @@ def line_items_of(session: Session, document_ids: list[int]) -> list[LineItem]:
 
 
 def uploaders(session: Session) -> list[str]:
-    query = select(Document.uploaded_by).where(Document.uploaded_by.is_not(None)).distinct().order_by(Document.uploaded_by)
+    uploader = Document.uploaded_by
+    query = select(uploader).where(uploader.is_not(None)).distinct().order_by(uploader)
     return list(session.scalars(query))
 
 
@@ -243,7 +254,7 @@ def ocr_confidence_since(session: Session, since: datetime) -> list[tuple[dateti
     query = (select(func.coalesce(Document.finished_at, Document.created_at), Document.mean_ocr_confidence)
              .where(Document.mean_ocr_confidence.is_not(None),
                     func.coalesce(Document.finished_at, Document.created_at) >= since))
-    return [(at, confidence) for at, confidence in session.execute(query)]
+    return [(at, confidence) for at, confidence in session.execute(query) if confidence is not None]
 
 
 def find_audit_events(session: Session, *, user: str | None = None, action: str | None = None,
