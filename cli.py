@@ -57,7 +57,8 @@ def _errors_end_the_command() -> Iterator[None]:
 @users_app.command("add")
 def users_add(name: str, role: str = typer.Option(..., "--role", help=ROLE_HELP),
               password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
-              generate: bool = typer.Option(False, "--generate", help="Generate a password and print it once.")) -> None:
+              generate: bool = typer.Option(False, "--generate", help="Generate a password and print it once."),
+              ) -> None:
     """Add a user. Asks for the password unless --password-stdin or --generate."""
     from services import users
 
@@ -75,7 +76,8 @@ def users_list() -> None:
 
     for account in users.list_users():
         seen = account.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if account.last_sign_in_at else "never"
-        typer.echo(f"{account.name:<24} {account.role:<9} {'active' if account.active else 'disabled':<9} last sign-in {seen}")
+        state = "active" if account.active else "disabled"
+        typer.echo(f"{account.name:<24} {account.role:<9} {state:<9} last sign-in {seen}")
 
 
 @users_app.command("set-role")
@@ -101,7 +103,8 @@ def users_disable(name: str, enable: bool = typer.Option(False, "--enable", help
 @users_app.command("reset-password")
 def users_reset_password(name: str,
                          password_stdin: bool = typer.Option(False, "--password-stdin", help="Read it from stdin."),
-                         generate: bool = typer.Option(False, "--generate", help="Generate one and print it once.")) -> None:
+                         generate: bool = typer.Option(False, "--generate", help="Generate one and print it once."),
+                         ) -> None:
     """Set a new password for a user and clear their failed attempts."""
     from services import users
 
@@ -217,8 +220,8 @@ def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/
 # --- ingestion, workers, status (services.ingest / process / worker) -----------------------------
 
 @app.command("worker")
-def worker(workers: int = typer.Option(0, "--workers", help="Worker processes; default DOCDESK_WORKERS or one per core.")
-           ) -> None:
+def worker(workers: int = typer.Option(0, "--workers",
+                                      help="Worker processes; default DOCDESK_WORKERS or one per core.")) -> None:
     """Process queued documents until stopped (Ctrl-C finishes current documents; SIGTERM stops now)."""
     from services import logs
     from services import worker as worker_service
@@ -228,7 +231,7 @@ def worker(workers: int = typer.Option(0, "--workers", help="Worker processes; d
         worker_service.run(workers or None)
     except worker_service.WorkerNotReady as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def _files_under(paths: list[str]) -> list[str]:
@@ -248,7 +251,8 @@ def _files_under(paths: list[str]) -> list[str]:
 @app.command("ingest")
 def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (searched recursively)."),
            wait: bool = typer.Option(False, "--wait", help="Wait until a running worker has processed them."),
-           user: str = typer.Option(None, "--user", help="Recorded as the uploader: an account allowed to upload.")) -> None:
+           user: str = typer.Option(None, "--user", help="Recorded as the uploader: an account allowed to upload."),
+           ) -> None:
     """Queue receipts for OCR: one line per file; exit status 1 if any file was refused or failed."""
     import time
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -27,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
-import resource
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".pdf"}
@@ -68,7 +68,8 @@ class RssSampler(threading.Thread):
                 self.peak_consumer_mb = max(self.peak_consumer_mb, self.consumer.memory_info().rss / 2**20)
                 for child in self.consumer.children():
                     try:
-                        total = child.memory_info().rss + sum(c.memory_info().rss for c in child.children(recursive=True))
+                        family = [child, *child.children(recursive=True)]
+                        total = sum(c.memory_info().rss for c in family)
                     except psutil.NoSuchProcess:
                         continue
                     self.peak_worker_mb[child.pid] = max(self.peak_worker_mb.get(child.pid, 0.0), total / 2**20)
@@ -101,8 +102,9 @@ def main() -> None:
     lines += ["| round | bare tesseract wall s | DocDesk wall s | wall ratio | bare CPU s | DocDesk CPU s | CPU ratio "
               "| pages/min DocDesk | pages/min bare |", "|---|---|---|---|---|---|---|---|---|"]
     for i, r in enumerate(rounds, 1):
-        lines.append(f"| {i} | {r['tesseract_s']:.1f} | {r['docdesk_s']:.1f} | **{r['docdesk_s'] / r['tesseract_s']:.2f}** "
-                     f"| {r['tesseract_cpu']:.1f} | {r['docdesk_cpu']:.1f} | **{r['docdesk_cpu'] / r['tesseract_cpu']:.2f}** "
+        lines.append(f"| {i} | {r['tesseract_s']:.1f} | {r['docdesk_s']:.1f} "
+                     f"| **{r['docdesk_s'] / r['tesseract_s']:.2f}** | {r['tesseract_cpu']:.1f} "
+                     f"| {r['docdesk_cpu']:.1f} | **{r['docdesk_cpu'] / r['tesseract_cpu']:.2f}** "
                      f"| {r['pages'] / r['docdesk_s'] * 60:.0f} | {len(files) / r['tesseract_s'] * 60:.0f} |")
     lines += [
         "",

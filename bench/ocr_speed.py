@@ -3,8 +3,8 @@
     .venv/bin/python bench/ocr_speed.py /work/shared/datasets/sroie-dev [--limit N] [--skip-wall]
 
 (a) per page, in one process: everything except Tesseract (load, cleaning, fields) vs Tesseract's read time;
-    the orientation check's own Tesseract calls are shown separately; plus character error rate against box/NNN.csv of the pipeline vs bare
-    grayscale (psm 6), so preprocessing is shown not to hurt clean scans.
+    the orientation check's own Tesseract calls are shown separately; plus character error rate against
+    box/NNN.csv of the pipeline vs bare grayscale (psm 6), so preprocessing is shown not to hurt clean scans.
 (b) wall time of `cli.py extract --jsonl` over all images vs bare `tesseract IMG stdout --psm 6`,
     OMP_THREAD_LIMIT=1, one process per core (xargs -P).
 """
@@ -77,9 +77,9 @@ def per_page(images: list[Path], dataset: Path) -> None:
             truth = box_text(truth_path)
             pipe_cer.append(cer(truth, "\n".join(p.text for p in result.pages)))
             bare_cer.append(cer(truth, bare.text))
+        pipe_last, bare_last = (pipe_cer[-1], bare_cer[-1]) if pipe_cer else (float("nan"), float("nan"))
         print(f"{path.name}: tesseract {t['ocr']:.0f} ms, other {t['total'] - t['ocr']:.0f} ms (orient {osd_ms:.0f}),"
-              f" cer pipeline {pipe_cer[-1] if pipe_cer else float('nan'):.3f} bare {bare_cer[-1] if bare_cer else float('nan'):.3f}",
-              flush=True)
+              f" cer pipeline {pipe_last:.3f} bare {bare_last:.3f}", flush=True)
     n = len(images)
     print("\n## (a) per page, one process")
     print(f"pages: {n}")
@@ -93,9 +93,11 @@ def per_page(images: list[Path], dataset: Path) -> None:
     print("mean ms/page per step: " + ", ".join(f"{k} {v / n:.1f}" for k, v in sorted(steps.items())))
     print(f"bare grayscale read: mean {statistics.mean(bare_ms):.0f} ms/page")
     if pipe_cer:
-        print(f"CER vs box text: pipeline {statistics.mean(pipe_cer):.4f}, bare grayscale {statistics.mean(bare_cer):.4f}"
-              f" (pipeline better on {sum(p < b for p, b in zip(pipe_cer, bare_cer))}, worse on "
-              f"{sum(p > b for p, b in zip(pipe_cer, bare_cer))}, of {len(pipe_cer)})")
+        pairs = list(zip(pipe_cer, bare_cer, strict=True))
+        print(f"CER vs box text: pipeline {statistics.mean(pipe_cer):.4f}, "
+              f"bare grayscale {statistics.mean(bare_cer):.4f}"
+              f" (pipeline better on {sum(p < b for p, b in pairs)}, worse on {sum(p > b for p, b in pairs)},"
+              f" of {len(pipe_cer)})")
     print(f"mean word confidence: min {min(confidences):.3f}, median {statistics.median(confidences):.3f}")
 
 
@@ -138,7 +140,8 @@ def psm_compare(images: list[Path], dataset: Path, modes: tuple[int, ...] = (3, 
             scores[mode].append(cer(truth, page.text))
     print("\n## page segmentation mode, bare grayscale")
     for mode in modes:
-        print(f"--psm {mode}: CER {statistics.mean(scores[mode]):.4f}, {times[mode] / len(scores[mode]) * 1000:.0f} ms/page")
+        ms_per_page = times[mode] / len(scores[mode]) * 1000
+        print(f"--psm {mode}: CER {statistics.mean(scores[mode]):.4f}, {ms_per_page:.0f} ms/page")
 
 
 def main() -> None:

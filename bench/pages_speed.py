@@ -43,8 +43,9 @@ def seed(settings, documents: int) -> None:
         confidence = {name: round(rng.uniform(0.3, 0.99), 3) for name in
                       ("vendor", "vendor_address", "date", "time", "receipt_number", "currency", "subtotal", "tax",
                        "total", "payment_method")}
-        docs.append({"id": i, "sha256": hashlib.sha256(str(i).encode()).hexdigest(), "original_name": f"scan-{i:05d}.jpg",
-                     "media_type": "image/jpeg", "size_bytes": 250_000, "page_count": 1, "status": status,
+        docs.append({"id": i, "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
+                     "original_name": f"scan-{i:05d}.jpg", "media_type": "image/jpeg", "size_bytes": 250_000,
+                     "page_count": 1, "status": status,
                      "error_code": "bad_input" if status == "failed" else None,
                      "error_message": "The file is damaged." if status == "failed" else None,
                      "attempts": 1, "flags": [], "min_confidence": min(confidence.values()),
@@ -52,8 +53,9 @@ def seed(settings, documents: int) -> None:
                      "created_at": created, "updated_at": created, "finished_at": created, "version": 1})
         vendor = rng.choice(VENDORS)
         subtotal = rng.randint(100, 50_000) / 100
-        values = {"vendor": vendor, "vendor_address": f"{i} JALAN {rng.choice(WORDS)}", "date": created.date().isoformat(),
-                  "time": "12:30", "receipt_number": f"INV-{i:06d}", "currency": "MYR", "subtotal": f"{subtotal:.2f}",
+        values = {"vendor": vendor, "vendor_address": f"{i} JALAN {rng.choice(WORDS)}",
+                  "date": created.date().isoformat(), "time": "12:30", "receipt_number": f"INV-{i:06d}",
+                  "currency": "MYR", "subtotal": f"{subtotal:.2f}",
                   "tax": f"{subtotal * 0.06:.2f}", "total": f"{subtotal * 1.06:.2f}", "payment_method": "CASH"}
         text = "\n".join([vendor, values["vendor_address"], *rng.sample(WORDS, 6), f"TOTAL {values['total']}"])
         pages.append({"document_id": i, "index": 0, "width": 1000, "height": 2400, "text": text, "trace": [],

@@ -67,7 +67,7 @@ def test_upload_then_processing_answers_and_records_every_file(corpus_settings):
     results = ingest_files([(c.name, c.make()) for c in CASES], user="ana", settings=settings)
 
     assert len(results) == len(CASES)
-    for case, result in zip(CASES, results):
+    for case, result in zip(CASES, results, strict=True):
         if case.ingest:
             assert (result.outcome, result.code) == ("refused", case.ingest), (case.key, result)
             assert result.message.startswith("refused: ") and _actionable(result.message)
@@ -78,14 +78,15 @@ def test_upload_then_processing_answers_and_records_every_file(corpus_settings):
     assert results[[c.key for c in CASES].index("dot-dot-name.png")].name == "passwd.png"
 
     with session_factory(settings).begin() as session:
-        refused = [e.details for e in session.query(AuditEvent).filter_by(action="upload_refused").order_by(AuditEvent.id)]
+        events = session.query(AuditEvent).filter_by(action="upload_refused").order_by(AuditEvent.id)
+        refused = [e.details for e in events]
     assert [(d["code"], bool(d["message"])) for d in refused] == [(c.ingest, True) for c in CASES if c.ingest]
 
-    for case, result in zip(CASES, results):  # the worker's task, in this process; each file in its own child
+    for result in results:  # the worker's task, in this process; each file in its own child
         if result.outcome == "queued":
             process_document(result.document_id, settings=settings)
     with session_factory(settings).begin() as session:
-        for case, result in zip(CASES, results):
+        for case, result in zip(CASES, results, strict=True):
             if result.outcome != "queued":
                 continue
             document = repository.get_document(session, result.document_id)

@@ -7,8 +7,19 @@ from decimal import Decimal
 import pytest
 
 from ocr import evaluate
-from ocr.evaluate import (ReceiptResult, box_text, character_error_rate, field_correct, gold_amount, gold_date,
-                          load_gold, mistakes_table, percentile, render_report, summarize)
+from ocr.evaluate import (
+    ReceiptResult,
+    box_text,
+    character_error_rate,
+    field_correct,
+    gold_amount,
+    gold_date,
+    load_gold,
+    mistakes_table,
+    percentile,
+    render_report,
+    summarize,
+)
 from ocr.types import RECALLED, Extraction, Flag
 
 

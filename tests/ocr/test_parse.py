@@ -4,7 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocr.catalogue import CURRENCIES
 from ocr.parse import amounts_in, currency_of, dates_in, format_amount, parse_amount, parse_date, parse_time

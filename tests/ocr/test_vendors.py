@@ -31,8 +31,8 @@ TEL: 03-5510 9090
 RECEIPT: 000981
 CASHIER: AMIN"""
 
-APPROVED = KnownVendor(7, "KEDAI RUNCIT SRI MAJU SDN BHD", "NO 8, JALAN SEROJA RAYA 3, TAMAN MELATI, 53100 KUALA LUMPUR",
-                       header_text(APPROVED_TEXT))
+APPROVED = KnownVendor(7, "KEDAI RUNCIT SRI MAJU SDN BHD",
+                       "NO 8, JALAN SEROJA RAYA 3, TAMAN MELATI, 53100 KUALA LUMPUR", header_text(APPROVED_TEXT))
 
 
 def page_of(text: str) -> PageResult:

@@ -15,7 +15,8 @@ from tests.signin import PASSWORD, add
 
 def events(settings) -> list[tuple[str, str | None, int | None, dict]]:
     with session_factory(settings).begin() as session:
-        return [(e.action, e.user, e.document_id, dict(e.details)) for e in session.query(AuditEvent).order_by(AuditEvent.id)]
+        events = session.query(AuditEvent).order_by(AuditEvent.id)
+        return [(e.action, e.user, e.document_id, dict(e.details)) for e in events]
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import date, datetime, UTC
+from datetime import UTC, date, datetime
 
 from services import export
 from storage.db import session_factory

@@ -50,7 +50,8 @@ def test_a_duplicate_is_reported_and_not_queued_again(migrated):
 
 def test_a_duplicate_racing_past_the_first_check_is_caught_by_the_unique_constraint(migrated, monkeypatch):
     first = ingest_file(receipt_png(), "a.png", settings=migrated)
-    monkeypatch.setattr(repository, "document_by_sha256", lambda session, sha256: None)  # the other upload's commit is not yet visible
+    # the other upload's commit is not yet visible
+    monkeypatch.setattr(repository, "document_by_sha256", lambda session, sha256: None)
 
     again = ingest_file(receipt_png(), "b.png", settings=migrated)
 

@@ -93,7 +93,8 @@ def test_only_admins_manage_users(migrated):
     assert [a.name for a in users.list_users(user="root", settings=migrated)] == ["rita", "root"]
 
 
-@pytest.mark.parametrize("name, password, code", [("", "long-enough-pw", "bad_name"), ("x" * 65, "long-enough-pw", "bad_name"),
+@pytest.mark.parametrize("name, password, code", [("", "long-enough-pw", "bad_name"),
+                                                   ("x" * 65, "long-enough-pw", "bad_name"),
                                                    ("ok", "short", "weak_password")])
 def test_bad_names_and_weak_passwords_are_refused(migrated, name, password, code):
     with pytest.raises(DocDeskError) as error:

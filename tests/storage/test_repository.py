@@ -18,8 +18,8 @@ def new_document(session, sha="a" * 64, **overrides):
 def test_document_round_trip_with_children(migrated):
     with session_factory(migrated).begin() as session:
         document = new_document(session, page_count=1)
-        document.pages.append(Page(index=0, width=800, height=1200, dpi=300, text="TOTAL 12.50",
-                                   mean_confidence=0.91, trace=[{"name": "deskew", "ms": 3.2, "details": {"angle": 1.5}}]))
+        document.pages.append(Page(index=0, width=800, height=1200, dpi=300, text="TOTAL 12.50", mean_confidence=0.91,
+                                   trace=[{"name": "deskew", "ms": 3.2, "details": {"angle": 1.5}}]))
         document.fields.append(Field(name="total", value="12.50", raw="12.5O", confidence=0.8, page_index=0,
                                      box=[10, 20, 30, 40]))
         document.line_items.append(LineItem(position=0, description="TEA", quantity=Decimal("2"),
