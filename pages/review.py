@@ -79,7 +79,9 @@ with image_column:
     selected = controls[2].selectbox("Highlight", [None, *names], key=f"{view.id}-highlight",
                                      format_func=lambda n: "—" if n is None else n.replace("_", " "))
     blob_keys = tuple((p.original_key, p.cleaned_key) for p in view.pages)
-    image = page_image(view.id, view.version, blob_keys, page_index, variant == "Cleaned", selected, user) if view.pages else None
+    image = None
+    if view.pages:
+        image = page_image(view.id, view.version, blob_keys, page_index, variant == "Cleaned", selected, user)
     if image:
         st.image(image, width="stretch")
     else:
