@@ -1,0 +1,1 @@
+"""One file per screen, run by Streamlit (app.py lists them); a package only so the import rules can name it."""
