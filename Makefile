@@ -1,11 +1,12 @@
 # DocDesk: `make run` serves the app with a worker; `make test` runs the linters and the whole suite.
+# `make test-fast` is the edit loop: the linters and every test not marked slow or browser (under a minute).
 # All of them install what is missing first.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: install install-test run lint test fuzz clean
+.PHONY: install install-test run lint test test-fast fuzz clean
 
 install: $(VENV)/.installed
 	@scripts/install-system.sh
@@ -34,6 +35,9 @@ lint: install
 
 test: install-test lint
 	@$(PY) -m pytest
+
+test-fast: install lint
+	@$(PY) -m pytest -q -m "not slow and not browser"
 
 fuzz: install  # DOCDESK_FUZZ_CASES mutated files through ocr.load (CI runs 300); DOCDESK_FUZZ_SEED picks another set
 	@DOCDESK_FUZZ_CASES=$${DOCDESK_FUZZ_CASES:-20000} $(PY) -m pytest -q -p no:randomly tests/ocr/test_load_fuzz.py

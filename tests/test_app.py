@@ -66,6 +66,7 @@ def test_the_wait_after_repeated_failures_is_shown_in_the_form(migrated):
     assert "user" not in app.session_state
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["uploader", "reviewer", "admin"])
 def test_each_role_sees_only_its_pages_and_is_refused_the_others(migrated, role):
     with session_factory(migrated).begin() as session:

@@ -62,6 +62,7 @@ def test_ocr_load_gives_each_file_its_code(case):
         assert [page.index for page in load_pages(data, limits)] == [0]
 
 
+@pytest.mark.slow
 def test_upload_then_processing_answers_and_records_every_file(corpus_settings):
     settings = corpus_settings
     results = ingest_files([(c.name, c.make()) for c in CASES], user="ana", settings=settings)
@@ -104,6 +105,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           env={**os.environ, **env})
 
 
+@pytest.mark.slow
 def test_cli_extract_and_ingest_over_the_corpus(corpus_settings, tmp_path):
     written = badfiles.write_corpus(tmp_path / "corpus")
     env = {**badfiles.ENV, "DOCDESK_DATA_DIR": str(corpus_settings.data_dir)}

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.services.worker_proc import ROOT, receipt_png, start_worker, stop_worker
 from tests.signin import add
 
@@ -16,6 +18,7 @@ def _cli(settings, *args, timeout=120):
                           timeout=timeout)
 
 
+@pytest.mark.slow
 def test_ingest_wait_reports_each_file_and_waits_for_the_worker(migrated, tmp_path):
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
@@ -41,6 +44,7 @@ def test_ingest_wait_reports_each_file_and_waits_for_the_worker(migrated, tmp_pa
     assert re.search(r"needs_review\s+1", status.stdout) and re.search(r"queue depth\s+0", status.stdout)
 
 
+@pytest.mark.slow
 def test_ingest_without_wait_queues_and_exits_zero(migrated, tmp_path):
     path = tmp_path / "r.png"
     path.write_bytes(receipt_png(3))
@@ -49,6 +53,7 @@ def test_ingest_without_wait_queues_and_exits_zero(migrated, tmp_path):
     assert re.search(r"queue depth\s+1", _cli(migrated, "status").stdout)
 
 
+@pytest.mark.slow
 def test_retry_needs_ids_or_failed_and_requeues_failed_documents(migrated):
     from services.ingest import ingest_file
     from services.process import process_document

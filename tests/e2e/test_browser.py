@@ -24,7 +24,7 @@ import pytest
 
 from tests.receipts import encode, sample_receipt
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 NAME, UPLOADER, PASSWORD = "erin", "ulla", "e2e-browser-password"

@@ -74,6 +74,7 @@ def _one(index: int, name: str) -> None:
         assert error.code and error.message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", range(10))
 def test_mutated_files_raise_nothing_but_input_error(chunk):
     """Ten chunks of cases (a failure names the case index, name and seed to reproduce it)."""

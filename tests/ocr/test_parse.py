@@ -119,6 +119,7 @@ def test_amount_round_trip(value):
     assert parse_amount(f"RM {value:,.2f}") == value
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_parsers_never_raise(text):

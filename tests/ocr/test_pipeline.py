@@ -43,6 +43,7 @@ DEGRADATIONS = {
 }
 
 
+@pytest.mark.slow
 def test_degraded_receipts_read_nearly_as_well_as_clean_and_better_than_raw(receipt, engine):
     clean_page_result, _ = read_page(0, receipt.image, engine=engine)
     clean_cer = receipts.character_error_rate(receipt.text, clean_page_result.text)
@@ -81,6 +82,7 @@ def test_boxes_refer_to_the_cleaned_image(receipt, engine):
     assert crop.min() < 100  # the box holds ink
 
 
+@pytest.mark.slow
 def test_extract_document_and_json_line(receipt, engine):
     data = receipts.encode(receipts.rotate(receipt.image, -4), "PNG")
     result = extract_document(data, config=OcrConfig(), engine=engine)
@@ -103,6 +105,7 @@ def test_json_line_for_a_failed_file():
     assert document_to_json("y.jpg", error=ValueError("boom"))["error"]["code"] == "internal"
 
 
+@pytest.mark.slow
 def test_cli_extract_keeps_input_order_and_fails_on_a_bad_file(tmp_path, receipt):
     first, bad, second = tmp_path / "one.png", tmp_path / "bad.jpg", tmp_path / "two.jpg"
     first.write_bytes(receipts.encode(receipt.image, "PNG"))

@@ -54,6 +54,7 @@ def test_deskew_leaves_level_and_textless_pages_alone(page):
     assert out is blank and details["skipped"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("turned", [90, 180, 270])
 def test_orientation_turns_page_upright(page, engine, turned):
     upright, details = preprocess.orient(receipts.turn(page, turned), engine=engine, always=True)

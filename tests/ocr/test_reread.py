@@ -192,6 +192,7 @@ def test_the_real_second_reader_mends_a_doubtful_address_word():
     assert changed == 1 and "CEMPAKA," in [w.text for w in reread.words]
 
 
+@pytest.mark.slow
 def test_the_pipeline_reads_the_chosen_unsure_fields_twice_unless_switched_off():
     data = receipts.encode(receipts.blur(receipts.sample_receipt().image, 5), "PNG")
     off = extract_document(data, config=OcrConfig(second_reading=()), keep_images=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from services.ingest import ingest_files
@@ -19,6 +20,7 @@ THREADS = 4
 PER_THREAD = 4
 
 
+@pytest.mark.slow
 def test_four_uploaders_and_two_workers_lose_nothing(migrated):
     add(migrated, "ana", "uploader")
     batches = [[(f"t{t}-{n}.png", good_receipt(100 + t * PER_THREAD + n)()) for n in range(PER_THREAD)]

@@ -43,6 +43,7 @@ def _documents(settings) -> list[Document]:
         return documents
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["blob_link", "after_blob", "after_commit", "after_enqueue"])
 def test_ingest_killed_at_any_point_loses_nothing(migrated, tmp_path, point):
     folder = tmp_path / "inbox"

@@ -106,6 +106,7 @@ def test_a_receipt_is_read_stored_and_waits_for_review(migrated):
     assert len(_runs(migrated, document_id)) == 1
 
 
+@pytest.mark.slow
 def test_a_page_without_text_is_flagged(migrated):
     document_id = _queued(migrated, data=encode(np.full((600, 400), 255, np.uint8), "PNG"))
 
@@ -116,6 +117,7 @@ def test_a_page_without_text_is_flagged(migrated):
     assert Flag("no_text", "no text found on page 1") in document.flags
 
 
+@pytest.mark.slow
 def test_reprocessing_keeps_a_reviewers_correction_and_refreshes_the_rest(migrated):
     document_id = _queued(migrated)
     process_document(document_id, settings=migrated)
@@ -135,6 +137,7 @@ def test_reprocessing_keeps_a_reviewers_correction_and_refreshes_the_rest(migrat
     assert len(document.pages) == 1
 
 
+@pytest.mark.slow
 def test_a_transient_failure_is_retried_with_backoff_and_then_succeeds(migrated, tmp_path):
     document_id = _queued(migrated)
     queue.get_huey(migrated).flush()  # drop the ingest's job: this test runs the task by hand
@@ -151,6 +154,7 @@ def test_a_transient_failure_is_retried_with_backoff_and_then_succeeds(migrated,
     assert [r.outcome for r in _runs(migrated, document_id)] == ["retry", "ok"]
 
 
+@pytest.mark.slow
 def test_a_transient_failure_that_persists_fails_after_max_attempts(migrated, tmp_path):
     document_id = _queued(migrated)
     engine = FlakyEngine(tmp_path / "calls", failures=1000)
@@ -199,6 +203,7 @@ def test_a_bug_fails_the_document_as_internal_and_the_next_one_still_processes(m
     assert batch_progress([broken, fine], settings=migrated)["failed"] == 1
 
 
+@pytest.mark.slow
 def test_a_document_over_its_time_limit_is_stopped_and_retried(migrated, monkeypatch):
     monkeypatch.setenv("DOCDESK_DOCUMENT_TIMEOUT_S", "1")
     get_settings.cache_clear()
@@ -216,6 +221,7 @@ def _claim_as(settings, document_id, worker, started):
         assert jobs.claim(session, document_id, lease_s=settings.lease_s, worker=worker, now=started)
 
 
+@pytest.mark.slow
 def test_recovery_requeues_a_document_whose_lease_ran_out(migrated):
     document_id = _queued(migrated)
     queue.get_huey(migrated).flush()  # the job is lost too
@@ -254,6 +260,7 @@ def test_process_document_ignores_documents_that_are_not_queued(migrated, status
     assert _runs(migrated, document_id) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt, magic", [("PNG", b"\x89PNG"), ("JPEG", b"\xff\xd8\xff")])
 def test_page_images_keep_their_colours_and_carry_no_metadata(migrated, fmt, magic):
     import io

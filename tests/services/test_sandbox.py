@@ -57,6 +57,7 @@ def test_out_of_memory_is_too_complex_and_not_retried():
     assert caught.value.code == "too_complex" and "lower resolution" in caught.value.message
 
 
+@pytest.mark.slow
 def test_cpu_limit_is_too_slow():
     with pytest.raises(InputError) as caught:
         sandbox.run(_spin, limits=sandbox.Limits(timeout_s=60, memory_mb=None, cpu_s=1))
@@ -82,6 +83,7 @@ class HungryEngine:
         return None
 
 
+@pytest.mark.slow
 def test_a_document_that_exhausts_memory_fails_once_and_the_next_one_is_processed(migrated):
     from tests.badfiles import good_receipt
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services import review
 from services.ingest import ingest_file
 from services.process import process_document
@@ -40,6 +42,7 @@ def test_an_approved_correction_is_used_for_the_next_receipt_from_the_same_shop(
     assert vendor.notes == (flag.message,) and not vendor.flags  # where it came from, not a failed check
 
 
+@pytest.mark.slow
 def test_nothing_is_learnt_before_approval_or_with_the_memory_off(migrated):
     first = _read(migrated, 0)
     read_vendor = _fields_and_flags(migrated, first)[0]["vendor"]
@@ -54,6 +57,7 @@ def test_nothing_is_learnt_before_approval_or_with_the_memory_off(migrated):
     assert fields["vendor"] == read_vendor and not any(f.code == "vendor_recalled" for f in flags)
 
 
+@pytest.mark.slow
 def test_the_note_stays_through_a_save_until_the_reviewer_changes_the_vendor(migrated):
     first = _read(migrated, 0)
     review.approve(first, review.open_document(first, settings=migrated).version, dict(CORRECTED),

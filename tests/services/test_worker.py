@@ -20,6 +20,7 @@ from tests.services.worker_proc import receipt_png, start_worker, stop_worker, w
 from tests.signin import add
 
 
+@pytest.mark.slow
 def test_a_worker_turns_an_upload_into_a_document_to_review_and_stops_cleanly(migrated):
     document_id = ingest_file(receipt_png(), "receipt.png", user=add(migrated, "ana", "uploader"),
                               settings=migrated).document_id
@@ -39,6 +40,7 @@ def test_a_worker_turns_an_upload_into_a_document_to_review_and_stops_cleanly(mi
         assert document.pages[0].words and document.field("total") is not None
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_document_loses_nothing(migrated, tmp_path):
     document_id = ingest_file(receipt_png(), "receipt.png", settings=migrated).document_id
     env = {"DOCDESK_LEASE_S": "3"}
@@ -62,6 +64,7 @@ def test_a_worker_killed_mid_document_loses_nothing(migrated, tmp_path):
     assert runs == ["lost", "ok"]
 
 
+@pytest.mark.slow
 def test_a_worker_refuses_to_start_on_a_database_that_is_not_migrated(settings):
     worker = start_worker(settings.data_dir, workers=1)
     assert worker.wait(timeout=60) == 2
@@ -103,6 +106,7 @@ def redis_url(tmp_path):
         process.wait(timeout=15)
 
 
+@pytest.mark.slow
 def test_a_worker_on_a_redis_queue_turns_an_upload_into_a_document_to_review(migrated, redis_url, monkeypatch):
     from services import queue
     from settings import get_settings
@@ -133,6 +137,7 @@ def test_logs_are_json_lines_with_document_and_step():
     assert (line["msg"], line["document_id"], line["step"], line["level"]) == ("processed ok", 12, "store", "info")
 
 
+@pytest.mark.slow
 def test_stopping_a_worker_mid_document_gives_the_document_back(migrated):
     document_id = ingest_file(receipt_png(), "receipt.png", settings=migrated).document_id
     worker = start_worker(migrated.data_dir, workers=1, extra_env={"DOCDESK_TEST_SLOW_S": "120"})
