@@ -27,6 +27,14 @@ app.add_typer(users_app, name="users")
 ROLE_HELP = "uploader, reviewer or admin"
 
 
+def _single_threaded_tesseract() -> None:
+    """Every Tesseract this process starts runs on one thread: OpenMP's threads made it ~2.2x slower on 2 cores,
+    so commands that read many pages run one process per core instead (`worker` sets this in services.worker)."""
+    import os
+
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
 def _read_password(password_stdin: bool, generate: bool, prompt: str) -> str | None:
     """The password from stdin, generated (None), or asked for twice at the terminal."""
     import sys
@@ -171,7 +179,7 @@ def extract(files: list[str] = typer.Argument(..., help="Receipt files (JPEG, PN
     from concurrent.futures import ProcessPoolExecutor
     from contextlib import nullcontext
 
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one single-threaded Tesseract per process is fastest
+    _single_threaded_tesseract()
     count = min(workers or os.cpu_count() or 1, len(files))
     failed = False
     with ProcessPoolExecutor(max_workers=count) if count > 1 else nullcontext() as pool:
@@ -198,6 +206,7 @@ def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/
     from ocr.evaluate import evaluate_dataset, render_report, summarize, summary_table, with_vendor_memory
     from settings import get_settings
 
+    _single_threaded_tesseract()
     config = get_settings().ocr_config()
     results = evaluate_dataset(dataset, config, start=start, limit=limit, processes=workers)
     if learn:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from settings import Settings, get_settings
+
+# Tests read pages in this process too, and run as an entry point of their own (`make test` exports it already).
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 @pytest.fixture(autouse=True, scope="session")

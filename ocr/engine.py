@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -14,9 +13,6 @@ from PIL import Image
 
 from errors import DocDeskError, TransientError
 from ocr.types import BoundingBox, Word
-
-# Tesseract's OpenMP threads make it ~2.2x slower on this 2-core machine; we parallelise by process instead.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 class EngineUnavailable(DocDeskError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -320,7 +319,6 @@ def with_vendor_memory(results: Sequence[ReceiptResult], config: ExtractionConfi
 def evaluate_dataset(dataset: str | Path, config: OcrConfig, *, start: int = 0, limit: int | None = None,
                      processes: int = 2) -> list[ReceiptResult]:
     """Score every receipt in the folder (in name order) with `processes` worker processes."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     images = list_receipts(Path(dataset), start=start, limit=limit)
     if processes <= 1 or len(images) <= 1:
         return [evaluate_one(path, config) for path in images]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 
 import pytest
 
-from tests.services.worker_proc import ROOT, receipt_png, start_worker, stop_worker
+from tests.services.worker_proc import ROOT, receipt_png, start_worker, stop_worker, tesseract_spy
 from tests.signin import add
 
 
-def _cli(settings, *args, timeout=120):
-    env = {"DOCDESK_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
+def _cli(settings, *args, timeout=120, path="/usr/bin:/bin"):
+    env = {"DOCDESK_DATA_DIR": str(settings.data_dir), "PATH": path}  # no OMP_THREAD_LIMIT
     return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
 
@@ -65,3 +66,21 @@ def test_retry_needs_ids_or_failed_and_requeues_failed_documents(migrated):
     result = _cli(migrated, "retry", "--failed")
     assert (result.returncode, result.stdout.strip()) == (0, f"re-queued 1: #{document_id}")
     assert _cli(migrated, "retry", str(document_id)).stdout.strip() == "re-queued 0: nothing was failed"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["extract", "eval"])
+def test_extract_and_eval_run_tesseract_single_threaded(settings, tmp_path, command):
+    env, notes = tesseract_spy(tmp_path / "bin")
+    dataset = tmp_path / "dataset"
+    (dataset / "img").mkdir(parents=True)
+    (dataset / "key").mkdir()
+    (dataset / "img" / "001.png").write_bytes(receipt_png())
+    (dataset / "key" / "001.json").write_text(json.dumps({"company": "", "address": "", "date": "", "total": ""}))
+    args = [str(dataset / "img" / "001.png")] if command == "extract" else [str(dataset), "--workers", "1"]
+
+    result = _cli(settings, command, *args, path=env["PATH"])
+
+    assert result.returncode == 0, result.stderr
+    calls = notes.read_text().split()
+    assert calls and set(calls) == {"1"}, calls

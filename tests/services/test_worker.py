@@ -16,7 +16,7 @@ from storage import repository
 from storage.blobs import BlobStore
 from storage.db import session_factory
 from storage.models import ProcessingRun
-from tests.services.worker_proc import receipt_png, start_worker, stop_worker, wait_for_status
+from tests.services.worker_proc import receipt_png, start_worker, stop_worker, tesseract_spy, wait_for_status
 from tests.signin import add
 
 
@@ -38,6 +38,20 @@ def test_a_worker_turns_an_upload_into_a_document_to_review_and_stops_cleanly(mi
     with session_factory(migrated).begin() as session:
         document = repository.get_document(session, document_id, with_children=True)
         assert document.pages[0].words and document.field("total") is not None
+
+
+@pytest.mark.slow
+def test_the_workers_tesseract_runs_single_threaded_whatever_the_environment(migrated, tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)  # as under a bare `cli.py worker`, not `make run`
+    env, notes = tesseract_spy(tmp_path / "bin")
+    document_id = ingest_file(receipt_png(), "receipt.png", settings=migrated).document_id
+    worker = start_worker(migrated.data_dir, workers=1, extra_env=env)
+    try:
+        assert wait_for_status(migrated, document_id, {"needs_review", "failed"}) == "needs_review"
+    finally:
+        stop_worker(worker, signal.SIGTERM)
+    calls = notes.read_text().split()
+    assert calls and set(calls) == {"1"}, calls  # the start-up check and every page read
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,6 +42,19 @@ def start_worker(data_dir: Path, *, workers: int = 1, extra_env: dict[str, str] 
     log = open(log_path or data_dir.parent / "worker.log", "ab")
     return subprocess.Popen([sys.executable, "-m", "tests.services.worker_proc", "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+
+
+def tesseract_spy(folder: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose `tesseract` is the real one behind a script noting the OMP_THREAD_LIMIT each call
+    gets, and the file the notes go to (one line per call; 'unset' when it is missing)."""
+    real = shutil.which("tesseract")
+    assert real, "tesseract is not installed"
+    folder.mkdir(parents=True, exist_ok=True)
+    notes = folder / "omp_thread_limit.log"
+    spy = folder / "tesseract"
+    spy.write_text(f'#!/bin/sh\necho "${{OMP_THREAD_LIMIT:-unset}}" >> "{notes}"\nexec "{real}" "$@"\n')
+    spy.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}, notes
 
 
 def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
