@@ -155,9 +155,10 @@ def _extract_one(path: str) -> dict:
         warm_up(config)
         return sandbox.run(_extract_json, path, data, config, limits=sandbox.Limits.from_settings(settings))
     except OSError as error:
-        from errors import InputError
+        from errors import ErrorCode, InputError
 
-        return document_to_json(path, error=InputError(f"Cannot read the file: {error.strerror}.", code="unreadable"))
+        unreadable = InputError(f"Cannot read the file: {error.strerror}.", code=ErrorCode.UNREADABLE)
+        return document_to_json(path, error=unreadable)
     except Exception as error:  # noqa: BLE001 - one bad file must never stop the others
         return document_to_json(path, error=error)
 
@@ -232,13 +233,14 @@ def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/
 def worker(workers: int = typer.Option(0, "--workers",
                                       help="Worker processes; default DOCDESK_WORKERS or one per core.")) -> None:
     """Process queued documents until stopped (Ctrl-C finishes current documents; SIGTERM stops now)."""
+    from errors import WorkerNotReady
     from services import logs
     from services import worker as worker_service
 
     logs.configure()
     try:
         worker_service.run(workers or None)
-    except worker_service.WorkerNotReady as error:
+    except WorkerNotReady as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
 

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from errors import SignInError
 from services import users
 from services.access import Permission, allowed
 from settings import get_settings
@@ -165,7 +166,7 @@ def sign_in_external(info: Mapping[str, Any]) -> users.Account:
     """Map the provider's user to an active local account (audited); SignInError when there is none."""
     name = external_name(info)
     if name is None:
-        raise users.SignInError("The identity provider gave neither an e-mail nor a name.")
+        raise SignInError("The identity provider gave neither an e-mail nor a name.")
     return users.sign_in_external(name)
 
 
@@ -194,7 +195,7 @@ def sign_in_screen() -> None:
     if providers and _is_logged_in_externally():
         try:
             account = sign_in_external(st.user.to_dict())
-        except users.SignInError as error:
+        except SignInError as error:
             st.error(error.message)
             if st.button("Sign out of single sign-on"):
                 st.logout()
@@ -208,7 +209,7 @@ def sign_in_screen() -> None:
     if submitted:
         try:
             account = users.sign_in(name, password)
-        except users.SignInError as error:
+        except SignInError as error:
             st.error(error.message)
         else:
             start_session(account)

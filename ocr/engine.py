@@ -11,14 +11,8 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from errors import DocDeskError, TransientError
+from errors import DocDeskError, EngineUnavailable, ErrorCode, TransientError
 from ocr.types import BoundingBox, Word
-
-
-class EngineUnavailable(DocDeskError):
-    """Tesseract or a language pack is missing: an installation problem, not the file's fault."""
-
-    code = "engine_unavailable"
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ class TesseractEngine:
         try:
             osd = self._call(pytesseract.image_to_osd, image, config="--psm 0 -c min_characters_to_try=5")
         except DocDeskError as error:
-            if error.code == "ocr_failed":  # "Too few characters" and similar: OSD cannot decide
+            if error.code == ErrorCode.OCR_FAILED:  # "Too few characters" and similar: OSD cannot decide
                 return None
             raise
         rotate = re.search(r"Rotate:\s*(\d+)", osd)
@@ -76,12 +70,12 @@ class TesseractEngine:
                 raise EngineUnavailable(
                     f"Tesseract language data for '{self.language}' is missing: install tesseract-ocr-{self.language}."
                 ) from error
-            raise DocDeskError(f"Tesseract could not read this page: {error.message}", code="ocr_failed") from error
+            raise DocDeskError(f"Tesseract could not read this page: {error.message}",
+                              code=ErrorCode.OCR_FAILED) from error
         except RuntimeError as error:
             if "timeout" in str(error).lower():
-                raise TransientError(
-                    f"Reading the page took longer than {self.timeout_s:.0f} s and was stopped.", code="ocr_timeout"
-                ) from error
+                raise TransientError(f"Reading the page took longer than {self.timeout_s:.0f} s and was stopped.",
+                                     code=ErrorCode.OCR_TIMEOUT) from error
             raise
 
 

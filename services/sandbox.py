@@ -30,17 +30,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from errors import InputError, TransientError
+from errors import ChildCrashed, ErrorCode, InputError, TransientError
 from settings import Settings
 
 T = TypeVar("T")
 
 _EXIT_NO_MEMORY = 3  # the child ran out of memory even while reporting it
 _CPU_GRACE_S = 5  # SIGXCPU at the soft limit, SIGKILL this much later
-
-
-class ChildCrashed(TransientError):
-    code = "worker_crashed"
 
 
 @dataclass(frozen=True)
@@ -56,12 +52,12 @@ class Limits:
 
 def too_complex() -> InputError:
     return InputError("The file needs more memory than allowed to decode: save it at a lower resolution "
-                      "(300 dpi is enough) or split it, and upload it again.", code="too_complex")
+                      "(300 dpi is enough) or split it, and upload it again.", code=ErrorCode.TOO_COMPLEX)
 
 
 def too_slow(cpu_s: int | None) -> InputError:
     return InputError(f"The file needs more than {cpu_s or 0} s of processing time: save it at a lower resolution "
-                      "or split it, and upload it again.", code="too_slow")
+                      "or split it, and upload it again.", code=ErrorCode.TOO_SLOW)
 
 
 def run(function: Callable[..., T], *args: Any, limits: Limits) -> T:
@@ -83,7 +79,7 @@ def run(function: Callable[..., T], *args: Any, limits: Limits) -> T:
                 if remaining <= 0:
                     _kill_tree(pid)
                     raise TransientError(f"Processing took longer than {limits.timeout_s:.0f} s and was stopped.",
-                                         code="document_timeout")
+                                         code=ErrorCode.DOCUMENT_TIMEOUT)
                 ready, _, _ = select.select([pipe], [], [], min(remaining, 1.0))
                 if ready:
                     chunk = pipe.read(1 << 20)

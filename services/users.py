@@ -9,7 +9,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from errors import DocDeskError
+from errors import DocDeskError, SignInError
 from services.access import Permission, use_case
 from settings import Settings
 from storage import repository
@@ -22,10 +22,6 @@ MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # verified for unknown names so timing reveals nothing
-
-
-class SignInError(DocDeskError):
-    code = "sign_in_failed"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from huey.consumer import Consumer
 
+from errors import EngineUnavailable, ErrorCode, WorkerNotReady
 from services import queue
 from services.process import process_document
 from services.access import use_case
@@ -32,10 +33,6 @@ log = logging.getLogger("docdesk.worker")
 SHUTDOWN_TIMEOUT_S = 10.0  # Ctrl-C lets current documents finish this long, then gives them back to the queue
 
 
-class WorkerNotReady(RuntimeError):
-    """The worker cannot start: the message says what to do."""
-
-
 def default_workers(settings: Settings) -> int:
     return settings.workers or os.cpu_count() or 1
 
@@ -43,7 +40,7 @@ def default_workers(settings: Settings) -> int:
 def check_ready(settings: Settings) -> None:
     if not jobs.is_migrated(settings):
         raise WorkerNotReady("The database is missing or not up to date: run `python cli.py db upgrade` first.")
-    from ocr.engine import EngineUnavailable, probe
+    from ocr.engine import probe
 
     try:
         probe(settings.ocr_language)
@@ -85,7 +82,7 @@ def recover(settings: Settings | None = None) -> list[int]:
             if document.attempts >= settings.max_attempts:
                 jobs.release(session, document)
                 document.status = Status.FAILED
-                document.error_code = "worker_lost"
+                document.error_code = ErrorCode.WORKER_LOST
                 document.error_message = (f"Processing stopped {document.attempts} times without finishing "
                                           "(the worker was killed, e.g. out of memory): check the file, then retry.")
                 document.finished_at = now

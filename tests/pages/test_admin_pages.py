@@ -3,6 +3,7 @@
 import pytest
 
 import ui
+from errors import SignInError
 from services import audit, users
 from tests.signin import add, signed_in_app
 
@@ -84,12 +85,12 @@ def test_sign_in_external_needs_an_active_local_user(migrated):
     add(migrated, "ann@example.com", "reviewer")
     account = ui.sign_in_external({"is_logged_in": True, "email": "ann@example.com"})
     assert (account.name, account.role) == ("ann@example.com", "reviewer")
-    with pytest.raises(users.SignInError, match="no active DocDesk account"):
+    with pytest.raises(SignInError, match="no active DocDesk account"):
         ui.sign_in_external({"is_logged_in": True, "email": "eve@example.com"})
     users.set_active("ann@example.com", False, settings=migrated)
-    with pytest.raises(users.SignInError):
+    with pytest.raises(SignInError):
         ui.sign_in_external({"is_logged_in": True, "email": "ann@example.com"})
-    with pytest.raises(users.SignInError, match="neither an e-mail nor a name"):
+    with pytest.raises(SignInError, match="neither an e-mail nor a name"):
         ui.sign_in_external({"is_logged_in": True})
 
 

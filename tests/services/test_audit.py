@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from errors import SignInError
 from services import audit, export, ingest, review, users
 from storage import repository
 from storage.db import session_factory
@@ -34,7 +35,7 @@ def test_every_action_leaves_one_event_with_its_user(people):
     settings = people
     start = len(events(settings))
     users.sign_in("rita", PASSWORD, settings=settings)
-    with pytest.raises(users.SignInError):
+    with pytest.raises(SignInError):
         users.sign_in("rita", "wrong-password!", settings=settings)
     users.sign_out("rita", settings=settings)
 

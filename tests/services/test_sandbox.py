@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from errors import InputError, TransientError
+from errors import ChildCrashed, InputError, TransientError
 from services import sandbox
 from services.ingest import ingest_file
 from services.process import process_document
@@ -65,7 +65,7 @@ def test_cpu_limit_is_too_slow():
 
 
 def test_a_crash_is_transient_and_a_timeout_stops_the_child():
-    with pytest.raises(sandbox.ChildCrashed) as caught:
+    with pytest.raises(ChildCrashed) as caught:
         sandbox.run(_segfault, limits=LIMITS)
     assert "SIGSEGV" in caught.value.message
     with pytest.raises(TransientError) as caught:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from errors import DocDeskError, PermissionDenied
+from errors import DocDeskError, PermissionDenied, SignInError
 from services import users
 from storage.db import session_factory
 from storage.models import AuditEvent, Role, utcnow
@@ -26,9 +26,9 @@ def test_sign_in_success_and_failure_are_audited(migrated):
     users.add_user("alice", "reviewer", "s3cret-enough", settings=migrated)
     account = users.sign_in("alice", "s3cret-enough", settings=migrated)
     assert (account.name, account.role) == ("alice", "reviewer")
-    with pytest.raises(users.SignInError, match="Wrong name or password"):
+    with pytest.raises(SignInError, match="Wrong name or password"):
         users.sign_in("alice", "nope-nope-nope", settings=migrated)
-    with pytest.raises(users.SignInError, match="Wrong name or password"):
+    with pytest.raises(SignInError, match="Wrong name or password"):
         users.sign_in("mallory", "whatever-long", settings=migrated)
     assert audit_actions(migrated) == ["user_added", "sign_in", "sign_in_failed", "sign_in_failed"]
 
@@ -36,10 +36,10 @@ def test_sign_in_success_and_failure_are_audited(migrated):
 def test_after_five_failures_the_next_try_must_wait(migrated):
     users.add_user("bob", "uploader", "right-password", settings=migrated)
     for _ in range(users.FREE_ATTEMPTS):
-        with pytest.raises(users.SignInError) as failure:
+        with pytest.raises(SignInError) as failure:
             users.sign_in("bob", "wrong-password", settings=migrated)
         assert failure.value.code == "sign_in_failed"
-    with pytest.raises(users.SignInError) as locked:
+    with pytest.raises(SignInError) as locked:
         users.sign_in("bob", "right-password", settings=migrated)  # even the right one waits
     assert locked.value.code == "locked" and "wait 30 s" in locked.value.message
 
@@ -56,7 +56,7 @@ def test_wait_grows_with_failures_and_runs_out():
 def test_password_reset_clears_the_wait(migrated):
     users.add_user("carol", "uploader", "first-password", settings=migrated)
     for _ in range(users.FREE_ATTEMPTS):
-        with pytest.raises(users.SignInError):
+        with pytest.raises(SignInError):
             users.sign_in("carol", "bad-password", settings=migrated)
     users.reset_password("carol", "second-password", settings=migrated)
     assert users.sign_in("carol", "second-password", settings=migrated).name == "carol"
@@ -65,7 +65,7 @@ def test_password_reset_clears_the_wait(migrated):
 def test_disabled_users_cannot_sign_in_and_lose_their_session(migrated):
     users.add_user("dave", "reviewer", "dave-password", settings=migrated)
     users.set_active("dave", False, settings=migrated)
-    with pytest.raises(users.SignInError):
+    with pytest.raises(SignInError):
         users.sign_in("dave", "dave-password", settings=migrated)
     assert users.current_account("dave", settings=migrated) is None
 

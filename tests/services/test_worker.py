@@ -169,8 +169,9 @@ def test_stopping_a_worker_mid_document_gives_the_document_back(migrated):
 
 
 def test_a_worker_will_not_start_without_its_readers_and_says_what_to_do(migrated, monkeypatch):
+    from errors import WorkerNotReady
     from ocr import reread
-    from services.worker import WorkerNotReady, check_ready
+    from services.worker import check_ready
 
     check_ready(migrated)  # everything installed: ready
 
