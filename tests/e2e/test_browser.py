@@ -12,54 +12,15 @@ import csv
 import io
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.served import CHROMIUM, CHROMIUM_ARGS, prepare, serve
 from tests.receipts import encode, sample_receipt
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 NAME, UPLOADER, PASSWORD = "erin", "ulla", "e2e-browser-password"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(url)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture
@@ -68,32 +29,9 @@ def served(tmp_path):
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it "
                     "(scripts/install-system.sh --test)")
-    env = {**os.environ, "DOCDESK_DATA_DIR": str(tmp_path / "data"), "OMP_THREAD_LIMIT": "1"}
-    env.pop("DOCDESK_DATABASE_URL", None)
-    env.pop("DOCDESK_QUEUE_URL", None)
-    subprocess.run([sys.executable, "cli.py", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    for name, role in ((NAME, "admin"), (UPLOADER, "uploader")):
-        subprocess.run([sys.executable, "cli.py", "users", "add", name, "--role", role, "--password-stdin"], cwd=ROOT,
-                       env=env, check=True, capture_output=True, input=PASSWORD.encode())
-    port = free_port()
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    started = []
-    try:
-        started.append(subprocess.Popen(
-            [sys.executable, "cli.py", "worker", "--workers", "1"], cwd=ROOT, env=env, start_new_session=True,
-            stdout=open(logs / "worker.log", "wb"), stderr=subprocess.STDOUT))
-        app = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, start_new_session=True, stdout=open(logs / "app.log", "wb"), stderr=subprocess.STDOUT)
-        started.append(app)
-        wait_until_healthy(f"http://127.0.0.1:{port}/_stcore/health", app)
-        yield f"http://127.0.0.1:{port}", tmp_path
-    finally:
-        for process in reversed(started):
-            stop(process)
+    prepare(tmp_path / "data", {NAME: "admin", UPLOADER: "uploader"}, PASSWORD)
+    with serve(tmp_path / "data", tmp_path / "logs") as base:
+        yield base, tmp_path
 
 
 def test_upload_review_correct_approve_export(served):
