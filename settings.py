@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,42 +16,55 @@ _OCR, _LOAD, _EXTRACT = OcrConfig(), LoadLimits(), ExtractionConfig()
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCDESK_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file, the queue and the blob store.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file data_dir/docdesk.db.")
-    queue_url: str | None = Field(None, description="redis://... to use Redis; default: SQLite queue in data_dir.")
+    # Each description is the meaning column of docs/operations.md's settings table (scripts/settings_table.py);
+    # "Default: ..." there stands for a default that is computed.
+    data_dir: Path = Field(Path("data"), description="Folder of the SQLite file, the queue and the blob store, "
+                           "created readable by its owner only.")
+    database_url: str | None = Field(None, description="Any SQLAlchemy URL, e.g. PostgreSQL. "
+                                     "Default: the SQLite file DATA_DIR/docdesk.db.")
+    queue_url: str | None = Field(None, description="`redis://host:6379/0` puts the jobs in Redis. "
+                                  "Default: a SQLite queue in DATA_DIR.")
 
-    max_upload_bytes: int = Field(_LOAD.max_upload_bytes, gt=0, description="Largest accepted file, in bytes.")
-    max_page_pixels: int = Field(_LOAD.max_page_pixels, gt=0, description="Largest accepted page, in pixels "
-                                 "(width x height).")
-    max_pages: int = Field(_LOAD.max_pages, gt=0, description="Most pages accepted in one file.")
+    max_upload_bytes: int = Field(_LOAD.max_upload_bytes, gt=0, description="Largest accepted file, in bytes "
+                                  "(50 MiB).")
+    max_page_pixels: int = Field(_LOAD.max_page_pixels, gt=0, description="Largest accepted page, width x height in "
+                                 "pixels (60 MP).")
+    max_pages: int = Field(_LOAD.max_pages, gt=0, description="Most pages in one file (TIFF frames, PDF pages).")
     pdf_dpi: int = Field(_LOAD.pdf_dpi, ge=72, le=600, description="Resolution PDF pages are rasterized at.")
 
-    ocr_language: str = Field(_OCR.language, description="Tesseract language(s), e.g. 'eng' or 'eng+msa'.")
+    ocr_language: str = Field(_OCR.language, description="Tesseract language(s), e.g. `eng+msa`; `make install` and "
+                              "`make run` install the language data named here (in the environment or `.env`).")
     ocr_page_timeout_s: float = Field(_OCR.page_timeout_s, gt=0, description="Tesseract time limit per page, in "
                                       "seconds.")
-    document_timeout_s: float = Field(300.0, gt=0, description="Time limit for processing one document, in seconds.")
+    document_timeout_s: float = Field(300.0, gt=0, description="Time limit for processing one document, in seconds "
+                                      "(wall clock).")
     child_memory_mb: int = Field(2000, ge=0, description="Address-space limit (MB) of the process that decodes and "
-                                 "reads one document (and its Tesseract); 0 = none.")
-    child_cpu_s: int = Field(300, ge=0, description="CPU-time limit (s) of that process and of each Tesseract; 0 = none.")
+                                 "reads one document, and of its Tesseract; 0 = none.")
+    child_cpu_s: int = Field(300, ge=0, description="CPU-time limit (s) of that process and of each Tesseract it "
+                             "runs; 0 = none.")
     default_currency: str = Field(_EXTRACT.default_currency, min_length=3, max_length=3,
                                   description="ISO 4217 code used when a receipt shows none.")
-    date_order: DateOrder = Field(_EXTRACT.date_order, description="How to read ambiguous dates like 03/04/2019.")
-    low_confidence: float = Field(_EXTRACT.low_confidence, ge=0, le=1, description="Fields below this confidence are "
-                                  "flagged for review.")
+    date_order: DateOrder = Field(_EXTRACT.date_order, description="How to read ambiguous dates like 03/04/2019: "
+                                  "`DMY`, `MDY` or `YMD`.")
+    low_confidence: float = Field(_EXTRACT.low_confidence, ge=0, le=1, description="Fields read less surely than "
+                                  "this are flagged for review.")
     unreadable_address_below: float = Field(_EXTRACT.unreadable_address_below, ge=0, le=1,
                                             description="An address read less surely than this is left empty, its "
-                                            "reading quoted in a flag, for the reviewer to type; 0 = always fill it in.")
+                                            "reading quoted in an `unreadable` flag, for the reviewer to type (on the "
+                                            "tuning receipts none read below 0.3 was right); 0 always fills it in.")
     second_reading: str = Field(",".join(_OCR.second_reading),
-                                description="Fields read again by PP-OCR when Tesseract is unsure of them; default: all "
-                                "that can be. 'date,vendor,vendor_address' (~19 ms a page), 'date,vendor' (~14 ms; "
-                                "address 4 points worse), 'date' (~4 ms; vendor 14 points worse) or '' for none.")
-    vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top reads alike.")
+                                description="Fields read again by PP-OCR when Tesseract is unsure of them (by default "
+                                "all that can be): `date,vendor,vendor_address` (~19 ms a page), `date,vendor` (~14 "
+                                "ms; address 4 points worse), `date` (~4 ms; vendor 14 points worse) or empty for "
+                                "none.")
+    vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top "
+                                "lines read alike.")
     vendor_memory_similarity: float = Field(_EXTRACT.vendor_similarity, ge=0, le=100,
-                                            description="How alike (0-100) the top lines must read.")
+                                            description="How alike (0-100) those lines must read.")
 
-    workers: int | None = Field(None, ge=1, description="Worker processes; default: one per CPU core.")
-    lease_s: float = Field(600.0, gt=0, description="A document in 'processing' longer than this is requeued.")
-    max_attempts: int = Field(3, ge=1, description="Tries for a transient failure before a document is failed.")
+    workers: int | None = Field(None, ge=1, description="Worker processes. Default: one per CPU core.")
+    lease_s: float = Field(600.0, gt=0, description="A document in `processing` longer than this (s) is requeued.")
+    max_attempts: int = Field(3, ge=1, description="Tries for a transient failure before the document is failed.")
 
     session_idle_minutes: int = Field(60, gt=0, description="Sign-in expires after this much inactivity.")
 
