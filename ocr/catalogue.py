@@ -117,9 +117,9 @@ class Catalogue:
         return Catalogue((*self.specs, spec))
 
 
-# Second-reading thresholds, measured on the tuning receipts (bench/RESULTS-fields.md): vendors read at 0.7 or more
-# and dates at 0.9 or more were as often right without the second reading, which then costs nothing; the vendor's
-# wide crop costs most (~10 ms a page). An address spans rows the line model cannot read at once and most of it
+# Second-reading thresholds, measured on the tuning receipts (docs/decisions/field-extraction.md): vendors read at
+# 0.7 or more and dates at 0.9 or more were as often right without the second reading, which then costs nothing; the
+# vendor's wide crop costs most (~10 ms a page). An address spans rows the line model cannot read at once and most of it
 # reads well, so only its least sure words are read again: +4 points for ~5 ms a page.
 FIELDS = Catalogue((
     FieldSpec("vendor", "Vendor", required=True, second_reading=SecondReading(0.7), scored_as="company"),

@@ -37,7 +37,8 @@ class ExtractionConfig:
     # An address read less surely than this is left empty for the reviewer to type; its reading stays in `raw` and
     # an `unreadable` flag quotes it. On the tuning receipts no address read below 0.3 was right, and most were far
     # off (0.14-0.79 of their length to edit): text to delete, not to correct, and worse than nothing if approved
-    # unseen. Only the address: a vendor's confidence does not tell right from wrong (bench/RESULTS-fields.md).
+    # unseen. Only the address: a vendor's confidence does not tell right from wrong
+    # (docs/decisions/field-extraction.md).
     unreadable_address_below: float = 0.25
     vendor_similarity: float = 70.0  # how alike (0-100) a receipt's top must read to an approved one's
 

@@ -10,7 +10,7 @@ these element-wise passes took about as long as the convolutions. Here:
 
 Each rewrite is exact arithmetic on the weights, so the outputs agree to float rounding (tests/ocr/test_fuse.py).
 A scale-and-shift before a padded convolution is left alone: folding it would change the border pixels.
-Measured on a 470 x 48 crop: 15.9 -> 12.2 ms (bench/RESULTS-fields.md, sixth round).
+Measured on a 470 x 48 crop: 15.9 -> 12.2 ms (docs/decisions/field-extraction.md, sixth round).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Small pure steps on page images (uint8 numpy arrays). Each returns the new image and what it found.
 
-A step that is not sure it helps leaves the page alone: `details["skipped"]` says why. Thresholds were
-chosen by measurement on generated degraded receipts and on the SROIE dev scans (see bench/RESULTS-ocr.md).
+A step that is not sure it helps leaves the page alone: `details["skipped"]` says why. Thresholds were chosen
+by measurement on generated degraded receipts and on the SROIE dev scans (docs/decisions/ocr-pipeline-speed.md).
 """
 
 from __future__ import annotations

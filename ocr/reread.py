@@ -4,10 +4,10 @@ model (rapidocr-onnxruntime), and its letters replace Tesseract's where the two 
 Why: on thermal-paper scans Tesseract's fast model misreads one letter in most shop names (CER 0.11 on labelled
 lines against PP-OCR's 0.03), and an exact vendor match needs every letter. PP-OCR often drops the spaces between
 words, so the words keep Tesseract's boxes and word breaks and take only PP-OCR's letters. Measured on the tuning
-receipts (bench/RESULTS-fields.md): date +6 points, vendor +14, the address's two least sure words +4; totals did
-not gain. All three cost ~19 ms a page, with the network rewritten as in ocr/fuse.py. A field is read again only
-when Tesseract was unsure of it, or, for a date, when none parsed but something looks like one (one model load per
-process).
+receipts (docs/decisions/field-extraction.md): date +6 points, vendor +14, the address's two least sure words +4;
+totals did not gain. All three cost ~19 ms a page, with the network rewritten as in ocr/fuse.py. A field is read
+again only when Tesseract was unsure of it, or, for a date, when none parsed but something looks like one (one model
+load per process).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Page images as the files the blob store keeps: PNG and JPEG without metadata, chosen for speed.
 
-Page images are written for every page, so their encoding is on every document's bill (bench/RESULTS-ingest.md):
+Page images are written for every page, so their encoding is on every document's bill
+(docs/decisions/ingestion-throughput.md):
 - cleaned page (what OCR read, boxes refer to it): PNG, zlib level 1 with the RLE strategy (grayscale, mostly
   white paper: ~8 ms for a typical receipt instead of ~40 ms at level 6, and smaller than level 1's default);
 - original page: PNG level 1 when the upload was lossless; when the upload was a JPEG, JPEG quality 92
