@@ -55,7 +55,8 @@ def require(session: Session, user: str | None, permission: Permission) -> None:
     if account is None or not account.active:
         raise PermissionDenied("Your account is not active: sign in again or ask an admin.")
     if not allowed(account.role, permission):
-        raise PermissionDenied(f"A {account.role} may not {permission.value.replace('_', ' ')}: ask an admin for access.")
+        action = permission.value.replace("_", " ")
+        raise PermissionDenied(f"A {account.role} may not {action}: ask an admin for access.")
 
 
 @contextlib.contextmanager

@@ -20,8 +20,8 @@ from huey.consumer import Consumer
 
 from errors import EngineUnavailable, ErrorCode, WorkerNotReady
 from services import queue
-from services.process import process_document
 from services.access import use_case
+from services.process import process_document
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore

@@ -35,7 +35,8 @@ CALLS = {
                        lambda s, u, d: users.add_user("newcomer", "uploader", "a-long-password", user=u, settings=s)),
     "users.set_role": (Permission.MANAGE_USERS, lambda s, u, d: users.set_role("other", "admin", user=u, settings=s)),
     "users.set_active": (Permission.MANAGE_USERS, lambda s, u, d: users.set_active("other", False, user=u, settings=s)),
-    "users.reset_password": (Permission.MANAGE_USERS, lambda s, u, d: users.reset_password("other", user=u, settings=s)),
+    "users.reset_password": (Permission.MANAGE_USERS,
+                             lambda s, u, d: users.reset_password("other", user=u, settings=s)),
     "audit.list_events": (Permission.AUDIT, lambda s, u, d: audit.list_events(user=u, settings=s)),
 }
 
