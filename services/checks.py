@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from errors import InputError
+from errors import ErrorCode, InputError
 from ocr import catalogue
 from ocr.catalogue import Kind
 from ocr.types import Flag
@@ -28,21 +28,18 @@ def normalise_value(name: str, value: Any) -> str | None:
     spec = catalogue.FIELDS.get(name)
     kind = spec.kind if spec is not None else Kind.TEXT
     if kind is Kind.AMOUNT:
-        try:
-            amount = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount") from None
-        if not amount.is_finite():
-            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code="invalid_amount")
+        amount = _decimal(text)
+        if amount is None:
+            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code=ErrorCode.INVALID_AMOUNT)
         return format(amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent > -2 else amount, "f")
     if kind is Kind.DATE:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise InputError(f"date: '{text}' is not a date; use YYYY-MM-DD", code="invalid_date") from None
+            raise InputError(f"date: '{text}' is not a date; use YYYY-MM-DD", code=ErrorCode.INVALID_DATE) from None
     if kind is Kind.CURRENCY:
         if len(text) != 3 or not text.isalpha():
-            raise InputError(f"currency: '{text}' is not a 3-letter code like MYR", code="invalid_currency")
+            raise InputError(f"currency: '{text}' is not a 3-letter code like MYR", code=ErrorCode.INVALID_CURRENCY)
         return text.upper()
     return text
 
@@ -51,13 +48,19 @@ def item_decimal(value: Any, column: str, position: int) -> Decimal | None:
     """A line item's number from the form (None when empty), or InputError naming the line and column."""
     if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
         return None
-    try:
-        amount = Decimal(str(value).replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount") from None
-    if not amount.is_finite():
-        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code="invalid_amount")
+    amount = _decimal(str(value))
+    if amount is None:
+        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code=ErrorCode.INVALID_AMOUNT)
     return amount
+
+
+def _decimal(text: str) -> Decimal | None:
+    """The finite number `text` writes (thousands commas allowed), or None."""
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
 
 
 # --- checks (one place) --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from errors import DocDeskError, SignInError
+from errors import DocDeskError, ErrorCode, SignInError
 from services.access import Permission, use_case
 from settings import Settings
 from storage import repository
@@ -69,7 +69,7 @@ def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Ac
         wait = wait_seconds(user.failed_attempts, user.last_failed_at, now) if user is not None else 0
         if wait > 0:
             repository.add_audit(session, "sign_in_refused", user=name, reason="waiting")
-            failure = SignInError(f"Too many failed attempts: wait {wait:.0f} s and try again.", code="locked")
+            failure = SignInError(f"Too many failed attempts: wait {wait:.0f} s and try again.", code=ErrorCode.LOCKED)
         elif user is None or not user.active or not verify_password(user.password_hash, password):
             if user is None:
                 verify_password(_DUMMY_HASH, password)
@@ -124,12 +124,13 @@ def parse_role(role: str) -> Role:
     try:
         return Role(role.strip().lower())
     except ValueError:
-        raise DocDeskError(f"Unknown role '{role}': use uploader, reviewer or admin.", code="bad_role") from None
+        raise DocDeskError(f"Unknown role '{role}': use uploader, reviewer or admin.",
+                           code=ErrorCode.BAD_ROLE) from None
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DocDeskError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password")
+        raise DocDeskError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", code=ErrorCode.WEAK_PASSWORD)
 
 
 def add_user(name: str, role: str, password: str | None = None, *, user: str | None = None,
@@ -137,14 +138,14 @@ def add_user(name: str, role: str, password: str | None = None, *, user: str | N
     """Create an account; without a password one is generated and returned (shown once, never stored)."""
     name, role = name.strip(), parse_role(role)
     if not name or len(name) > 64 or not name.isprintable():
-        raise DocDeskError("User names need 1 to 64 printable characters.", code="bad_name")
+        raise DocDeskError("User names need 1 to 64 printable characters.", code=ErrorCode.BAD_NAME)
     generated = None
     if password is None:
         password = generated = generate_password()
     _check_password(password)
     with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
         if repository.user_by_name(session, name) is not None:
-            raise DocDeskError(f"A user named {name} exists already.", code="user_exists")
+            raise DocDeskError(f"A user named {name} exists already.", code=ErrorCode.USER_EXISTS)
         row = User(name=name, role=role, password_hash=hash_password(password))
         session.add(row)
         repository.add_audit(session, "user_added", user=user, target=name, role=role.value)
@@ -160,13 +161,14 @@ def _change(name: str, action: str, change, *, user: str | None, settings: Setti
     with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
         row = repository.user_by_name(session, name)
         if row is None:
-            raise DocDeskError(f"No user named {name}.", code="no_such_user")
+            raise DocDeskError(f"No user named {name}.", code=ErrorCode.NO_SUCH_USER)
         was_admin = row.active and row.role == Role.ADMIN
         change(row)
         # In the app an admin could lock everyone out; the command line (user=None) can always repair it.
         if user is not None and was_admin and not (row.active and row.role == Role.ADMIN) and not any(
                 u.active and u.role == Role.ADMIN for u in repository.all_users(session)):
-            raise DocDeskError(f"{name} is the last active admin: make someone else admin first.", code="last_admin")
+            raise DocDeskError(f"{name} is the last active admin: make someone else admin first.",
+                               code=ErrorCode.LAST_ADMIN)
         repository.add_audit(session, action, user=user, target=name, **details)
         return _account(row)
 
@@ -179,7 +181,7 @@ def set_role(name: str, role: str, *, user: str | None = None, settings: Setting
 
 def set_active(name: str, active: bool, *, user: str | None = None, settings: Settings | None = None) -> Account:
     if user == name and not active:
-        raise DocDeskError("You cannot disable your own account.", code="self_disable")
+        raise DocDeskError("You cannot disable your own account.", code=ErrorCode.SELF_DISABLE)
     return _change(name, "user_enabled" if active else "user_disabled", lambda u: setattr(u, "active", active),
                    user=user, settings=settings)
 
