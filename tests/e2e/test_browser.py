@@ -37,6 +37,8 @@ def served(tmp_path):
 def test_upload_review_correct_approve_export(served):
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=30_000)  # a fresh server's first page takes over 5 s on a busy machine
+
     base, tmp_path = served
     receipt = encode(sample_receipt().image)
     with sync_playwright() as playwright:
@@ -97,6 +99,8 @@ def test_upload_review_correct_approve_export(served):
 
 def test_an_uploader_deep_linking_to_the_monitor_sees_only_their_screens(served):
     from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)  # a fresh server's first page takes over 5 s on a busy machine
 
     base, _ = served
     with sync_playwright() as playwright:
