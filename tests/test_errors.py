@@ -38,9 +38,12 @@ def _code(node: ast.expr) -> str | None:
     return None
 
 
+LEASE_ENDINGS = {"fail", "retry_or_fail"}  # services.process.Lease's methods that take the code first
+
+
 def _written_codes(tree: ast.Module) -> list[tuple[int, str | None, str]]:
-    """(line, error class or None, code) for each `SomeError(..., code=X)`, `error_code=X`, `x.error_code = X`
-    and `code = X` in the body of an error class."""
+    """(line, error class or None, code) for each `SomeError(..., code=X)`, `error_code=X`, `lease.fail(X, ...)`,
+    `x.error_code = X` and `code = X` in the body of an error class."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -48,6 +51,8 @@ def _written_codes(tree: ast.Module) -> list[tuple[int, str | None, str]]:
             for keyword in node.keywords:
                 if keyword.arg == "code" and name in ERROR_CLASSES or keyword.arg == "error_code":
                     found.append((node.lineno, name if name in ERROR_CLASSES else None, _code(keyword.value)))
+            if isinstance(node.func, ast.Attribute) and name in LEASE_ENDINGS and node.args:
+                found.append((node.lineno, None, _code(node.args[0])))
         elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "error_code"
                                                    for t in node.targets):
             found.append((node.lineno, None, _code(node.value)))
@@ -68,9 +73,10 @@ def written_codes() -> list[tuple[str, str | None, str]]:
 def test_the_walk_finds_codes_in_each_form():
     tree = ast.parse("class EngineUnavailable(DocDeskError):\n    code = ErrorCode.EMPTY_FILE\n"
                      "raise InputError('m', code='too_large')\nrun(error_code=ErrorCode.NOPE)\n"
-                     "doc.error_code = 'worker_lost'\nFlag(code='no_text')\nInputError('m', code=computed)\n")
+                     "doc.error_code = 'worker_lost'\nFlag(code='no_text')\nInputError('m', code=computed)\n"
+                     "lease.retry_or_fail(ErrorCode.DATABASE_BUSY, 'm')\nfail('not a lease', 'm')\n")
     assert _written_codes(tree) == [(2, "EngineUnavailable", "empty_file"), (3, "InputError", "too_large"),
-                                    (4, None, "ErrorCode.NOPE"), (5, None, "worker_lost")]
+                                    (4, None, "ErrorCode.NOPE"), (5, None, "worker_lost"), (8, None, "database_busy")]
 
 
 def test_every_code_the_application_writes_is_an_error_code():
@@ -78,6 +84,11 @@ def test_every_code_the_application_writes_is_an_error_code():
     assert {"empty_file", "worker_crashed", "document_timeout", "ocr_timeout"} <= {code for _, _, code in found}
     unknown = [(where, code) for where, _, code in found if code not in ErrorCode._value2member_map_]
     assert not unknown, "add these to errors.ErrorCode (and docs/operations.md): " + repr(unknown)
+
+
+def test_every_error_code_is_written_somewhere():
+    unused = set(ErrorCode) - {code for _, _, code in written_codes()}
+    assert not unused, f"no code of the application gives these; drop them from errors.ErrorCode: {unused}"
 
 
 def test_input_codes_are_exactly_the_codes_input_errors_carry():
