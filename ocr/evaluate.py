@@ -8,9 +8,11 @@ key is empty is not scored). The scoring functions are pure; `evaluate_dataset` 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +63,7 @@ def field_correct(name: str, gold: str, predicted: str | None) -> bool:
         return expected is not None and expected.isoformat() == predicted.strip()
     if kind is Kind.AMOUNT:
         expected = gold_amount(gold)
+        got: Decimal | None
         try:
             got = Decimal(predicted.strip())
         except ArithmeticError:
@@ -172,16 +175,27 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def _accuracy(name: str, summary: Summary) -> str:
+    return _fmt(summary.accuracy[name])
+
+
+def _ceiling(name: str, summary: Summary) -> str:
+    return _fmt(summary.ceiling.get(name))
+
+
+def _flagged(name: str, summary: Summary) -> str:
+    return " / ".join(_fmt(share, 2) for share in summary.flags.get(name, (None, None)))
+
+
 def summary_table(summaries: dict[str, Summary]) -> str:
     """Markdown table, one column per named subset (e.g. 'all', 'tune 0-49', 'holdout 50-99')."""
     names = list(summaries)
     lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     first = next(iter(summaries.values()))
-    rows = [("receipts", lambda s: str(s.receipts))]
-    rows += [(f"accuracy {name}", lambda s, n=name: _fmt(s.accuracy[n])) for name in first.accuracy]
-    rows += [(f"in OCR text {name}", lambda s, n=name: _fmt(s.ceiling.get(n))) for name in first.accuracy]
-    rows += [(f"flagged: mistakes / correct values, {name}",
-              lambda s, n=name: " / ".join(_fmt(share, 2) for share in s.flags.get(n, (None, None))))
+    rows: list[tuple[str, Callable[[Summary], str]]] = [("receipts", lambda s: str(s.receipts))]
+    rows += [(f"accuracy {name}", functools.partial(_accuracy, name)) for name in first.accuracy]
+    rows += [(f"in OCR text {name}", functools.partial(_ceiling, name)) for name in first.accuracy]
+    rows += [(f"flagged: mistakes / correct values, {name}", functools.partial(_flagged, name))
              for name in first.accuracy]
     rows += [("precision", lambda s: _fmt(s.precision)), ("recall", lambda s: _fmt(s.recall)),
              (f"**F1 ({len(first.accuracy)} fields)**", lambda s: f"**{_fmt(s.f1)}**"),

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from itertools import product
+from itertools import pairwise, product
 from typing import Iterable, Sequence
 
 from rapidfuzz import fuzz
@@ -106,7 +106,7 @@ def has_phrase(tokens: Sequence[str], phrase: str) -> bool:
     for i in range(len(tokens)):
         if _like(tokens[i], joined):
             return True
-        if i + n <= len(tokens) and all(_like(t, p) for t, p in zip(tokens[i:i + n], parts)):
+        if i + n <= len(tokens) and all(_like(t, p) for t, p in zip(tokens[i:i + n], parts, strict=True)):
             return True
     return False
 
@@ -144,7 +144,8 @@ def amount_kind(text: str) -> tuple[str, float] | None:
         return ("tax", 0.9)  # 'GST 6% included in total 0.28': a part of the total, not the total
     if has_word(tokens, *_PAYMENT_VERBS):
         return ("paid", 1.0)  # 'Total paid', 'Accepted total': what the customer handed over
-    totalish = has_word(tokens, "TOTAL", "TOTAI", "TTL", "TOTEL", "TOTA", "IOTAL", "TATAL", "FOTAL", "JUMLAH", "NETT", "NET", "GRAND", "PAYABLE") or \
+    totalish = has_word(tokens, "TOTAL", "TOTAI", "TTL", "TOTEL", "TOTA", "IOTAL", "TATAL", "FOTAL", "JUMLAH", "NETT",
+                        "NET", "GRAND", "PAYABLE") or \
         has_phrase(tokens, "AMOUNT DUE") or has_phrase(tokens, "BALANCE DUE") or has_phrase(tokens, "AMT DUE")
     if totalish and excluding:
         return ("subtotal", 0.8)
@@ -177,7 +178,9 @@ class _Doc:
 
 
 def _rows(pages: Sequence[PageResult]) -> _Doc:
-    rows, positions, heights = [], [], []
+    rows: list[Row] = []
+    positions: list[float] = []
+    heights: list[float] = []
     n = max(1, len(pages))
     for order, page in enumerate(pages):
         for row in group_rows(page.words, page=page.index):
@@ -257,9 +260,7 @@ def _choose_amounts(found: dict[str, list[Candidate]], doc: _Doc) -> dict[str, C
     before_rounding = _totals_before_rounding(totals, doc)
 
     def agreeing_parts(total: Candidate):
-        for subtotal, tax, rounding in product(subtotals or [None], [None] + taxes, [None] + roundings):
-            if subtotal is None:
-                continue
+        for subtotal, tax, rounding in product(subtotals, [None, *taxes], [None, *roundings]):
             parts = subtotal.amount + (tax.amount if tax else 0) + (rounding.amount if rounding else 0)
             if _close(parts, total.amount):
                 return subtotal, tax, rounding
@@ -449,7 +450,7 @@ def date_lookalikes(pages: Sequence[PageResult], limit: int = 2) -> list[tuple[i
         spans = [m.span() for pattern in (_DATE_SHAPE, _DAY_MONTH_YEAR) for m in pattern.finditer(row.text)
                  if sum(ch.isdigit() for ch in m.group()) >= 3 or re.search(MONTHS, m.group(), re.IGNORECASE)]
         words = [row.span(start, end) for start, end in spans]
-        for label, value in zip(row.words, row.words[1:]):  # 'Date: 1580362016': the slashes read as digits
+        for label, value in pairwise(row.words):  # 'Date: 1580362016': the slashes read as digits
             if has_word(label_tokens(label.text), *_DATE_LABEL) and sum(ch.isdigit() for ch in value.text) >= 6 \
                     and not any(value in span for span in words):
                 words.append((value,))
@@ -487,7 +488,8 @@ _BUSINESS_WORD = re.compile(
 _HEADING = ("TAX INVOICE", "INVOICE", "RECEIPT", "OFFICIAL RECEIPT", "SIMPLIFIED TAX INVOICE", "CASH BILL",
             "CASH SALE", "CASH SALES", "BILL", "WELCOME", "COPY", "CUSTOMER COPY", "MERCHANT COPY", "ORDER",
             "TAX INVOICE RECEIPT", "SALES RECEIPT", "CHECK", "GUEST CHECK", "DUPLICATE", "REPRINT")
-_REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?(?<![A-Z0-9])[A-Z]{0,3}"
+_REG_NO = re.compile(r"\(?\s*(?:CO(?:MPANY)?\.?\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:NO|NUM)?\.?\s*[:;.]?\s*)?"
+                     r"(?<![A-Z0-9])[A-Z]{0,3}"
                      r"\d{4,}\s?-?\s?[A-Z]\b\s*\)?|\(?\s*CO\.?\s*REG[^)]*\)?|\(\s*\d{4,}[^)]*\)", re.IGNORECASE)
 _ADDRESS_START = re.compile(r"\W*(NO\b|LOT\b|UNIT\b|LEVEL\b|BLK\b|\d)", re.IGNORECASE)  # where an address begins
 # A note on who is behind the shop: no name for the vendor, no line of the address.
@@ -542,9 +544,8 @@ def _clean_vendor(text: str) -> str:
                   lambda m: f"SDN{m[1]} BHD{m[2]}" if m[0].isupper() else f"Sdn{m[1]} Bhd{m[2]}", text,
                   flags=re.IGNORECASE)
     # A name ends at its last legal suffix; what follows is a registration number or a branch.
-    last = None
-    for last in _LEGAL_END.finditer(text):
-        pass
+    suffixes = list(_LEGAL_END.finditer(text))
+    last = suffixes[-1] if suffixes else None
     if last is not None and last.end() < len(text):
         text = text[:last.end()]
     text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).]+$", "", text.strip())
@@ -636,10 +637,10 @@ def _vendor(doc: _Doc) -> tuple[Candidate | None, int]:
     if best is None:
         return None, -1
     score, i, rows = best
-    words = [w for r in rows for w in doc.rows[r].words]
-    while len(words) > 1 and words[0].confidence < 0.5 and (len(words[0].text) <= 3 or not words[0].text.isupper()):
-        words.pop(0)
-    words = tuple(words)
+    kept = [w for r in rows for w in doc.rows[r].words]
+    while len(kept) > 1 and kept[0].confidence < 0.5 and (len(kept[0].text) <= 3 or not kept[0].text.isupper()):
+        kept.pop(0)
+    words = tuple(kept)
     raw = " ".join(w.text for w in words)
     value = _clean_vendor(raw)
     if not value:
@@ -682,8 +683,9 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
             break  # a phone or tax row ends the address even when it reads as mostly digits
         stripped = _REG_NO.sub("", row.text).strip(" ()-:.")
         starts_number = bool(re.match(r"\W*(NO|LOT|UNIT|BLK)\.?\s*\d", row.text, re.I))  # 'No.1,' on its own row
-        if not rows and not starts_number and (_letters(stripped) < 3 or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)
-                         or re.search(r"\b\d{6,}\s?-\s?[A-Z]\b", row.text)):
+        if not rows and not starts_number and (_letters(stripped) < 3
+                                               or re.search(r"\b(CO|COMPANY|REG)\b", row.text, re.I)
+                                               or re.search(r"\b\d{6,}\s?-\s?[A-Z]\b", row.text)):
             continue  # the company registration number
         if not rows and has_word(label_tokens(row.text)[:3], "GST", "SST", "VAT", "TIN", "REG", "COMPANY"):
             continue  # tax or registration number printed above the address
@@ -701,7 +703,8 @@ def _address(doc: _Doc, vendor_row: int) -> Candidate | None:
         follows = _plain(row.text)
         if rows and re.search(r"\b\d{5}\b", rows[-1].text) and not follows.startswith("(") \
                 and not _plain(rows[-1].text).endswith(",") \
-                and not (len(follows.split()) <= 3 and all(re.fullmatch(r"[A-Za-z]{3,}[.,]?", t) for t in follows.split())):
+                and not (len(follows.split()) <= 3
+                         and all(re.fullmatch(r"[A-Za-z]{3,}[.,]?", t) for t in follows.split())):
             break  # the postcode row ends an address, unless a state name or a bracketed branch follows
         rows.append(row)
         if len(rows) >= 6:
