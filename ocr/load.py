@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from errors import InputError
+from errors import EngineUnavailable, ErrorCode, InputError
 from ocr.config import LoadLimits
 
 _SANE_DPI = (100, 1200)  # outside this a header DPI is a default (72/96) or nonsense: treat it as unknown
@@ -111,15 +111,15 @@ def load_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
 
 def _check_bytes(data: bytes, limits: LoadLimits) -> str:
     if not data:
-        raise InputError("The file is empty (0 bytes): upload the file again.", code="empty_file")
+        raise InputError("The file is empty (0 bytes): upload the file again.", code=ErrorCode.EMPTY_FILE)
     if len(data) > limits.max_upload_bytes:
         raise InputError(
             f"The file is {len(data) / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.1f} MB: "
-            "scan at a lower resolution or split it.", code="too_large")
+            "scan at a lower resolution or split it.", code=ErrorCode.TOO_LARGE)
     media_type = sniff(data)
     if media_type is None:
         raise InputError("This is not a supported file: upload a JPEG, PNG, TIFF, BMP, WebP image or a PDF.",
-                         code="unsupported_type")
+                         code=ErrorCode.UNSUPPORTED_TYPE)
     return media_type
 
 
@@ -135,7 +135,7 @@ def _frame_count(image: Image.Image, media_type: str) -> int:
 def _check_frames(frames: int, limits: LoadLimits) -> None:
     if frames > limits.max_pages:
         raise InputError(f"The file has {frames} pages; the limit is {limits.max_pages}: split it into smaller files.",
-                         code="too_many_pages")
+                         code=ErrorCode.TOO_MANY_PAGES)
 
 
 def _check_pixels(width: int, height: int, index: int, limits: LoadLimits) -> None:
@@ -144,12 +144,12 @@ def _check_pixels(width: int, height: int, index: int, limits: LoadLimits) -> No
     if min(width, height) < MIN_PAGE_SIDE:
         raise InputError(
             f"Page {index + 1} is only {width} x {height} pixels: too small to hold readable text. "
-            "Scan the receipt at 300 dpi and upload the new file.", code="page_too_small")
+            "Scan the receipt at 300 dpi and upload the new file.", code=ErrorCode.PAGE_TOO_SMALL)
     if width * height > limits.max_page_pixels:
         raise InputError(
             f"Page {index + 1} is {width} x {height} pixels ({width * height / 1e6:.0f} MP); the limit is "
             f"{limits.max_page_pixels / 1e6:.0f} MP: scan at a lower resolution (300 dpi is enough).",
-            code="page_too_large")
+            code=ErrorCode.PAGE_TOO_LARGE)
 
 
 def _check_image_pixels(image: Image.Image, index: int, limits: LoadLimits) -> None:
@@ -158,7 +158,7 @@ def _check_image_pixels(image: Image.Image, index: int, limits: LoadLimits) -> N
 
 def _damaged(detail: str) -> InputError:
     return InputError(f"The file is damaged ({detail}): export or scan it again and upload the new file.",
-                      code="damaged_file")
+                      code=ErrorCode.DAMAGED_FILE)
 
 
 # --- raster images ------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def _open_image(data: bytes, limits: LoadLimits) -> Image.Image:
             return Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError(f"The page is too large to process: scan at a lower resolution ({error}).",
-                         code="page_too_large") from error
+                         code=ErrorCode.PAGE_TOO_LARGE) from error
     except (UnidentifiedImageError, *_DAMAGED) as error:
         raise _damaged("the image header cannot be read") from error
 
@@ -192,7 +192,8 @@ def _decode(image: Image.Image, index: int, *, release: bool = False) -> np.ndar
                 image.close()
             return pixels
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InputError("The page is too large to process: scan at a lower resolution.", code="page_too_large") from error
+        raise InputError("The page is too large to process: scan at a lower resolution.",
+                         code=ErrorCode.PAGE_TOO_LARGE) from error
     except _DAMAGED as error:  # truncated data, broken CRC, bad codec stream, inconsistent tags
         raise _damaged(f"page {index + 1}: {error}") from error
 
@@ -262,9 +263,8 @@ def _pdf_preflight(data: bytes, limits: LoadLimits) -> tuple[int, list[tuple[flo
     try:
         info = pdfinfo_from_bytes(data, timeout=_PDFINFO_TIMEOUT_S)
     except PDFInfoNotInstalledError as error:
-        from ocr.engine import EngineUnavailable
-
-        raise EngineUnavailable("Poppler is not installed: run `make install` (Debian package poppler-utils).") from error
+        raise EngineUnavailable("Poppler is not installed: run `make install` "
+                                "(Debian package poppler-utils).") from error
     except PDFPopplerTimeoutError as error:
         raise _damaged("reading its page list timed out") from error
     except (PDFPageCountError, ValueError, KeyError) as error:
@@ -280,7 +280,8 @@ def _pdf_preflight(data: bytes, limits: LoadLimits) -> tuple[int, list[tuple[flo
 
 
 def _encrypted() -> InputError:
-    return InputError("This is a password-protected PDF: remove the password and upload again.", code="encrypted_pdf")
+    return InputError("This is a password-protected PDF: remove the password and upload again.",
+                      code=ErrorCode.ENCRYPTED_PDF)
 
 
 def _pdf_page_sizes(data: bytes, pages: int) -> list[tuple[float, float] | None]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from errors import DocDeskError
+from errors import DocDeskError, ErrorCode
 from ocr import preprocess
 from ocr.config import OcrConfig
 from ocr.engine import Engine, TesseractEngine
@@ -171,9 +171,9 @@ def document_to_json(file: str, result: DocumentResult | None = None, error: Exc
         if isinstance(error, DocDeskError):
             err = error.as_dict()
         elif error is not None:
-            err = {"code": "internal", "message": f"{type(error).__name__}: {error}"}
+            err = {"code": ErrorCode.INTERNAL, "message": f"{type(error).__name__}: {error}"}
         else:
-            err = {"code": "internal", "message": "no result"}
+            err = {"code": ErrorCode.INTERNAL, "message": "no result"}
         return {"file": file, "pages": 0, "fields": {}, "text": "", "timings": {}, "error": err}
     fields = {
         name: {"value": f.value, "raw": f.raw, "confidence": round(f.confidence, 3), "page": f.page,

@@ -16,6 +16,7 @@ from ocr.types import Flag
 from settings import Settings
 from storage.models import Document, Source
 
+
 def normalise_value(name: str, value: Any) -> str | None:
     """A form value -> the stored text (ISO date, '12.50', 'MYR'), or InputError saying what is wrong."""
     if value is None:

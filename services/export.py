@@ -17,6 +17,7 @@ from storage import export as csv_export
 from storage import repository
 from storage.models import Status
 
+
 @dataclass(frozen=True)
 class ExportFilter:
     statuses: tuple[str, ...] = (Status.APPROVED.value,)

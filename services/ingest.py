@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from errors import DocDeskError, PermissionDenied
+from errors import DocDeskError, ErrorCode, PermissionDenied
 from services import queue
 from services.access import Permission, use_case
 from settings import Settings, get_settings
@@ -97,7 +97,7 @@ def ingest_files(files: Iterable[tuple[str, bytes]], *, user: str | None = None,
             raise
         except Exception:  # noqa: BLE001 - a bug or a full disk on one file must not lose the others
             log.exception("ingest failed", extra={"step": "ingest", "position": len(results)})  # no file names
-            results.append(IngestResult(display_name(name), "refused", None, "internal",
+            results.append(IngestResult(display_name(name), "refused", None, ErrorCode.INTERNAL,
                                         "refused: internal error (logged); try this file again later"))
     return results
 

@@ -72,7 +72,8 @@ def health(*, days: int = 28, user: str | None = None, settings: Settings | None
     uploads, refused = audits.get("upload", 0), audits.get("upload_refused", 0)
     return Health(
         days=days, runs=len(runs), success_rate=outcomes.get(RunOutcome.OK, 0) / finished if finished else None,
-        outcomes=dict(outcomes), failure_codes=dict(failure_codes.most_common()), page_ms_p50=percentile(per_page, 50), page_ms_p95=percentile(per_page, 95),
+        outcomes=dict(outcomes), failure_codes=dict(failure_codes.most_common()),
+        page_ms_p50=percentile(per_page, 50), page_ms_p95=percentile(per_page, 95),
         steps=steps, queue_depth=_queue_depth(settings), uploads=uploads, refused=refused,
         refused_share=refused / (uploads + refused) if uploads + refused else None,
         corrections=[{"week": week, "field": name, "corrections": n} for (week, name), n in sorted(per_week.items())],

@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from errors import DocDeskError, InputError, TransientError
+from errors import DocDeskError, ErrorCode, InputError, TransientError
 from ocr.types import Flag
 from services import queue, sandbox, vendors
 from services.access import use_case
 from settings import Settings, get_settings
-from storage import images
-from storage import jobs, repository
+from storage import images, jobs, repository
 from storage.blobs import BlobStore
 from storage.models import Field, LineItem, Page, RunOutcome, Source, Status, utcnow
 
@@ -53,7 +52,8 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     from ocr.pipeline import warm_up
 
     settings = settings or get_settings()
-    warm_up(settings.ocr_config())  # before the claim: a stop signal while it loads cannot fail a document; cached after
+    # Before the claim: a stop signal while it loads cannot fail a document; cached after.
+    warm_up(settings.ocr_config())
     lease = Lease.claim(document_id, settings)
     if lease is None:
         log.info("nothing to do: not queued", extra={"document_id": document_id, "step": "claim"})
@@ -74,12 +74,12 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     except Exception as error:  # noqa: BLE001 - a bug: log it, fail this document, let the worker go on
         if jobs.is_transient_db_error(error):
             log.warning("database busy", extra={"document_id": document_id, "step": "store"}, exc_info=True)
-            lease.retry_or_fail("database_busy", "The database was busy; processing will be tried again.")
+            lease.retry_or_fail(ErrorCode.DATABASE_BUSY, "The database was busy; processing will be tried again.")
             return
         child_traceback = getattr(error, "child_traceback", None)
         log.error("internal error", extra={"document_id": document_id, "step": "process",
                                            "child_traceback": child_traceback}, exc_info=True)
-        lease.fail("internal", "internal error (logged)")
+        lease.fail(ErrorCode.INTERNAL, "internal error (logged)")
 
 
 def _read(lease: Lease, engine, claim_ms: float) -> _Output:
@@ -240,7 +240,8 @@ def _signals_held():
 # --- the rows a successful run writes ------------------------------------------------------------
 
 def _write_results(session, document, output: _Output, settings: Settings) -> None:
-    pages = [_page_row(page, keys) for page, keys in zip(output.pages, _pad(output.keys, len(output.pages)))]
+    keys = _pad(output.keys, len(output.pages))
+    pages = [_page_row(page, page_keys) for page, page_keys in zip(output.pages, keys, strict=True)]
     extraction = vendors.recall(session, document.id, output.extraction, output.pages, settings)
     fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=f.page,
                     box=f.box.as_list() if f.box is not None else None, source=Source.OCR)

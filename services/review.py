@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from errors import ConflictError, InputError
+from errors import ConflictError, ErrorCode, InputError
 from ocr import catalogue
 from ocr.catalogue import FieldSpec
 from ocr.highlight import Highlight, draw_boxes
@@ -149,7 +149,8 @@ def open_document(document_id: int | None = None, *, user: str | None = None,
         document = repository.get_document(session, document_id, with_children=True)
         if document is None:
             return None
-        history = [RevisionView(name, r.old, r.new, r.user, r.at) for name, r in repository.revisions_for(session, document_id)]
+        revisions = repository.revisions_for(session, document_id)
+        history = [RevisionView(name, r.old, r.new, r.user, r.at) for name, r in revisions]
         return _view(document, history, settings)
 
 
@@ -205,7 +206,7 @@ def page_image(document_id: int, page_index: int = 0, *, cleaned: bool = True, s
 def _load_for_change(session, document_id: int, version: int) -> Document:
     document = repository.get_document(session, document_id, with_children=True)
     if document is None:
-        raise InputError(f"document #{document_id} does not exist (any more)", code="not_found")
+        raise InputError(f"document #{document_id} does not exist (any more)", code=ErrorCode.NOT_FOUND)
     if document.version != version:
         who = document.reviewed_by or repository.last_audit_user(session, document_id, ("review_save", "approve",
                                                                                       "reject", "reprocess"))
@@ -294,7 +295,7 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
         document = _load_for_change(session, document_id, version)
         if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
-                             code="not_reviewable")
+                             code=ErrorCode.NOT_REVIEWABLE)
         changed = _apply(session, document, values or {}, line_items, user, settings)
         document.status, document.reviewed_by, document.review_note = Status.APPROVED, user, None
         repository.add_audit(session, "approve", user=user, document_id=document_id, fields=changed)
@@ -311,13 +312,13 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
     settings = settings or get_settings()
     reason = (reason or "").strip()
     if not reason:
-        raise InputError("say why the document is rejected", code="reason_required")
+        raise InputError("say why the document is rejected", code=ErrorCode.REASON_REQUIRED)
 
     def work(session) -> Outcome:
         document = _load_for_change(session, document_id, version)
         if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be rejected",
-                             code="not_reviewable")
+                             code=ErrorCode.NOT_REVIEWABLE)
         document.status, document.reviewed_by, document.review_note = Status.REJECTED, user, reason
         document.updated_at = utcnow()
         repository.add_audit(session, "reject", user=user, document_id=document_id, reason=reason)
@@ -333,7 +334,7 @@ def reprocess(document_id: int, *, user: str | None = None, settings: Settings |
     with use_case(user, Permission.REVIEW, settings=settings) as session:
         document = repository.get_document(session, document_id)
         if document is None:
-            raise InputError(f"There is no document #{document_id}.", code="not_found")
+            raise InputError(f"There is no document #{document_id}.", code=ErrorCode.NOT_FOUND)
         if document.status == Status.PROCESSING:
             raise ConflictError(f"Document #{document_id} is being processed right now; try again when it is done.")
         if document.status != Status.QUEUED:

@@ -18,7 +18,7 @@ from ocr.config import LoadLimits
 from ocr.load import inspect, load_pages
 from services.ingest import MAX_NAME_CHARS, ingest_files
 from services.process import process_document
-from settings import get_settings
+from settings import Settings, get_settings
 from storage import repository
 from storage.db import session_factory
 from storage.models import AuditEvent

@@ -357,8 +357,8 @@ def test_a_doubtful_single_character_at_the_end_of_an_address_row_is_a_speck():
 
 
 def test_address_ends_at_a_phone_printed_after_the_postcode_or_on_its_own_mostly_digit_row():
-    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "12 JALAN CEMPAKA,", "47100 PUCHONG. TEL NO.: 03-555 2468",
-                                          "Qty Description Amount")], CONFIG))
+    fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "12 JALAN CEMPAKA,",
+                                           "47100 PUCHONG. TEL NO.: 03-555 2468", "Qty Description Amount")], CONFIG))
     assert fields["vendor_address"] == "12 JALAN CEMPAKA, 47100 PUCHONG."
     fields = values(extract_fields([header("KEDAI RUNCIT MAJU", "1, JALAN CEMPAKA 8/4, 71800 NILAI, N9.",
                                           "Tel : 607-555 1357", "Qty Description Amount")], CONFIG))

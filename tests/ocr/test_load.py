@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from errors import InputError
-from ocr.load import inspect, load_pages, sniff
 from ocr.config import LoadLimits
+from ocr.load import inspect, load_pages, sniff
 from tests import receipts
 from tests.badfiles import encrypted_pdf, pdf_bytes, png_with_huge_header
 

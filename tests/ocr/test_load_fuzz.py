@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from errors import InputError
-from ocr.load import inspect, load_pages
 from ocr.config import LoadLimits
+from ocr.load import inspect, load_pages
 from tests import receipts
 from tests.badfiles import pdf_bytes
 

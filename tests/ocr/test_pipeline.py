@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from errors import InputError
+from ocr.config import OcrConfig
 from ocr.engine import TesseractEngine
 from ocr.pipeline import DocumentResult, clean_page, document_to_json, extract_document, read_page
 from ocr.types import PageResult
-from ocr.config import OcrConfig
 from tests import receipts
 
 ROOT = Path(__file__).resolve().parents[2]

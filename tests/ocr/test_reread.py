@@ -11,8 +11,16 @@ from ocr.config import OcrConfig
 from ocr.engine import TesseractEngine
 from ocr.fields import date_lookalikes
 from ocr.pipeline import extract_document
-from ocr.reread import (Target, _acceptable, line_reader, reread_fields, respace, targets_for, unsure_fields,
-                        unsure_words)
+from ocr.reread import (
+    Target,
+    _acceptable,
+    line_reader,
+    reread_fields,
+    respace,
+    targets_for,
+    unsure_fields,
+    unsure_words,
+)
 from ocr.types import BoundingBox, Extraction, Field, PageResult, Word
 from tests import receipts
 

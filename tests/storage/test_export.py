@@ -5,8 +5,15 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.export import (FORMULA_STARTS, document_columns, documents_csv, is_plain_number, neutralise,
-                            numeric_columns, to_csv)
+from storage.export import (
+    FORMULA_STARTS,
+    document_columns,
+    documents_csv,
+    is_plain_number,
+    neutralise,
+    numeric_columns,
+    to_csv,
+)
 
 # The header accounting imports: the catalogue's fields (ocr.catalogue) between who and what about the document.
 HEADER = ["id", "file", "vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time", "receipt_number",
