@@ -67,7 +67,9 @@ def test_a_worker_killed_mid_document_loses_nothing(migrated, tmp_path):
 
     with session_factory(migrated).begin() as session:
         assert repository.get_document(session, document_id).status == "processing"  # left behind
-    worker = start_worker(migrated.data_dir, workers=1, extra_env=env)
+    # The default lease: the new worker finds the old one gone at start, and its own run, however slow on a busy
+    # machine, must not outlive a 3 s lease and be taken back.
+    worker = start_worker(migrated.data_dir, workers=1)
     try:
         assert wait_for_status(migrated, document_id, {"needs_review", "failed"}) == "needs_review"
     finally:
