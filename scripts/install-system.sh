@@ -4,7 +4,8 @@
 #                                      DOCDESK_OCR_LANGUAGE names (environment or .env; English by default),
 #                                      Poppler, a font
 #   scripts/install-system.sh --test   also what the tests need beyond that: Debian's Chromium for the browser
-#                                      tests, a Redis server for the DOCDESK_QUEUE_URL=redis:// queue's
+#                                      tests; a Redis server and PostgreSQL, which the tests start on their own
+#                                      (tests/servers.py) to run everything on PostgreSQL + Redis as well
 #   scripts/install-system.sh --list   print the runtime packages, install nothing
 set -euo pipefail
 
@@ -21,7 +22,7 @@ for lang in "${languages[@]}"; do
   packages+=("tesseract-ocr-${lang//_/-}")
 done
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium redis-server)
+  packages+=(chromium redis-server postgresql)
 fi
 if [[ "${1:-}" == "--list" ]]; then
   printf '%s\n' "${packages[@]}"

@@ -14,7 +14,9 @@ from tests.signin import add
 
 
 def _cli(settings, *args, timeout=120, path="/usr/bin:/bin"):
-    env = {"DOCDESK_DATA_DIR": str(settings.data_dir), "PATH": path}  # no OMP_THREAD_LIMIT
+    env = {"DOCDESK_DATA_DIR": str(settings.data_dir), "PATH": path,  # no OMP_THREAD_LIMIT
+           **{f"DOCDESK_{name.upper()}": value for name in ("database_url", "queue_url")
+              if (value := getattr(settings, name))}}
     return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
 

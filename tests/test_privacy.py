@@ -7,6 +7,7 @@ import re
 import stat
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from services import review
@@ -47,6 +48,7 @@ def test_blob_folders_are_created_owner_only(tmp_path):
         folder = folder.parent
 
 
+@pytest.mark.backends("sqlite")  # the single-machine default
 def test_blobs_and_the_queue_live_in_the_data_folder(settings):
     from services import queue
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import time
 
 import pytest
@@ -88,6 +86,7 @@ def test_a_worker_refuses_to_start_on_a_database_that_is_not_migrated(settings):
     assert "cli.py db upgrade" in log
 
 
+@pytest.mark.backends("sqlite")  # the single-machine default
 def test_the_queue_is_sqlite_in_the_data_folder_by_default_and_redis_by_url(settings, tmp_path):
     from huey import RedisHuey, SqliteHuey
 
@@ -105,21 +104,10 @@ def test_the_queue_is_sqlite_in_the_data_folder_by_default_and_redis_by_url(sett
 @pytest.fixture
 def redis_url(tmp_path):
     """A Redis server of the test's own on a unix socket (`make test` installs Debian's redis-server)."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed: run `make test`, which installs it (Debian package redis-server)")
-    sock = tmp_path / "redis.sock"
-    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while not sock.exists():
-            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        yield f"unix://{sock}"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    from tests.servers import RedisServer
+
+    with RedisServer(tmp_path / "own-redis") as server:
+        yield server.url
 
 
 @pytest.mark.slow

@@ -37,8 +37,8 @@ def receipt_png(variant: int = 0) -> bytes:
 
 def start_worker(data_dir: Path, *, workers: int = 1, extra_env: dict[str, str] | None = None,
                  log_path: Path | None = None) -> subprocess.Popen:
-    env = {key: value for key, value in os.environ.items() if key not in ("DOCDESK_DATABASE_URL", "DOCDESK_QUEUE_URL")}
-    env.update({"DOCDESK_DATA_DIR": str(data_dir), **(extra_env or {})})
+    """`cli.py worker` on `data_dir`; the database and queue URLs come from the environment (the `settings` fixture)."""
+    env = {**os.environ, "DOCDESK_DATA_DIR": str(data_dir), **(extra_env or {})}
     log = open(log_path or data_dir.parent / "worker.log", "ab")
     return subprocess.Popen([sys.executable, "-m", "tests.services.worker_proc", "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)

@@ -1,6 +1,7 @@
 import os
 import stat
 
+import pytest
 from sqlalchemy import inspect, text
 
 from storage import db
@@ -27,10 +28,20 @@ def test_migrations_match_the_models(migrated):
     assert diff == []
 
 
+def test_migrations_go_down_to_empty_and_up_again(migrated):
+    from alembic import command
+
+    command.downgrade(db._alembic_config(migrated), "base")
+    assert db.current_revision(migrated) == "base"
+    assert set(inspect(db.engine_for(migrated.sqlalchemy_url)).get_table_names()) <= {"alembic_version"}
+    assert db.upgrade(migrated) != "base"
+
+
 def test_upgrade_twice_is_harmless(migrated):
     assert db.upgrade(migrated) == db.current_revision(migrated)
 
 
+@pytest.mark.backends("sqlite")
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(migrated):
     with db.engine_for(migrated.sqlalchemy_url).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
