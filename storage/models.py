@@ -75,13 +75,21 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON, Decimal: DecimalText}
 
 
-# Tables a migration creates outside the models: the SQLite FTS5 index over pages.text (and its shadow
-# tables). Alembic autogenerate must leave them alone: pass `include_name=managed_by_models`.
-UNMANAGED_TABLE_PREFIX = "pages_fts"
+# What the search migrations (0002, 0003) create outside the models: SQLite's FTS5 indexes (and their shadow
+# tables); PostgreSQL's generated tsvector columns and their GIN indexes. Alembic autogenerate must leave them
+# alone: pass `include_name=managed_by_models`.
+SEARCH_INDEX_TABLES = ("pages_fts", "fields_fts", "line_items_fts")
+SEARCH_VECTOR = "search_vector"
 
 
 def managed_by_models(name: str | None, type_: str, parent_names: object) -> bool:
-    return not (type_ == "table" and name is not None and name.startswith(UNMANAGED_TABLE_PREFIX))
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(SEARCH_INDEX_TABLES)
+    if type_ == "column":
+        return name != SEARCH_VECTOR
+    return not (type_ == "index" and name.endswith(f"_{SEARCH_VECTOR}"))
 
 
 class Status(enum.StrEnum):

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, false, func, literal_column, select, table
+from sqlalchemy import String, and_, cast, false, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from storage import search
 from storage.models import (
     AuditEvent,
     Document,
@@ -17,6 +18,7 @@ from storage.models import (
     LineItem,
     Page,
     ProcessingRun,
+    Role,
     Source,
     Status,
     User,
@@ -127,29 +129,6 @@ def last_audit_user(session: Session, document_id: int, actions: Iterable[str]) 
     return session.scalar(query)
 
 
-def _fts_available(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
-def fts_query(text_: str) -> str:
-    """User words -> an FTS5 query: every word must occur, as a prefix; quotes keep operators literal."""
-    words = [w.replace('"', '""') for w in text_.split()]
-    return " ".join(f'"{w}"*' for w in words if w.strip('"'))
-
-
-def _text_search(session: Session, text_: str):
-    """A subquery of document ids whose OCR text matches `text_` (FTS5 on SQLite, LIKE elsewhere)."""
-    if _fts_available(session):
-        query = fts_query(text_)
-        if not query:
-            return select(Page.document_id).where(false())
-        matched: Select[Any] = (select(literal_column("rowid")).select_from(table("pages_fts"))
-                   .where(literal_column("pages_fts").op("MATCH")(query)))
-        return select(Page.document_id).where(Page.id.in_(matched))
-    pattern = "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return select(Page.document_id).where(Page.text.ilike(pattern, escape="\\"))
-
-
 def _receipt_date(date_field):
     """The receipt's date (ISO text) when read, else the upload day."""
     return func.coalesce(date_field.value, func.substr(cast(Document.created_at, String), 1, 10))
@@ -182,7 +161,7 @@ def find_documents(session: Session, *, statuses: Iterable[str] | None = None, v
     if uploader:
         query = query.where(Document.uploaded_by == uploader)
     if text and text.strip():
-        query = query.where(Document.id.in_(_text_search(session, text.strip())))
+        query = query.where(Document.id.in_(search.matching_documents(session, text)))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     order = Document.id.desc() if newest_first else Document.id
     query = query.order_by(order).offset(offset)

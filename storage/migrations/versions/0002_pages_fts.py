@@ -1,6 +1,6 @@
 """full-text search over the OCR text: SQLite FTS5 index on pages.text, kept in sync by triggers
 
-On other backends nothing is created: storage.repository falls back to a LIKE search there.
+On other backends nothing is created here (PostgreSQL: see 0003_search).
 
 Revision ID: 0002_pages_fts
 Revises: 0001
