@@ -9,7 +9,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from errors import DocDeskError, ErrorCode, SignInError
+from errors import DocDeskError, ErrorCode, PermissionDenied, SignInError
 from services.access import Permission, use_case
 from settings import Settings
 from storage import repository
@@ -61,27 +61,20 @@ def wait_seconds(failed_attempts: int, last_failed_at: datetime | None, now: dat
 
 def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Account:
     """Check a name and password. Raises SignInError with a message safe to show (never which part was wrong).
-    The failure is committed (counter, audit) before the error is raised."""
+    Each attempt is counted as failed before the password is checked (and the count cleared when it was right),
+    so parallel attempts cannot slip past the wait; failures are committed before the error is raised."""
     name = name.strip()
+    user_id, password_hash = _count_attempt(name, settings) if _storable_name(name) else (None, None)
+    right = verify_password(password_hash or _DUMMY_HASH, password) and password_hash is not None
     with use_case(settings=settings) as session:
-        user = repository.user_by_name(session, name)
-        now = utcnow()
-        wait = wait_seconds(user.failed_attempts, user.last_failed_at, now) if user is not None else 0
-        if wait > 0:
-            repository.add_audit(session, "sign_in_refused", user=name, reason="waiting")
-            failure = SignInError(f"Too many failed attempts: wait {wait:.0f} s and try again.", code=ErrorCode.LOCKED)
-        elif user is None or not user.active or not verify_password(user.password_hash, password):
-            if user is None:
-                verify_password(_DUMMY_HASH, password)
-            else:
-                user.failed_attempts += 1
-                user.last_failed_at = now
-            repository.add_audit(session, "sign_in_failed", user=name)
+        user = session.get(User, user_id) if user_id is not None else None
+        if user is None or not user.active or not right:
+            repository.add_audit(session, "sign_in_failed", user=_as_recorded(name))
             failure = SignInError("Wrong name or password, or the account is disabled.")
         else:
             failure = None
             user.failed_attempts = 0
-            user.last_sign_in_at = now
+            user.last_sign_in_at = utcnow()
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             repository.add_audit(session, "sign_in", user=name)
@@ -91,12 +84,40 @@ def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Ac
     return account
 
 
+def _as_recorded(name: str) -> str:
+    """A typed name as the audit trail can keep it on every backend (no NUL, at most 64 characters)."""
+    return name.replace("\x00", "\ufffd")[:64]
+
+
+def _storable_name(name: str) -> bool:
+    return bool(name) and _as_recorded(name) == name
+
+
+def _count_attempt(name: str, settings: Settings | None) -> tuple[int | None, str | None]:
+    """Count an attempt for `name`: (its user's id, password hash), (None, None) for an unknown name, or
+    SignInError when the name must wait. The count is a compare-and-set, tried again when a parallel attempt
+    counted first, so every attempt is counted and none gets past the wait."""
+    while True:
+        with use_case(settings=settings) as session:
+            user = repository.user_by_name(session, name)
+            if user is None:
+                return None, None
+            now = utcnow()
+            wait = wait_seconds(user.failed_attempts, user.last_failed_at, now)
+            if wait > 0:
+                repository.add_audit(session, "sign_in_refused", user=name, reason="waiting")
+            elif repository.count_failed_attempt(session, user.id, seen=user.failed_attempts, now=now):
+                return user.id, user.password_hash
+        if wait > 0:
+            raise SignInError(f"Too many failed attempts: wait {wait:.0f} s and try again.", code=ErrorCode.LOCKED)
+
+
 def sign_in_external(name: str, *, settings: Settings | None = None) -> Account:
     """Single sign-on: the identity provider vouched for `name`; it must be a known, active local user."""
     with use_case(settings=settings) as session:
-        user = repository.user_by_name(session, name)
+        user = repository.user_by_name(session, name) if _storable_name(name) else None
         known = user is not None and user.active
-        repository.add_audit(session, "sign_in" if known else "sign_in_failed", user=name, via="sso")
+        repository.add_audit(session, "sign_in" if known else "sign_in_failed", user=_as_recorded(name), via="sso")
         if known:
             user.last_sign_in_at = utcnow()
             account = _account(user)
@@ -159,14 +180,17 @@ def list_users(*, user: str | None = None, settings: Settings | None = None) -> 
 
 def _change(name: str, action: str, change, *, user: str | None, settings: Settings | None, **details) -> Account:
     with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
+        # Locked first: two admins changing each other at the same moment take turns, the second sees the first.
+        admins = repository.lock_active_admins(session)
+        if user is not None and user not in {admin.name for admin in admins}:
+            raise PermissionDenied("Your account is no longer an active admin: sign in again or ask an admin.")
         row = repository.user_by_name(session, name)
         if row is None:
             raise DocDeskError(f"No user named {name}.", code=ErrorCode.NO_SUCH_USER)
-        was_admin = row.active and row.role == Role.ADMIN
+        was_admin = row in admins
         change(row)
         # In the app an admin could lock everyone out; the command line (user=None) can always repair it.
-        if user is not None and was_admin and not (row.active and row.role == Role.ADMIN) and not any(
-                u.active and u.role == Role.ADMIN for u in repository.all_users(session)):
+        if user is not None and was_admin and not any(admin.active and admin.role == Role.ADMIN for admin in admins):
             raise DocDeskError(f"{name} is the last active admin: make someone else admin first.",
                                code=ErrorCode.LAST_ADMIN)
         repository.add_audit(session, action, user=user, target=name, **details)

@@ -86,6 +86,27 @@ def has_users(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(User)))
 
 
+def lock_active_admins(session: Session) -> list[User]:
+    """The active admins, fresh from the database and locked until the transaction ends, so that changes to
+    admins take turns and each sees the one before it: row locks (SELECT ... FOR UPDATE) on PostgreSQL, the
+    database's write lock on SQLite (taken by a write that changes nothing). Call it before reading users."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(User).where(false()).values(active=User.active))
+    query = (select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)
+             .with_for_update().execution_options(populate_existing=True))
+    return list(session.scalars(query))
+
+
+def count_failed_attempt(session: Session, user_id: int, *, seen: int, now: datetime) -> bool:
+    """Count one more failed sign-in, unless another attempt was counted since `seen` was read (then False:
+    read again and decide again). One atomic UPDATE, so parallel attempts are each counted, never lost."""
+    result = session.execute(
+        update(User).where(User.id == user_id, User.failed_attempts == seen)
+        .values(failed_attempts=User.failed_attempts + 1, last_failed_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def add_audit(session: Session, action: str, *, user: str | None = None, document_id: int | None = None,
               **details: Any) -> AuditEvent:
     event = AuditEvent(action=action, user=user, document_id=document_id, details=details)
