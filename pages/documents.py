@@ -27,7 +27,11 @@ filters = documents.DocumentFilter(
     since=dates[0] if len(dates) > 0 else None, until=dates[1] if len(dates) > 1 else None,
     uploader=st.session_state.get("documents_uploader") or "")
 page_number = st.session_state.get("documents_page", 1)
-result = documents.list_documents(filters, page=page_number, page_size=PAGE_SIZE, user=user)
+try:
+    result = documents.list_documents(filters, page=page_number, page_size=PAGE_SIZE, user=user)
+except DocDeskError as error:  # e.g. a search too long to be one
+    st.error(error.message)
+    st.stop()
 
 if reviewer and result.uploaders:  # an uploader sees only their own documents
     st.selectbox("Uploaded by", ["", *result.uploaders], key="documents_uploader",

@@ -1,18 +1,20 @@
 """The review's values and checks, in one place: what a reviewer's form value means (normalised to the
-stored text, or an InputError saying what to write), and which cross-field checks a document fails as
-it now stands. Notes (where a value came from) travel with the flags but are no failed checks. A value means what
-its field's kind (`Kind`, from ocr.catalogue) says: pages take the kinds from here."""
+stored text within services.inputs' limits, or an InputError saying what to write), and which cross-field
+checks a document fails as it now stands. Notes (where a value came from) travel with the flags but are no
+failed checks. A value means what its field's kind (`Kind`, from ocr.catalogue) says: pages take the kinds
+from here."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from errors import ErrorCode, InputError
 from ocr import catalogue
 from ocr.catalogue import Kind
 from ocr.types import Flag
+from services import inputs
 from settings import Settings
 from storage.models import Document, Source
 
@@ -29,9 +31,7 @@ def normalise_value(name: str, value: Any) -> str | None:
     spec = catalogue.FIELDS.get(name)
     kind = spec.kind if spec is not None else Kind.TEXT
     if kind is Kind.AMOUNT:
-        amount = _decimal(text)
-        if amount is None:
-            raise InputError(f"{name}: '{text}' is not an amount; write it like 12.50", code=ErrorCode.INVALID_AMOUNT)
+        amount = inputs.number(text, name, noun="an amount", example="12.50")
         return format(amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent > -2 else amount, "f")
     if kind is Kind.DATE:
         try:
@@ -42,26 +42,15 @@ def normalise_value(name: str, value: Any) -> str | None:
         if len(text) != 3 or not text.isalpha():
             raise InputError(f"currency: '{text}' is not a 3-letter code like MYR", code=ErrorCode.INVALID_CURRENCY)
         return text.upper()
-    return text
+    return inputs.text(text, name, max_chars=inputs.FIELD_CHARS)
 
 
 def item_decimal(value: Any, column: str, position: int) -> Decimal | None:
     """A line item's number from the form (None when empty), or InputError naming the line and column."""
     if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
         return None
-    amount = _decimal(str(value))
-    if amount is None:
-        raise InputError(f"line {position + 1}: {column} '{value}' is not a number", code=ErrorCode.INVALID_AMOUNT)
-    return amount
+    return inputs.number(value, f"line {position + 1}: {column}", noun="a number", example="2.50")
 
-
-def _decimal(text: str) -> Decimal | None:
-    """The finite number `text` writes (thousands commas allowed), or None."""
-    try:
-        amount = Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
 
 
 # --- checks (one place) --------------------------------------------------------------------------

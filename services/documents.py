@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ocr.evaluate import percentile  # the one percentile helper
-from services import queue
+from services import inputs, queue
 from services.access import Permission, holds, use_case
 from settings import Settings
 from storage import jobs, repository
@@ -72,10 +72,11 @@ def list_documents(filters: DocumentFilter = DocumentFilter(), *, page: int = 1,
 
 
 def _criteria(filters: DocumentFilter) -> dict[str, Any]:
-    return {"statuses": filters.statuses, "vendor": filters.vendor.strip() or None,
-            "since": filters.since.isoformat() if filters.since else None,
-            "until": filters.until.isoformat() if filters.until else None,
-            "uploader": filters.uploader or None, "text": filters.text.strip() or None}
+    typed = {label: inputs.text(value, label, max_chars=inputs.SEARCH_CHARS).strip() or None
+             for label, value in (("search", filters.text), ("vendor", filters.vendor), ("uploader", filters.uploader))}
+    return {"statuses": filters.statuses, "vendor": typed["vendor"], "uploader": typed["uploader"],
+            "text": typed["search"], "since": filters.since.isoformat() if filters.since else None,
+            "until": filters.until.isoformat() if filters.until else None}
 
 
 def _row(r: dict[str, Any]) -> DocumentRow:

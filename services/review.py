@@ -18,6 +18,7 @@ from ocr import catalogue
 from ocr.catalogue import FieldSpec
 from ocr.highlight import Highlight, draw_boxes
 from ocr.types import LINE_ITEMS, Flag
+from services import inputs
 from services.access import Permission, use_case
 from services.checks import item_decimal, normalise_value, recheck
 from services.queue import enqueue_quietly
@@ -146,6 +147,8 @@ def open_document(document_id: int | None = None, *, user: str | None = None,
             if not head:
                 return None
             document_id = head[0].id
+        elif not inputs.is_id(document_id):
+            return None
         document = repository.get_document(session, document_id, with_children=True)
         if document is None:
             return None
@@ -237,7 +240,8 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
     if line_items is not None:
         new_items = []
         for position, row in enumerate(line_items):
-            description = str(row.get("description") or "").strip()
+            description = inputs.text(str(row.get("description") or "").strip(), f"line {position + 1}: description",
+                                      max_chars=inputs.FIELD_CHARS)
             numbers = {c: item_decimal(row.get(c), c, position) for c in ("quantity", "unit_price", "amount")}
             if description or any(v is not None for v in numbers.values()):
                 new_items.append((description, numbers))
@@ -310,7 +314,7 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
            settings: Settings | None = None) -> Outcome:
     """Reject with a reason (required); `next_id` is the next document in the queue."""
     settings = settings or get_settings()
-    reason = (reason or "").strip()
+    reason = inputs.text((reason or "").strip(), "reason", max_chars=inputs.NOTE_CHARS)
     if not reason:
         raise InputError("say why the document is rejected", code=ErrorCode.REASON_REQUIRED)
 

@@ -125,6 +125,23 @@ def test_documents_lists_searches_and_opens_in_review(migrated):
     assert app.caption[0].value.startswith("1 documents")
 
 
+def test_review_says_what_is_wrong_with_a_value_no_database_stores(migrated):
+    first = seed(migrated)
+    app = page("pages/review.py")
+    app.text_input(key=f"{first}-1-vendor").set_value("SHOP\x00")
+    [b for b in app.button if b.label == "Save"][0].click().run()
+    assert not app.exception
+    assert "vendor: contains a NUL character" in app.error[0].value
+
+
+def test_documents_says_what_is_wrong_with_a_search_it_cannot_run(migrated):
+    seed(migrated, text="KOPI CORNER CAFE")
+    app = page("pages/documents.py")
+    app.text_input[0].set_value("kopi\x00").run()
+    assert not app.exception
+    assert "search: contains a NUL character" in app.error[0].value and not app.dataframe
+
+
 def test_export_previews_and_downloads_and_audits(migrated):
     seed(migrated, status=Status.APPROVED, fields={"vendor": "=1+1", "date": "2024-03-14", "total": "42.95"})
     app = page("pages/export.py")

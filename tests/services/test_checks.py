@@ -36,7 +36,7 @@ def test_a_value_that_means_nothing_is_refused_with_what_to_write(name, value, c
 def test_line_item_numbers_are_read_or_refused_naming_the_line():
     assert item_decimal("1,250.5", "amount", 0) == Decimal("1250.5")
     assert item_decimal(float("nan"), "amount", 0) is None and item_decimal(" ", "quantity", 0) is None
-    with pytest.raises(InputError, match="line 3: quantity 'two' is not a number"):
+    with pytest.raises(InputError, match="line 3: quantity: 'two' is not a number; write it like 2.50"):
         item_decimal("two", "quantity", 2)
 
 
