@@ -322,11 +322,16 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
 @app.command("status")
 def status() -> None:
     """Documents per status and the queue depth."""
+    from errors import TransientError
     from services.status import document_counts, queue_depth
 
-    for name, count in document_counts().items():
-        typer.echo(f"{name:<13} {count}")
-    typer.echo(f"{'queue depth':<13} {queue_depth()}")
+    try:
+        for name, count in document_counts().items():
+            typer.echo(f"{name:<13} {count}")
+        typer.echo(f"{'queue depth':<13} {queue_depth()}")
+    except TransientError as error:  # the database or the queue is down: say which and what to do
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("retry")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from huey import Huey, RedisHuey, SqliteHuey
 
+from errors import TransientError
 from settings import Settings, get_settings
 
 log = logging.getLogger("docdesk.queue")
@@ -113,10 +115,27 @@ def job_ids(settings: Settings | None = None) -> set[int]:
     return ids
 
 
+class QueueUnavailable(TransientError):
+    code = "queue_unavailable"
+
+
 def depth(settings: Settings | None = None) -> int:
-    """Jobs waiting on the queue, including scheduled retries."""
+    """Jobs waiting on the queue, including scheduled retries; QueueUnavailable when it cannot be read."""
+    settings = settings or get_settings()
     huey = get_huey(settings)
-    return huey.pending_count() + huey.scheduled_count()
+    try:
+        return huey.pending_count() + huey.scheduled_count()
+    except Exception as error:  # Redis down or refusing us, the queue file unreadable: the same to an admin
+        where = f"Redis at {_without_password(settings.queue_url)}" if settings.queue_url else "The queue file"
+        raise QueueUnavailable(f"{where} cannot be read ({type(error).__name__}: {error}). Start it or correct "
+                               "DOCDESK_QUEUE_URL; meanwhile uploads wait in the database as queued and the "
+                               "workers pick them up once the queue is back.") from error
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host))
 
 
 def close(settings: Settings | None = None) -> None:

@@ -86,3 +86,17 @@ def test_extract_and_eval_run_tesseract_single_threaded(settings, tmp_path, comm
     assert result.returncode == 0, result.stderr
     calls = notes.read_text().split()
     assert calls and set(calls) == {"1"}, calls
+
+
+def test_status_says_what_to_do_while_redis_or_the_database_is_down(migrated, tmp_path):
+    redis_down = migrated.model_copy(update={"queue_url": "redis://:s3cret@127.0.0.1:1/0"})
+    result = _cli(redis_down, "status")
+    assert result.returncode == 1 and "queue depth" not in result.stdout
+    assert "Traceback" not in result.stderr and "s3cret" not in result.stderr
+    assert "Redis at redis://127.0.0.1:1/0 cannot be read" in result.stderr and "DOCDESK_QUEUE_URL" in result.stderr
+    assert re.search(r"needs_review\s+0", result.stdout)  # what the database knows is still shown
+
+    database_down = migrated.model_copy(update={"database_url": f"postgresql+psycopg://docdesk@/none?host={tmp_path}"})
+    result = _cli(database_down, "status")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "The database cannot be reached" in result.stderr and "DOCDESK_DATABASE_URL" in result.stderr
