@@ -1,5 +1,6 @@
 """One typed settings object, read from the environment (prefix DOCDESK_) and an optional .env file."""
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,12 @@ class Settings(BaseSettings):
                                      "Default: the SQLite file DATA_DIR/docdesk.db.")
     queue_url: str | None = Field(None, description="`redis://host:6379/0` puts the jobs in Redis. "
                                   "Default: a SQLite queue in DATA_DIR.")
+    blob_store: Path | None = Field(None, description="Folder of originals and page images; with several hosts, one "
+                                    "folder every host mounts (README: Scale out). Default: DATA_DIR/blobs.")
+    # at most 56 characters, so that "host:pid" fits the 64 of ProcessingRun.worker
+    host_name: str = Field(default_factory=lambda: socket.gethostname()[:56], min_length=1, max_length=56,
+                           description="Name this host's workers are recorded under; every worker host needs its "
+                           "own. Default: the machine's host name.")
 
     max_upload_bytes: int = Field(_LOAD.max_upload_bytes, gt=0, description="Largest accepted file, in bytes "
                                   "(50 MiB).")
@@ -100,7 +107,7 @@ class Settings(BaseSettings):
 
     @property
     def blob_dir(self) -> Path:
-        return self.data_dir / "blobs"
+        return self.blob_store or self.data_dir / "blobs"
 
 
 @lru_cache

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,8 +37,8 @@ RETRY_BASE_DELAY_S = 10.0  # first retry after 10 s, then 20, 40 ... (capped)
 RETRY_MAX_DELAY_S = 300.0
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+def worker_id(settings: Settings) -> str:
+    return f"{settings.host_name}:{os.getpid()}"[:64]
 
 
 def retry_delay(attempt: int) -> float:
@@ -147,7 +146,7 @@ class Lease:
         """Take the document (queued, or stale in processing) and open its ProcessingRun; None if not ours."""
         start = time.perf_counter()
         with use_case(settings=settings) as session:
-            claimed = jobs.claim(session, document_id, lease_s=settings.lease_s, worker=worker_id())
+            claimed = jobs.claim(session, document_id, lease_s=settings.lease_s, worker=worker_id(settings))
             if claimed is None:
                 return None
             document, run = claimed

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import time
 from datetime import timedelta
 
@@ -55,12 +54,13 @@ def check_ready(settings: Settings) -> None:
                              "install`, or set DOCDESK_SECOND_READING= (empty) to work without it.") from error
 
 
-def _worker_gone(worker: str | None) -> bool:
-    """True when the run's worker was a process on this host that no longer exists."""
+def _worker_gone(worker: str | None, settings: Settings) -> bool:
+    """True when the run's worker was a process on this host that no longer exists. (On another host only
+    the lease, settings.lease_s, tells that a worker is gone.)"""
     if not worker or ":" not in worker:
         return False
     host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname()[: len(host)] or not pid.isdigit():
+    if host != settings.host_name or not pid.isdigit():
         return False
     import psutil
 
@@ -76,7 +76,7 @@ def recover(settings: Settings | None = None) -> list[int]:
     with use_case(settings=settings) as session:
         for document, worker in jobs.processing_with_worker(session):
             expired = document.started_at is None or document.started_at < stale_before
-            if not (expired or _worker_gone(worker)):
+            if not (expired or _worker_gone(worker, settings)):
                 continue
             extra = {"document_id": document.id, "step": "recover", "worker": worker}
             if document.attempts >= settings.max_attempts:
