@@ -85,6 +85,11 @@ class PostgresCluster:
     def drop_database(self, name: str) -> None:
         self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
 
 class RedisServer:
     """`with RedisServer(folder) as server:` a redis-server on `folder`/redis.sock without persistence."""
@@ -109,6 +114,11 @@ class RedisServer:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.02)
         return self
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not started"
+        return self._process.pid
 
     def __exit__(self, *_exc) -> None:
         if self._process is not None and self._process.poll() is None:
