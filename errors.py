@@ -28,6 +28,9 @@ class ErrorCode(enum.StrEnum):
     NOT_FOUND = "not_found"
     NOT_REVIEWABLE = "not_reviewable"
     REASON_REQUIRED = "reason_required"
+    INVALID_TEXT = "invalid_text"
+    TOO_LONG = "too_long"
+    OUT_OF_RANGE = "out_of_range"
     # Passing trouble (TransientError): retried with backoff up to DOCDESK_MAX_ATTEMPTS times, then failed.
     TRANSIENT = "transient"
     OCR_TIMEOUT = "ocr_timeout"
@@ -40,6 +43,8 @@ class ErrorCode(enum.StrEnum):
     OCR_FAILED = "ocr_failed"
     INTERNAL = "internal"
     WORKER_LOST = "worker_lost"
+    QUEUE_UNAVAILABLE = "queue_unavailable"
+    DATABASE_UNAVAILABLE = "database_unavailable"
     # People and permissions.
     ERROR = "error"
     CONFLICT = "conflict"
@@ -61,7 +66,7 @@ INPUT_CODES = frozenset({
     ErrorCode.TOO_MANY_PAGES, ErrorCode.PAGE_TOO_LARGE, ErrorCode.PAGE_TOO_SMALL, ErrorCode.DAMAGED_FILE,
     ErrorCode.ENCRYPTED_PDF, ErrorCode.TOO_COMPLEX, ErrorCode.TOO_SLOW, ErrorCode.INVALID_AMOUNT,
     ErrorCode.INVALID_DATE, ErrorCode.INVALID_CURRENCY, ErrorCode.NOT_FOUND, ErrorCode.NOT_REVIEWABLE,
-    ErrorCode.REASON_REQUIRED,
+    ErrorCode.REASON_REQUIRED, ErrorCode.INVALID_TEXT, ErrorCode.TOO_LONG, ErrorCode.OUT_OF_RANGE,
 })
 
 
@@ -114,6 +119,12 @@ class SignInError(DocDeskError):
     """A refused sign-in; the message is safe to show (it never says which part was wrong)."""
 
     code = ErrorCode.SIGN_IN_FAILED
+
+
+class QueueUnavailable(TransientError):
+    """The queue (Redis, or the SQLite queue file) cannot be read: it is down or DOCDESK_QUEUE_URL is wrong."""
+
+    code = ErrorCode.QUEUE_UNAVAILABLE
 
 
 class EngineUnavailable(DocDeskError):

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     queue_url: str | None = Field(None, description="`redis://host:6379/0` puts the jobs in Redis. "
                                   "Default: a SQLite queue in DATA_DIR.")
     blob_store: Path | None = Field(None, description="Folder of originals and page images; with several hosts, one "
-                                    "folder every host mounts (README: Scale out). Default: DATA_DIR/blobs.")
+                                    "folder every host mounts (see Scaling out). Default: DATA_DIR/blobs.")
     # at most 56 characters, so that "host:pid" fits the 64 of ProcessingRun.worker
     host_name: str = Field(default_factory=lambda: socket.gethostname()[:56], min_length=1, max_length=56,
                            description="Name this host's workers are recorded under; every worker host needs its "

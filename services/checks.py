@@ -52,7 +52,6 @@ def item_decimal(value: Any, column: str, position: int) -> Decimal | None:
     return inputs.number(value, f"line {position + 1}: {column}", noun="a number", example="2.50")
 
 
-
 # --- checks (one place) --------------------------------------------------------------------------
 
 def recheck(document: Document, settings: Settings) -> list[Flag]:

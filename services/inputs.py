@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from errors import InputError
+from errors import ErrorCode, InputError
 
 MAX_ID = 2**31 - 1  # ids are PostgreSQL `integer` columns
 AMOUNT_DIGITS = 12  # before the decimal point: up to 999,999,999,999
@@ -24,10 +24,10 @@ def text(value: str, label: str, *, max_chars: int) -> str:
     """`value` unchanged if it can be stored on every backend, else InputError naming `label`."""
     if "\x00" in value:
         raise InputError(f"{label}: contains a NUL character (\\0), which cannot be stored; retype the value "
-                         "(it often comes with text pasted from a PDF or a binary file)", code="invalid_text")
+                         "(it often comes with text pasted from a PDF or a binary file)", code=ErrorCode.INVALID_TEXT)
     if len(value) > max_chars:
         raise InputError(f"{label}: {len(value)} characters is too long; shorten it to at most {max_chars}",
-                         code="too_long")
+                         code=ErrorCode.TOO_LONG)
     return value
 
 
@@ -44,10 +44,10 @@ def number(value: Any, label: str, *, noun: str, example: str) -> Decimal:
     except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite():
-        raise InputError(f"{label}: '{value}' is not {noun}; write it like {example}", code="invalid_amount")
+        raise InputError(f"{label}: '{value}' is not {noun}; write it like {example}", code=ErrorCode.INVALID_AMOUNT)
     if not fits_amount(amount):
         raise InputError(f"{label}: '{value}' is out of range; numbers have at most {AMOUNT_DIGITS} digits before "
-                         f"the point and {AMOUNT_DECIMALS} after it", code="out_of_range")
+                         f"the point and {AMOUNT_DECIMALS} after it", code=ErrorCode.OUT_OF_RANGE)
     return amount
 
 

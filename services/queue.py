@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from huey import Huey, RedisHuey, SqliteHuey
 
-from errors import TransientError
+from errors import QueueUnavailable
 from settings import Settings, get_settings
 
 log = logging.getLogger("docdesk.queue")
@@ -113,10 +113,6 @@ def job_ids(settings: Settings | None = None) -> set[int]:
         if task.name == TASK_NAME and task.args:
             ids.add(int(task.args[0]))
     return ids
-
-
-class QueueUnavailable(TransientError):
-    code = "queue_unavailable"
 
 
 def depth(settings: Settings | None = None) -> int:

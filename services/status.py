@@ -1,7 +1,7 @@
 """How many documents are where: for the sidebar, `cli.py status` and the monitor. Pages take the
 document statuses (`Status`) from here, never from storage."""
 
-from errors import TransientError
+from errors import ErrorCode, TransientError
 from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import jobs, repository
@@ -20,7 +20,7 @@ def document_counts(settings: Settings | None = None, *, user: str | None = None
             raise
         reason = str(error.orig).strip().splitlines()[0]  # type: ignore[attr-defined]  # a DBAPIError's
         raise TransientError(f"The database cannot be reached ({reason}). Check that it runs and that "
-                             "DOCDESK_DATABASE_URL points at it.", code="database_unavailable") from error
+                             "DOCDESK_DATABASE_URL points at it.", code=ErrorCode.DATABASE_UNAVAILABLE) from error
 
 
 def queue_depth(settings: Settings | None = None) -> int:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Update, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Document, ProcessingRun, RunOutcome, Status, utcnow
+from storage.repository import rows_changed
 
 
 def is_transient_db_error(error: BaseException) -> bool:
@@ -67,7 +68,7 @@ def claim(session: Session, document_id: int, *, lease_s: float, worker: str,
     anywhere else (already done, failed, or owned by a live worker): the job is then a no-op."""
     now = now or utcnow()
     stale = now - timedelta(seconds=lease_s)
-    taken = _rows_changed(session, update(Document)
+    taken = rows_changed(session, update(Document)
         .where(Document.id == document_id,
                or_(Document.status == Status.QUEUED,
                    and_(Document.status == Status.PROCESSING, Document.started_at < stale)))
@@ -87,7 +88,7 @@ def owned(session: Session, document_id: int, started_at: datetime, *, with_chil
           ) -> Document | None:
     """The document if this worker's lease (identified by its start time) still holds, else None.
     The touching UPDATE takes the write lock first, so nobody can take the document over meanwhile."""
-    touched = _rows_changed(session, update(Document)
+    touched = rows_changed(session, update(Document)
         .where(Document.id == document_id, Document.status == Status.PROCESSING, Document.started_at == started_at)
         .values(updated_at=utcnow()))
     if touched != 1:
@@ -97,12 +98,6 @@ def owned(session: Session, document_id: int, started_at: datetime, *, with_chil
         query = query.options(selectinload(Document.pages), selectinload(Document.fields),
                               selectinload(Document.line_items))
     return session.scalars(query).first()
-
-
-def _rows_changed(session: Session, statement: Update) -> int:
-    """Run an UPDATE that leaves the session's objects alone; how many rows it changed."""
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    return cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a CursorResult
 
 
 def finish_run(session: Session, run_id: int, *, outcome: RunOutcome, error_code: str | None = None,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, false, func, select, update
+from sqlalchemy import CursorResult, String, Update, and_, cast, false, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage import search
@@ -100,11 +101,14 @@ def lock_active_admins(session: Session) -> list[User]:
 def count_failed_attempt(session: Session, user_id: int, *, seen: int, now: datetime) -> bool:
     """Count one more failed sign-in, unless another attempt was counted since `seen` was read (then False:
     read again and decide again). One atomic UPDATE, so parallel attempts are each counted, never lost."""
-    result = session.execute(
-        update(User).where(User.id == user_id, User.failed_attempts == seen)
-        .values(failed_attempts=User.failed_attempts + 1, last_failed_at=now)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rows_changed(session, update(User).where(User.id == user_id, User.failed_attempts == seen)
+                        .values(failed_attempts=User.failed_attempts + 1, last_failed_at=now)) == 1
+
+
+def rows_changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE that leaves the session's objects alone; how many rows it changed."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return typing.cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a CursorResult
 
 
 def add_audit(session: Session, action: str, *, user: str | None = None, document_id: int | None = None,

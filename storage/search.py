@@ -9,13 +9,16 @@ to date by the database itself (migrations 0002 and 0003).
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, func, literal_column, select, table, union
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, func, literal_column, select, table, union
 from sqlalchemy.orm import Session
 
 from storage.models import Document, Field, LineItem, Page
 
-# The searched columns; each table's index is named after it (pages_fts / pages.search_vector, ...).
-SEARCHED = ((Page, "text"), (Field, "value"), (LineItem, "description"))
+# The searched tables (their columns: pages.text, fields.value, line_items.description, in migration 0003); each
+# table's index is named after it: pages_fts on SQLite, pages.search_vector on PostgreSQL, ...
+SEARCHED = (Page, Field, LineItem)
 
 
 def search_words(text: str) -> list[str]:
@@ -31,16 +34,16 @@ def fts5_phrase(word: str) -> str:
 
 def _documents_with_word(dialect: str, word: str):
     """Ids of documents where `word` occurs in any searched column."""
-    parts = []
-    for model, column in SEARCHED:
+    parts: list[Select[Any]] = []
+    for model in SEARCHED:
         name = model.__tablename__
         if dialect == "sqlite":
             index = f"{name}_fts"
-            rows = (select(literal_column("rowid")).select_from(table(index))
+            rows: Select[Any] = (select(literal_column("rowid")).select_from(table(index))
                     .where(literal_column(index).op("MATCH")(fts5_phrase(word))))
             parts.append(select(model.document_id).where(model.id.in_(rows)))
         else:
-            vector = literal_column(f"{name}.search_vector")
+            vector: ColumnElement[Any] = literal_column(f"{name}.search_vector")
             parts.append(select(model.document_id).where(vector.op("@@")(func.docdesk_search_query(word))))
     return union(*parts)
 

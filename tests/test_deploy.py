@@ -38,7 +38,8 @@ def test_docdesk_containers_share_database_queue_and_blobs_with_settings_that_ex
         environment = {**EXAMPLE_ENV, **service["environment"]}
         assert docdesk_settings(environment) <= set(Settings.model_fields)
         settings = Settings(**{key: environment[f"DOCDESK_{key.upper()}"] for key in docdesk_settings(environment)})
-        assert settings.sqlalchemy_url.startswith("postgresql+psycopg://") and "@postgres:5432/" in settings.sqlalchemy_url
+        url = settings.sqlalchemy_url
+        assert url.startswith("postgresql+psycopg://") and "@postgres:5432/" in url
         assert settings.queue_url == "redis://redis:6379/0"
         assert f"blobs:{settings.blob_dir}" in service["volumes"]
         assert service["env_file"] == ["docdesk.env"]
