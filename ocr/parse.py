@@ -143,8 +143,17 @@ def _digits_fixed(text: str) -> str:
                   lambda m: m.group(0).translate(_DATE_DIGITS), text)
 
 
+def a_year_after(day: date) -> date:
+    """The same day a year later; 29 February gives 28 February (replace(year=...) raises on it)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def _plausible(value: date, today: date | None) -> bool:
-    return EARLIEST_RECEIPT_DATE <= value <= (today or date.today()).replace(year=(today or date.today()).year + 1)
+    """A receipt date from 2000 up to a year ahead (a misread year can land there; the checks flag it)."""
+    return EARLIEST_RECEIPT_DATE <= value <= a_year_after(today or date.today())
 
 
 def parse_date(text: str, *, date_order: str = "DMY", today: date | None = None) -> date | None:

@@ -1,6 +1,6 @@
 """Export: approved documents (or chosen statuses) for a date range -> preview -> CSV download."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -19,13 +19,12 @@ row = st.columns([3, 4, 2])
 statuses = row[0].multiselect("Statuses", [s.value for s in Status], default=[Status.APPROVED.value],
                               format_func=lambda s: s.replace("_", " "))
 today = date.today()
-presets = {"Last 30 days": (today - timedelta(days=30), today), "This month": (today.replace(day=1), today),
-           "This year": (today.replace(month=1, day=1), today), "All dates": (None, None)}
+presets = export.date_presets(today)
 span = row[1].radio("Receipt dates", [*presets, "Custom"], horizontal=True)
 with_items = row[2].checkbox("Also line items", value=False)
 if span == "Custom":
     picked = st.columns(4)
-    since = picked[0].date_input("From", value=today - timedelta(days=30), format="YYYY-MM-DD",
+    since = picked[0].date_input("From", value=presets["Last 30 days"][0], format="YYYY-MM-DD",
                                  min_value=date(1990, 1, 1))
     until = picked[1].date_input("Until", value=today, format="YYYY-MM-DD", min_value=date(1990, 1, 1))
 else:

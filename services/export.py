@@ -7,7 +7,7 @@ Every export is audited with its filters and row count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ocr import catalogue
@@ -16,6 +16,12 @@ from settings import Settings
 from storage import export as csv_export
 from storage import repository
 from storage.models import Status
+
+
+def date_presets(today: date) -> dict[str, tuple[date | None, date | None]]:
+    """The export page's ready-made receipt-date ranges, ending today."""
+    return {"Last 30 days": (today - timedelta(days=30), today), "This month": (today.replace(day=1), today),
+            "This year": (today.replace(month=1, day=1), today), "All dates": (None, None)}
 
 
 @dataclass(frozen=True)

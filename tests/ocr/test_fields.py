@@ -4,12 +4,15 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+import hypothesis
 import pytest
 
 from ocr.catalogue import FIELDS
 from ocr.config import ExtractionConfig
 from ocr.fields import amount_kind, check_fields, date_lookalikes, extract_fields
+from ocr.parse import a_year_after
 from ocr.types import BoundingBox, Field, LineItem, PageResult, Word
+from tests.dates import todays
 
 TODAY = date(2024, 6, 1)
 CONFIG = ExtractionConfig(today=TODAY)
@@ -601,3 +604,14 @@ def test_a_field_with_a_reading_but_no_value_is_flagged_unreadable_not_low():
     flags = check_fields(fields, config=CONFIG)
     assert [f.fields for f in flags if f.code == "unreadable"] == [("vendor_address",)]
     assert not [f for f in flags if f.code == "low_confidence"]
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@hypothesis.given(todays())
+def test_a_receipt_dated_today_is_read_and_not_flagged_whatever_today_is(today):
+    config = ExtractionConfig(today=today)
+    extraction = extract_fields([receipt(date_text=today.strftime("%d/%m/%Y"))], config)
+    assert extraction.fields["date"].value == today.isoformat()
+    assert "implausible_date" not in {flag.code for flag in extraction.flags}
+    assert "implausible_date" in {flag.code for flag in check_fields(
+        {"date": Field("date", a_year_after(today).isoformat(), "", 0.9)}, config=config)}

@@ -1,6 +1,6 @@
 """Pure parsers: amounts, dates, times, currencies, on clean and OCR-noisy text."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocr.catalogue import CURRENCIES
-from ocr.parse import amounts_in, currency_of, dates_in, format_amount, parse_amount, parse_date, parse_time
+from ocr.parse import (
+    a_year_after,
+    amounts_in,
+    currency_of,
+    dates_in,
+    format_amount,
+    parse_amount,
+    parse_date,
+    parse_time,
+)
+from tests.dates import todays
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -142,3 +152,17 @@ def test_date_round_trip_day_first(value, fmt):
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
 def test_date_round_trip_month_first(value):
     assert parse_date(value.strftime("%m/%d/%Y"), date_order="MDY", today=date(2030, 12, 31)) == value
+
+
+@settings(max_examples=150, deadline=None)
+@given(todays(), st.integers(min_value=0, max_value=365))
+def test_a_date_up_to_a_year_back_parses_whatever_today_is(today, days_back):
+    """29 February: the plausibility check raised "day is out of range for month" and every receipt failed."""
+    value = today - timedelta(days=days_back)
+    assert parse_date(value.strftime("%d/%m/%Y"), today=today) == value
+    assert a_year_after(today) > today and (a_year_after(today) - today).days in (365, 366)
+
+
+def test_a_year_after_29_february_is_28_february():
+    assert a_year_after(date(2028, 2, 29)) == date(2029, 2, 28)
+    assert parse_date("29/02/2028", today=date(2028, 2, 29)) == date(2028, 2, 29)

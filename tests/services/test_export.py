@@ -2,9 +2,12 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
+import hypothesis
+
 from services import export
 from storage.db import session_factory
 from storage.models import AuditEvent, Status
+from tests.dates import todays
 from tests.seeding import make_document
 from tests.signin import add
 
@@ -67,3 +70,12 @@ def test_cli_export_writes_both_files(migrated, tmp_path):
     assert len(rows_of(out.read_bytes())) == 2 and len(rows_of(items.read_bytes())) == 6
     bad = CliRunner().invoke(app, ["export", "--csv", str(out), "--since", "14/03/2024"])
     assert bad.exit_code == 2
+
+
+@hypothesis.settings(max_examples=100, deadline=None)
+@hypothesis.given(todays())
+def test_date_presets_end_today_whatever_today_is(today):
+    presets = export.date_presets(today)
+    for name, (since, until) in presets.items():
+        if name != "All dates":
+            assert since <= until == today and (today - since).days <= 366
