@@ -126,6 +126,31 @@ def many_page_tiff(pages: int = MANY_PAGES) -> bytes:
     return buffer.getvalue()
 
 
+def tiff_of_tiny_pages(pages: int, *, broken_after: int | None = None) -> bytes:
+    """A TIFF of `pages` white 16 x 16 pages written by hand (Pillow takes minutes for tens of thousands), every
+    page sharing one strip of pixels: ~110 bytes a page. `broken_after`: that page's next-page link points outside
+    the file."""
+    entries = [(256, 3, 16), (257, 3, 16), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 8), (278, 3, 16),
+               (279, 4, 256)]  # width, height, 8 bits, uncompressed, black is zero, strip at 8, 16 rows, 256 bytes
+    size = 2 + 12 * len(entries) + 4
+    first = 8 + 256
+    out = [b"II*\x00", struct.pack("<I", first), b"\xff" * 256]
+    for page in range(pages):
+        link = first + size * (page + 1) if page + 1 < pages else 0
+        if broken_after is not None and page + 1 == broken_after:
+            link = 0x7FFFFFF0
+        out.append(struct.pack("<H", len(entries)))
+        out += [struct.pack("<HHI", tag, kind, 1) + struct.pack("<HH" if kind == 3 else "<I", *(
+            (value, 0) if kind == 3 else (value,))) for tag, kind, value in entries]
+        out.append(struct.pack("<I", link))
+    return b"".join(out)
+
+
+def tiff_of_tiny_pages_to_the_limit() -> bytes:
+    """As many 16 x 16 pages as fit under SIZE_LIMIT (~2,700): counting them all once took quadratic time."""
+    return tiff_of_tiny_pages(SIZE_LIMIT // 110)
+
+
 # --- the cases ----------------------------------------------------------------------------------------
 
 def zero_bytes() -> bytes:
@@ -211,6 +236,7 @@ CASES: tuple[Case, ...] = (
     Case("claims-60000x60000.jpg", huge_jpeg_header, "page_too_large", "page_too_large"),
     Case("bilevel-400-megapixels.png", bilevel_png_bomb, "page_too_large", "page_too_large"),
     Case("300-pages.tif", many_page_tiff, "too_many_pages", "too_many_pages"),
+    Case("tiny-pages.tif", tiff_of_tiny_pages_to_the_limit, "too_many_pages", "too_many_pages"),
     Case("300-pages.pdf", many_page_pdf, "too_many_pages", "too_many_pages"),
     Case("encrypted.pdf", encrypted_pdf, "encrypted_pdf", "encrypted_pdf"),
     Case("pdf-header-garbage.pdf", pdf_header_then_garbage, "damaged_file", "damaged_file"),

@@ -4,16 +4,19 @@ through every entry point in tests/test_bad_input.py), and the good paths (multi
 from __future__ import annotations
 
 import io
+import os
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from errors import InputError
+from ocr import load
 from ocr.config import LoadLimits
-from ocr.load import inspect, load_pages, sniff
+from ocr.load import inspect, load_pages, sniff, tiff_page_count
 from tests import receipts
-from tests.badfiles import encrypted_pdf, pdf_bytes, png_with_huge_header
+from tests.badfiles import encrypted_pdf, pdf_bytes, png_with_huge_header, tiff_of_tiny_pages
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +141,52 @@ def test_huge_jpeg_is_decoded_at_a_reduced_scale():
     [loaded] = list(load_pages(receipts.encode(big, "JPEG", dpi=(600, 600)), cfg()))
     assert loaded.image.shape == (2500, 2000) and loaded.dpi == 300
     assert loaded.image[525:545, 300:1700].max() < 60  # the bar is still there, at half scale
+
+
+def test_a_tiff_of_many_tiny_pages_is_refused_without_counting_them_all():
+    """8 MB of 16 x 16 pages (~74,000): Pillow's page count walked them all, in time growing with their square
+    (54 s in the upload request). Counting stops one past the limit."""
+    data = tiff_of_tiny_pages(8 * 10**6 // 110)
+    with pytest.raises(InputError) as caught:
+        inspect(data, cfg(max_upload_bytes=50 * 2**20))
+    assert caught.value.code == "too_many_pages" and "more than 50 pages" in caught.value.message
+
+
+def test_tiff_pages_past_the_limit_are_never_read():
+    """The 55th page's link points outside the file: still 'too many pages', as nothing past page 51 is read."""
+    assert tiff_page_count(tiff_of_tiny_pages(60, broken_after=55), stop_after=51) == 51
+    assert error_code(tiff_of_tiny_pages(60, broken_after=55)).code == "too_many_pages"
+    assert error_code(tiff_of_tiny_pages(20, broken_after=10)).code == "damaged_file"
+    assert [p.index for p in load_pages(tiff_of_tiny_pages(3), cfg())] == [0, 1, 2]
+
+
+def test_a_tiff_whose_pages_link_in_a_loop_is_damaged():
+    data = bytearray(tiff_of_tiny_pages(2))
+    data[-4:] = data[4:8]  # the last page links back to the first
+    assert error_code(bytes(data)).code == "damaged_file"
+
+
+def _fake_pdfinfo(folder, monkeypatch, body: str) -> None:
+    script = folder / "pdfinfo"
+    script.write_text(f"#!{sys.executable}\n{body}\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_the_pdf_preflight_is_bounded_in_time(tmp_path, monkeypatch, page):
+    """pdfinfo runs inside the upload request: one that hangs ends there with a refusal, not a stuck request."""
+    _fake_pdfinfo(tmp_path, monkeypatch, "import time\ntime.sleep(600)")
+    monkeypatch.setattr(load, "PREFLIGHT_TIMEOUT_S", 1)
+    with pytest.raises(InputError) as caught:
+        inspect(pdf_bytes([page]), cfg())
+    assert caught.value.code == "damaged_file" and "timed out" in caught.value.message
+
+
+def test_the_pdf_preflight_is_bounded_in_memory(tmp_path, monkeypatch, page):
+    """A pdfinfo that wants 2 GB is stopped at PREFLIGHT_MEMORY_MB (a fault injected by a fake pdfinfo that
+    aborts when refused memory, as Poppler does)."""
+    _fake_pdfinfo(tmp_path, monkeypatch, "import os\ntry:\n    block = bytearray(2 << 30)\nexcept MemoryError:\n"
+                  "    os.abort()\nprint('Pages: 1')")
+    with pytest.raises(InputError) as caught:
+        inspect(pdf_bytes([page]), cfg())
+    assert caught.value.code == "too_complex"
