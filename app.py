@@ -3,8 +3,11 @@
 import streamlit as st
 
 import ui
+from settings import get_settings
+from storage import workdir
 
 st.set_page_config(page_title="DocDesk", page_icon=":material/receipt_long:", layout="wide")
+workdir.use_private_temp(get_settings())  # uploads' temp files (a PDF's preflight) stay in the data folder
 
 user = ui.signed_in_user()
 if user is None:

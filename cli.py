@@ -270,7 +270,10 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
     from errors import PermissionDenied
     from services import documents
     from services import ingest as ingest_service
+    from settings import get_settings
+    from storage import workdir
 
+    workdir.use_private_temp(get_settings())  # a PDF's preflight hands it to pdfinfo as a temp file
     bad = False
     queued: list[int] = []
     start = time.monotonic()

@@ -27,6 +27,23 @@ def fast_password_hashing():
     users._hasher, users._DUMMY_HASH = real
 
 
+@pytest.fixture(autouse=True)
+def own_temp_folder_restored():
+    """app.py and the worker point the process's temp folder at the data folder (storage.workdir): in the test
+    process that must end with the test, or the next one (a PostgreSQL server, another data folder) inherits it."""
+    import tempfile
+
+    saved = tempfile.tempdir, os.environ.get("TMPDIR"), os.umask(0o022)
+    os.umask(saved[2])
+    yield
+    tempfile.tempdir = saved[0]
+    if saved[1] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[1]
+    os.umask(saved[2])
+
+
 BACKENDS = ("sqlite", "postgresql")
 
 

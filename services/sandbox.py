@@ -23,7 +23,9 @@ import os
 import pickle
 import resource
 import select
+import shutil
 import signal
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -61,11 +63,23 @@ def too_slow(cpu_s: int | None) -> InputError:
 
 
 def run(function: Callable[..., T], *args: Any, limits: Limits) -> T:
-    """`function(*args)` in a forked child under `limits`; its result or exception comes back here."""
+    """`function(*args)` in a forked child under `limits`; its result or exception comes back here. The child's
+    temporary files go to an owner-only folder of its own, removed when it ends however it ends."""
+    work = tempfile.mkdtemp(prefix="docdesk-doc-")
+    try:
+        return _run(work, function, args, limits)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(work: str, function: Callable[..., T], args: tuple, limits: Limits) -> T:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
         os.close(read_fd)
+        tempfile.tempdir = work
+        os.environ["TMPDIR"] = work
+        os.umask(0o077)
         _child(write_fd, function, args, limits)
 
     os.close(write_fd)

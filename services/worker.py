@@ -22,7 +22,7 @@ from services import queue
 from services.access import use_case
 from services.process import process_document
 from settings import Settings, get_settings
-from storage import jobs, repository
+from storage import jobs, repository, workdir
 from storage.blobs import BlobStore
 from storage.db import engine_for
 from storage.models import Status, utcnow
@@ -136,6 +136,7 @@ def run(workers: int | None = None, settings: Settings | None = None) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"  # each Tesseract on one thread (its OpenMP threads were ~2.2x slower):
     # the worker processes, and the child each document is read in, inherit it
     check_ready(settings)
+    workdir.use_private_temp(settings)  # Tesseract's and Poppler's temp files: owner-only, under the data folder
     stray = BlobStore(settings.blob_dir).remove_stray_temp_files()  # left by writers killed mid-write
     if stray:
         log.info("removed temp files of interrupted blob writes", extra={"step": "start", "count": stray})

@@ -96,3 +96,43 @@ def test_a_document_that_exhausts_memory_fails_once_and_the_next_one_is_processe
         failed = repository.get_document(session, bomb)
         assert (failed.status, failed.error_code, failed.attempts) == ("failed", "too_complex", 1)
         assert repository.get_document(session, good).status == "needs_review"
+
+
+def _tesseract_leaving_its_files():
+    """Real Tesseract through pytesseract, its clean-up skipped (as when the process is killed mid-page): returns
+    the temp folder and each file left there with its permission bits."""
+    import tempfile
+
+    import numpy as np
+    import pytesseract
+
+    from tests.badfiles import small_receipt
+
+    pytesseract.pytesseract.cleanup = lambda name: None
+    pytesseract.image_to_string(np.ascontiguousarray(small_receipt()))
+    folder = tempfile.gettempdir()
+    return folder, {name: os.stat(os.path.join(folder, name)).st_mode & 0o777 for name in os.listdir(folder)}
+
+
+def _write_a_temp_file_then_hang():
+    import tempfile
+    import time
+
+    with open(os.path.join(tempfile.gettempdir(), "page.png"), "wb") as handle:
+        handle.write(b"a receipt")
+    time.sleep(60)
+
+
+@pytest.mark.slow
+def test_a_childs_temp_files_are_owner_only_and_removed_when_it_ends(tmp_path, monkeypatch):
+    """Tesseract's page image and text went to the world-readable system temp folder (mode 0644) and stayed there
+    after a kill. The child now works in an owner-only folder of its own, removed however the child ends."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    folder, files = sandbox.run(_tesseract_leaving_its_files, limits=LIMITS)
+    assert os.path.dirname(folder) == str(tmp_path) and files  # the input image and Tesseract's text
+    assert set(files.values()) == {0o600}, files
+    assert not os.path.exists(folder)  # removed after the child ended
+
+    with pytest.raises(TransientError):
+        sandbox.run(_write_a_temp_file_then_hang, limits=sandbox.Limits(timeout_s=1, memory_mb=None, cpu_s=None))
+    assert os.listdir(tmp_path) == []  # killed at its time limit: its folder is gone too

@@ -65,11 +65,14 @@ def test_a_worker_killed_mid_document_loses_nothing(migrated, tmp_path):
 
     with session_factory(migrated).begin() as session:
         assert repository.get_document(session, document_id).status == "processing"  # left behind
+    left = list((migrated.data_dir / "work").glob("*/docdesk-doc-*"))  # the killed child's private folder
+    assert left and all(folder.stat().st_mode & 0o777 == 0o700 for folder in left)
     # The default lease: the new worker finds the old one gone at start, and its own run, however slow on a busy
     # machine, must not outlive a 3 s lease and be taken back.
     worker = start_worker(migrated.data_dir, workers=1)
     try:
         assert wait_for_status(migrated, document_id, {"needs_review", "failed"}) == "needs_review"
+        assert not any(folder.exists() for folder in left)  # cleaned at start
     finally:
         stop_worker(worker)
     with session_factory(migrated).begin() as session:
