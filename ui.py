@@ -9,6 +9,7 @@ The services check the same permission again: hiding a page is not a permission.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -37,6 +38,24 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("pages/users.py", "Users", ":material/group:", Permission.MANAGE_USERS),
     ("pages/audit.py", "Audit", ":material/history:", Permission.AUDIT),
 ]
+
+
+_ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+# Streamlit turns web and e-mail addresses found in the rendered text into links, escaped or not; a word joiner
+# (U+2060, invisible) where the pattern needs two characters side by side leaves them text.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def plain(value: object) -> str:
+    """What a user or a receipt supplied (a file or user name, OCR text, a typed value or reason, an error message
+    quoting one), ready for anything Streamlit renders as Markdown: st.markdown, st.error/warning/info/success,
+    captions, headers, button labels, help tooltips. Every ASCII punctuation character is backslash-escaped, so no
+    image, link, HTML tag, heading, list, :color[] directive or $math$ can form (a file named `![b](https:host).png`
+    made the reviewer's browser fetch that address), addresses stay unlinked, line breaks become spaces. Tables
+    (st.dataframe) show text as it is and need none of this."""
+    text = _AUTOLINK.sub(WORD_JOINER, " ".join(str(value).split()))
+    return _ASCII_PUNCTUATION.sub(lambda match: "\\" + match.group(0), text)
 
 
 def pages_for(role: str) -> list[tuple[str, str, str, Permission]]:
@@ -120,7 +139,7 @@ def _sidebar(user: dict[str, Any]) -> None:
     from services import status
 
     with st.sidebar:
-        st.markdown(f"**{user['name']}** · {user['role']}")
+        st.markdown(f"**{plain(user['name'])}** · {user['role']}")
         if st.button("Sign out", key="sign-out", icon=":material/logout:"):
             sign_out()
             st.rerun()
@@ -190,13 +209,13 @@ def sign_in_screen() -> None:
     st.title("DocDesk")
     st.write("Sign in to continue.")
     if notice := st.session_state.get(NOTICE):
-        st.info(notice)
+        st.info(plain(notice))
     providers = sso_providers(_auth_section())
     if providers and _is_logged_in_externally():
         try:
             account = sign_in_external(st.user.to_dict())
         except SignInError as error:
-            st.error(error.message)
+            st.error(plain(error.message))
             if st.button("Sign out of single sign-on"):
                 st.logout()
         else:
@@ -210,7 +229,7 @@ def sign_in_screen() -> None:
         try:
             account = users.sign_in(name, password)
         except SignInError as error:
-            st.error(error.message)
+            st.error(plain(error.message))
         else:
             start_session(account)
             st.rerun()

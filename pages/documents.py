@@ -30,7 +30,7 @@ page_number = st.session_state.get("documents_page", 1)
 try:
     result = documents.list_documents(filters, page=page_number, page_size=PAGE_SIZE, user=user)
 except DocDeskError as error:  # e.g. a search too long to be one
-    st.error(error.message)
+    st.error(ui.plain(error.message))
     st.stop()
 
 if reviewer and result.uploaders:  # an uploader sees only their own documents
@@ -52,9 +52,9 @@ ui.pager(result, "documents_page")
 chosen_rows = selection.selection.rows if selection else []
 chosen = result.rows[chosen_rows[0]] if chosen_rows else None
 if chosen is not None:
-    st.markdown(f"**#{chosen.id} · {chosen.file}** — {chosen.status.replace('_', ' ')}")
+    st.markdown(f"**#{chosen.id} · {ui.plain(chosen.file)}** — {chosen.status.replace('_', ' ')}")
     if chosen.error:
-        st.error(chosen.error)
+        st.error(ui.plain(chosen.error))
     actions = st.columns([1, 1, 6])
     if not reviewer:
         st.stop()
@@ -66,7 +66,7 @@ if chosen is not None:
             retried = documents.retry([chosen.id], user=user)
             st.success(f"#{chosen.id} is back on the queue." if retried else f"#{chosen.id} was not retried.")
         except DocDeskError as error:
-            st.error(error.message)
+            st.error(ui.plain(error.message))
 else:
     st.caption("Select a row to open it in review (or retry it, if it failed)." if reviewer
                else "Select a row to see its details.")

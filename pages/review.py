@@ -37,7 +37,7 @@ if view is None and st.session_state.get("review_doc") is not None:
     st.session_state["review_doc"] = None
     view = review.open_document(None, user=user)
 if kind_text := st.session_state.pop("review_notice", None):
-    getattr(st, kind_text[0])(kind_text[1])
+    getattr(st, kind_text[0])(ui.plain(kind_text[1]))
 if view is None:
     st.info("Nothing to review: the queue is empty.")
     st.stop()
@@ -51,22 +51,23 @@ queue_items, queue_length = review.queue(limit=50, user=user)
 with st.sidebar:
     st.caption(f"Review queue: {queue_length} waiting")
     for item in queue_items[:15]:
-        label = f"#{item.id} {item.name[:28]} · {item.min_confidence if item.min_confidence is not None else '—'}"
+        confidence = item.min_confidence if item.min_confidence is not None else "—"
+        label = f"#{item.id} {ui.plain(item.name[:28])} · {confidence}"
         if st.button(label, key=f"queue-{item.id}", type="primary" if item.id == view.id else "tertiary"):
             st.session_state["review_doc"] = item.id
             st.rerun()
 
-st.subheader(f"#{view.id} · {view.name}")
+st.subheader(f"#{view.id} · {ui.plain(view.name)}")
 st.caption(f"status **{view.status.replace('_', ' ')}** · uploaded {view.created_at:%Y-%m-%d %H:%M} UTC"
-           f"{' by ' + view.uploaded_by if view.uploaded_by else ''}"
-           f"{' · reviewed by ' + view.reviewed_by if view.reviewed_by else ''}")
+           f"{' by ' + ui.plain(view.uploaded_by) if view.uploaded_by else ''}"
+           f"{' · reviewed by ' + ui.plain(view.reviewed_by) if view.reviewed_by else ''}")
 if view.error_code:
-    st.error(f"{view.error_code}: {view.error_message}")
+    st.error(f"{view.error_code}: {ui.plain(view.error_message)}")
 if view.review_note:
-    st.info(f"Note: {view.review_note}")
+    st.info(f"Note: {ui.plain(view.review_note)}")
 for flag in view.flags:
     show = st.info if flag.is_note else st.warning
-    show(f"**{flag.code.replace('_', ' ')}** — {flag.message}")
+    show(f"**{flag.code.replace('_', ' ')}** — {ui.plain(flag.message)}")
 
 image_column, form_column = st.columns([5, 4], gap="large")
 with image_column:
@@ -107,7 +108,7 @@ with form_column:
                 notes.append("corrected by a reviewer")
             if f and f.raw and f.raw != current:
                 notes.append(f"read as: {f.raw}")
-            help_text = " · ".join(notes) or None
+            help_text = ui.plain(" · ".join(notes)) or None
             key = f"{prefix}-{name}"
             try:
                 as_date = spec.kind is checks.Kind.DATE
@@ -125,7 +126,7 @@ with form_column:
                 values[name] = st.text_input(label, value=current or "", key=key, help=help_text,
                                              placeholder="12.50" if spec.kind is checks.Kind.AMOUNT else None)
         item_notes = [flag.message for flag in view.flags if review.LINE_ITEMS in flag.fields]
-        st.markdown("**Line items**" + "".join(f" ❗ {note}" for note in item_notes))
+        st.markdown("**Line items**" + "".join(f" ❗ {ui.plain(note)}" for note in item_notes))
         items = st.data_editor(
             pd.DataFrame(view.line_items, columns=["description", "quantity", "unit_price", "amount"]),
             num_rows="dynamic", key=f"{prefix}-items", width="stretch", hide_index=True,
@@ -159,7 +160,7 @@ with form_column:
             versions.pop(view.id, None)  # load their version
             notice("warning", error.message)
         except DocDeskError as error:
-            st.error(error.message)
+            st.error(ui.plain(error.message))
             st.stop()
         st.rerun()
 

@@ -13,7 +13,7 @@ ROLES = [r.value for r in Role]
 
 st.title("Users")
 if shown := st.session_state.pop("users_notice", None):
-    getattr(st, shown[0])(shown[1])
+    getattr(st, shown[0])(shown[1])  # names in it went through ui.plain
 
 
 def notice(kind: str, text: str) -> None:
@@ -36,11 +36,11 @@ with add, st.form("add-user", clear_on_submit=True):
     if st.form_submit_button("Add user", type="primary"):
         try:
             account, generated = users.add_user(name, role, typed or None, user=user)
-            notice("success", f"Added {account.name} ({account.role})."
+            notice("success", f"Added {ui.plain(account.name)} ({account.role})."
                    + (f" Their password, shown only now: `{generated}`" if generated else ""))
             st.rerun()
         except DocDeskError as error:
-            st.error(error.message)
+            st.error(ui.plain(error.message))
 
 with change:
     st.subheader("Change a user")
@@ -53,15 +53,15 @@ with change:
             buttons = st.columns(3)
             if buttons[0].button("Change role", disabled=new_role == account.role):
                 users.set_role(account.name, new_role, user=user)
-                notice("success", f"{account.name} is now {new_role}.")
+                notice("success", f"{ui.plain(account.name)} is now {new_role}.")
                 st.rerun()
             if buttons[1].button("Enable" if not account.active else "Disable", disabled=account.name == user):
                 users.set_active(account.name, not account.active, user=user)
-                notice("success", f"{account.name} is {'enabled' if not account.active else 'disabled'}.")
+                notice("success", f"{ui.plain(account.name)} is {'enabled' if not account.active else 'disabled'}.")
                 st.rerun()
             if buttons[2].button("Reset password"):
                 generated = users.reset_password(account.name, user=user)
-                notice("success", f"New password for {account.name}, shown only now: `{generated}`")
+                notice("success", f"New password for {ui.plain(account.name)}, shown only now: `{generated}`")
                 st.rerun()
         except DocDeskError as error:
-            st.error(error.message)
+            st.error(ui.plain(error.message))

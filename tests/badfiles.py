@@ -248,6 +248,7 @@ CASES: tuple[Case, ...] = (
     Case("control-chars.png", good_receipt(2), None, "needs_review",
          upload_name="rec\x00eipt\x1b[31m\r\n\u202egnp.exe.png"),
     Case("long-name.png", good_receipt(3), None, "needs_review", upload_name="r" * 600 + ".png"),
+    Case("markdown-name.png", good_receipt(4), None, "needs_review", upload_name="![b](https:127.0.0.1:9).png"),
     Case("good.png", good_receipt(0), None, "needs_review"),
 )
 

@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+import ui
 from ocr import catalogue
 from ocr.catalogue import FieldSpec, Kind
 from ocr.evaluate import ReceiptResult, load_gold, summarize, summary_table
@@ -53,7 +54,7 @@ def test_the_review_form_edits_validates_and_requires_it(migrated):
 
     app.text_input(key=f"{document_id}-2-tip").set_value("2,5O")
     [b for b in app.button if b.label == "Save"][0].click().run()
-    assert "tip: '2,5O' is not an amount; write it like 12.50" in app.error[0].value
+    assert ui.plain("tip: '2,5O' is not an amount; write it like 12.50") in app.error[0].value
 
     app.switch_page("pages/review.py").run()
     app.text_input(key=f"{document_id}-2-tip").set_value("2.5")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ui
 from services import users
 from storage.db import session_factory
 from storage.models import AuditEvent
@@ -62,7 +63,7 @@ def test_the_wait_after_repeated_failures_is_shown_in_the_form(migrated):
     for _ in range(users.FREE_ATTEMPTS):
         sign_in(app, "ann", "not-the-password")
     sign_in(app, "ann", PASSWORD)  # even the right password waits now
-    assert "Too many failed attempts: wait" in app.error[0].value
+    assert ui.plain("Too many failed attempts: wait") in app.error[0].value
     assert "user" not in app.session_state
 
 
@@ -72,7 +73,7 @@ def test_each_role_sees_only_its_pages_and_is_refused_the_others(migrated, role)
     with session_factory(migrated).begin() as session:
         make_document(session, migrated, fields={"vendor": "SECRET VENDOR"}, text="SECRET TEXT", uploaded_by="x")
     app = signed_in_app(migrated, role)
-    assert f"**{role}-user** · {role}" in [m.value for m in app.sidebar.markdown]
+    assert f"**{ui.plain(role + '-user')}** · {role}" in [m.value for m in app.sidebar.markdown]
     assert [b.label for b in app.sidebar.button][:1] == ["Sign out"]
     for path in set(PAGE_TITLES) - ALLOWED[role]:
         with pytest.raises(ValueError):  # not in this role's navigation

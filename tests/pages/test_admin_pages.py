@@ -113,7 +113,7 @@ def test_sso_button_and_mapping_in_the_app(migrated):
 
     app.user = {"is_logged_in": True, "email": "eve@example.com"}  # the provider vouches for someone unknown
     app.run()
-    assert "eve@example.com has no active DocDesk account" in app.error[0].value
+    assert ui.plain("eve@example.com has no active DocDesk account") in app.error[0].value
     assert "user" not in app.session_state
 
     app.user = {"is_logged_in": True, "email": "ann@example.com"}

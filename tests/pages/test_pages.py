@@ -4,6 +4,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+import ui
 from ocr.types import Flag
 from storage import repository
 from storage.db import session_factory
@@ -60,11 +61,11 @@ def test_review_shows_where_a_value_came_from_as_a_note_and_failed_checks_as_war
                     ("subtotal", "total"))
     seed(migrated, flags=[recalled, mismatch])
     app = page("pages/review.py")
-    assert [i.value for i in app.info if "approved on document #7" in i.value]
-    assert not [w.value for w in app.warning if "approved on document #7" in w.value]
-    assert [w.value for w in app.warning if "total reads 42.95" in w.value]
+    assert [i.value for i in app.info if ui.plain("approved on document #7") in i.value]
+    assert not [w.value for w in app.warning if ui.plain("approved on document #7") in w.value]
+    assert [w.value for w in app.warning if ui.plain("total reads 42.95") in w.value]
     vendor = next(t for t in app.text_input if t.label.startswith("Vendor"))
-    assert "❗" not in vendor.label and "approved on document #7" in vendor.help
+    assert "❗" not in vendor.label and ui.plain("approved on document #7") in vendor.help
 
 
 def test_review_flow_save_conflict_and_approve(migrated):
@@ -91,7 +92,7 @@ def test_review_flow_save_conflict_and_approve(migrated):
     review.save(first, 2, {"total": "42.95"}, user=add(migrated, "other"), settings=migrated)
     app.text_input(key=f"{first}-2-vendor").set_value("MINE")
     [b for b in app.button if b.label == "Save"][0].click().run()
-    assert "other saved this document first; reloaded their version" in app.warning[0].value
+    assert ui.plain("other saved this document first; reloaded their version") in app.warning[0].value
     assert app.text_input(key=f"{first}-3-total").value == "42.95"  # their version, not ours
     assert app.text_input(key=f"{first}-3-vendor").value != "MINE"
 
