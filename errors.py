@@ -37,6 +37,7 @@ class ErrorCode(enum.StrEnum):
     DOCUMENT_TIMEOUT = "document_timeout"
     WORKER_CRASHED = "worker_crashed"
     DATABASE_BUSY = "database_busy"
+    DISK_FULL = "disk_full"  # not even retried: the document waits, its attempts unused
     # The installation, a bug, or a worker gone: not the file's fault.
     ENGINE_UNAVAILABLE = "engine_unavailable"
     WORKER_NOT_READY = "worker_not_ready"
@@ -101,6 +102,13 @@ class ChildCrashed(TransientError):
     """The child process reading a document died of a signal (a decoder crash, the kernel's OOM killer)."""
 
     code = ErrorCode.WORKER_CRASHED
+
+
+class DiskFull(TransientError):
+    """The disk holding the data folder has no room: nothing was stored. Uploads are refused and processing waits
+    for space (the document's attempts are not used up)."""
+
+    code = ErrorCode.DISK_FULL
 
 
 class ConflictError(DocDeskError):

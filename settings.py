@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     workers: int | None = Field(None, ge=1, description="Worker processes. Default: one per CPU core.")
     lease_s: float = Field(600.0, gt=0, description="A document in `processing` longer than this (s) is requeued.")
     max_attempts: int = Field(3, ge=1, description="Tries for a transient failure before the document is failed.")
+    min_free_mb: int = Field(200, ge=0, description="Free disk space (MB) the data folder must keep: below it uploads "
+                             "are refused (`disk_full`) and processing waits, its documents queued, no attempt used.")
 
     session_idle_minutes: int = Field(60, gt=0, description="Sign-in expires after this much inactivity.")
 

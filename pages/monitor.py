@@ -12,6 +12,9 @@ user = ui.guard(Permission.MONITOR)  # first: sign-in, legacy-page bypass and ro
 st.title("Monitor")
 days = st.select_slider("Window", options=[7, 14, 28, 90, 365], value=28, format_func=lambda d: f"last {d} days")
 health = monitor.health(days=days, user=user)
+if health.disk_full:
+    st.error(f"Disk full: {health.disk_free_mb} MB free in the data folder. Uploads are refused and processing "
+             "waits until an admin frees space (DOCDESK_MIN_FREE_MB sets how much must stay free).")
 
 
 def fmt(value, pattern: str) -> str:

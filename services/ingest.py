@@ -12,11 +12,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from errors import DocDeskError, ErrorCode, PermissionDenied
+from errors import DiskFull, DocDeskError, ErrorCode, PermissionDenied
 from services import queue
 from services.access import Permission, use_case
 from settings import Settings, get_settings
-from storage import jobs, repository
+from storage import jobs, repository, space
 from storage.blobs import BlobStore, sha256_hex
 from storage.models import Status
 
@@ -63,6 +63,17 @@ def ingest_file(data: bytes, name: str, *, user: str | None = None, settings: Se
     except DocDeskError as error:
         return _refuse(shown, error.code, error.message, user, settings)
 
+    try:
+        space.check_room(settings, len(data))  # DOCDESK_MIN_FREE_MB stays free for processing and the database
+        return _store(data, shown, info, user, settings)
+    except Exception as error:
+        if not space.is_disk_full(error, settings):
+            raise
+        return _refuse(shown, DiskFull.code, space.disk_full().message, user, settings)
+
+
+def _store(data: bytes, shown: str, info, user: str | None, settings: Settings) -> IngestResult:
+    """Duplicate check, the original into the blob store, the document row and its job."""
     sha256 = sha256_hex(data)
     with use_case(settings=settings) as session:
         existing = repository.document_by_sha256(session, sha256)
@@ -108,7 +119,12 @@ def _duplicate(session, shown: str, document_id: int, user: str | None) -> Inges
 
 
 def _refuse(shown: str, code: str, message: str, user: str | None, settings: Settings) -> IngestResult:
-    with use_case(settings=settings) as session:
-        repository.add_audit(session, "upload_refused", user=user, name=shown, code=code, message=message)
+    try:
+        with use_case(settings=settings) as session:
+            repository.add_audit(session, "upload_refused", user=user, name=shown, code=code, message=message)
+    except Exception as error:
+        if not space.is_disk_full(error, settings):
+            raise
+        log.warning("refusal not audited: the disk is full", extra={"step": "ingest", "code": code})
     log.info("refused", extra={"step": "ingest", "code": code})  # no file or user names in logs
     return IngestResult(shown, "refused", None, code, f"refused: {message}")

@@ -11,7 +11,7 @@ from typing import Any
 from ocr.evaluate import percentile  # the one percentile helper (linear interpolation)
 from services.access import Permission, use_case
 from settings import Settings, get_settings
-from storage import repository
+from storage import repository, space
 from storage.models import RunOutcome, utcnow
 
 log = logging.getLogger("docdesk.monitor")
@@ -34,6 +34,8 @@ class Health:
     corrections: list[dict[str, Any]]  # [{"week": "2026-11-23", "field": "total", "corrections": 3}]
     confidence_by_day: list[dict[str, Any]]  # [{"day": "2026-11-28", "mean_confidence": 0.81, "documents": 4}]
     counts: dict[str, int] = field(default_factory=dict)
+    disk_free_mb: int | None = None  # free space on the data folder's disk
+    disk_full: bool = False  # below DOCDESK_MIN_FREE_MB: uploads are refused and processing waits
 
 
 def _week(at: datetime) -> str:
@@ -47,7 +49,7 @@ def health(*, days: int = 28, user: str | None = None, settings: Settings | None
         rows = repository.processing_runs_since(session, since)
         runs = [(r.outcome, r.total_ms, r.pages, dict(r.step_ms or {})) for r in rows]
         failure_codes = Counter(r.error_code or "unknown" for r in rows
-                                if r.outcome in (RunOutcome.FAILED, RunOutcome.RETRY))
+                                if r.outcome in (RunOutcome.FAILED, RunOutcome.RETRY, RunOutcome.PAUSED))
         audits = repository.audit_counts_since(session, since, ("upload", "upload_refused"))
         corrections = repository.corrections_since(session, since)
         confidences = repository.ocr_confidence_since(session, since)
@@ -79,7 +81,7 @@ def health(*, days: int = 28, user: str | None = None, settings: Settings | None
         corrections=[{"week": week, "field": name, "corrections": n} for (week, name), n in sorted(per_week.items())],
         confidence_by_day=[{"day": day, "mean_confidence": sum(v) / len(v), "documents": len(v)}
                            for day, v in sorted(by_day.items())],
-        counts=counts)
+        counts=counts, disk_free_mb=space.free_bytes(settings) // 2**20, disk_full=not space.has_room(settings))
 
 
 def _queue_depth(settings: Settings) -> int | None:

@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ from ocr.types import Flag
 from services import queue, sandbox, vendors
 from services.access import use_case
 from settings import Settings, get_settings
-from storage import images, jobs, repository
+from storage import images, jobs, repository, space
 from storage.blobs import BlobStore
 from storage.models import Field, LineItem, Page, RunOutcome, Source, Status, utcnow
 
@@ -35,6 +36,11 @@ log = logging.getLogger("docdesk.process")
 
 RETRY_BASE_DELAY_S = 10.0  # first retry after 10 s, then 20, 40 ... (capped)
 RETRY_MAX_DELAY_S = 300.0
+# A database locked longer than its 30 s busy timeout while the result is stored: the finished result is kept and
+# stored again after each delay, while less than half the lease has passed; then the lease is given back.
+STORE_RETRY_DELAYS_S = (2.0, 5.0, 15.0, 30.0)
+DISK_POLL_S = 10.0  # while the disk is full, processing looks again this often
+PAUSE_DELAY_S = 60.0  # a document that found the disk full is tried again this much later
 
 
 def worker_id(settings: Settings) -> str:
@@ -53,6 +59,7 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     settings = settings or get_settings()
     # Before the claim: a stop signal while it loads cannot fail a document; cached after.
     warm_up(settings.ocr_config())
+    _wait_for_room(settings)
     lease = Lease.claim(document_id, settings)
     if lease is None:
         log.info("nothing to do: not queued", extra={"document_id": document_id, "step": "claim"})
@@ -60,25 +67,70 @@ def process_document(document_id: int, *, settings: Settings | None = None, engi
     claim_ms = lease.elapsed_ms()
     log.info("processing", extra={"document_id": document_id, "step": "claim", "attempt": lease.attempt})
     try:
-        lease.store(_read(lease, engine, claim_ms))
+        output = _read(lease, engine, claim_ms)
+        _retrying(lambda: lease.store(output), lease, "store")  # the finished result outlives a database lock
     except KeyboardInterrupt:  # the worker is stopping: give the document back untouched
         lease.give_back()
         raise
-    except InputError as error:
+    except Exception as error:  # noqa: BLE001 - every way a run can fail ends it one way or another (_end_run)
+        _end_run(lease, error)
+
+
+def _end_run(lease: Lease, error: Exception) -> None:
+    """Close a run that raised (see _end); retried while the database stays locked, so the lease is given back at
+    once rather than when it runs out."""
+    _retrying(lambda: _end(lease, error), lease, "end")
+
+
+def _end(lease: Lease, error: Exception) -> None:
+    """A full disk waits without using an attempt; bad input fails; passing trouble (a timeout, a crashed child, a
+    database lock that outlasted the store's retries) is retried with backoff; another DocDeskError fails with its
+    code; a bug fails 'internal', logged."""
+    extra = {"document_id": lease.document_id, "step": "process"}
+    if space.is_disk_full(error, lease.settings):
+        log.warning("disk full: document back to queued", extra=extra)
+        lease.pause(ErrorCode.DISK_FULL, space.disk_full().message)
+    elif isinstance(error, InputError):
         lease.fail(error.code, error.message)
-    except TransientError as error:
+    elif isinstance(error, TransientError):
         lease.retry_or_fail(error.code, error.message)
-    except DocDeskError as error:  # e.g. Tesseract missing or unable to read: not worth an automatic retry
+    elif isinstance(error, DocDeskError):  # e.g. Tesseract missing or unable to read: not worth an automatic retry
         lease.fail(error.code, error.message)
-    except Exception as error:  # noqa: BLE001 - a bug: log it, fail this document, let the worker go on
-        if jobs.is_transient_db_error(error):
-            log.warning("database busy", extra={"document_id": document_id, "step": "store"}, exc_info=True)
-            lease.retry_or_fail(ErrorCode.DATABASE_BUSY, "The database was busy; processing will be tried again.")
-            return
-        child_traceback = getattr(error, "child_traceback", None)
-        log.error("internal error", extra={"document_id": document_id, "step": "process",
-                                           "child_traceback": child_traceback}, exc_info=True)
+    elif jobs.is_transient_db_error(error):
+        log.warning("database busy", extra=extra, exc_info=True)
+        lease.retry_or_fail(ErrorCode.DATABASE_BUSY, "The database was busy; processing will be tried again.")
+    else:
+        log.error("internal error", extra={**extra, "child_traceback": getattr(error, "child_traceback", None)},
+                  exc_info=True)
         lease.fail(ErrorCode.INTERNAL, "internal error (logged)")
+
+
+def _retrying(action: Callable[[], None], lease: Lease, step: str) -> None:
+    """`action`, tried again after each of STORE_RETRY_DELAYS_S while the database is locked (and less than half the
+    lease has passed, so the lease still holds when it succeeds)."""
+    for delay in (*STORE_RETRY_DELAYS_S, None):
+        try:
+            action()
+            return
+        except Exception as error:
+            late = lease.elapsed_ms() / 1000 + (delay or 0) > lease.settings.lease_s / 2
+            if delay is None or late or not jobs.is_transient_db_error(error) or space.is_disk_full(error):
+                raise
+            log.warning("database busy: trying again", extra={"document_id": lease.document_id, "step": step,
+                                                             "delay_s": delay})
+            time.sleep(delay)
+
+
+def _wait_for_room(settings: Settings) -> None:
+    """Processing writes page images and results: while the disk is full it waits here (the job held, the document
+    queued, no attempt used) instead of failing documents, and says so in the log once a minute."""
+    polls = 0
+    while not space.has_room(settings):
+        if polls % round(60 / DISK_POLL_S) == 0:
+            log.warning("disk full: processing waits for free space", extra={
+                "step": "claim", "free_mb": space.free_bytes(settings) // 2**20, "needed_mb": settings.min_free_mb})
+        polls += 1
+        time.sleep(DISK_POLL_S)
 
 
 def _read(lease: Lease, engine, claim_ms: float) -> _Output:
@@ -191,6 +243,13 @@ class Lease:
         log.info("retry scheduled", extra={"document_id": self.document_id, "step": "retry", "code": code,
                                            "attempt": attempt, "delay_s": delay})
         queue.enqueue_quietly(self.document_id, self.settings, delay=delay)
+
+    def pause(self, code: str, message: str) -> None:
+        """Trouble that is no fault of the document (a full disk): back to queued without using up the attempt, and
+        tried again PAUSE_DELAY_S later (when the disk is still full, the worker then waits in _wait_for_room)."""
+        if self._end(RunOutcome.PAUSED, code, status=Status.QUEUED, started_at=None, attempts=self.attempt - 1,
+                     error_code=code, error_message=f"{message} (waiting; it is tried again by itself)"):
+            queue.enqueue_quietly(self.document_id, self.settings, delay=PAUSE_DELAY_S)
 
     def _end(self, outcome: RunOutcome, code: str, **changes: Any) -> bool:
         """Close the run with `outcome` and set `changes` on the document; False (the run 'lost', the document

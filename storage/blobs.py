@@ -38,18 +38,22 @@ class BlobStore:
         target = self.path(key)
         if target.is_file():
             return key
-        _private_dirs(target.parent)
-        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
-            with os.fdopen(fd, "wb") as temp:
-                temp.write(data)
-                temp.flush()
-                os.fsync(temp.fileno())
+            _private_dirs(target.parent)
+            fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except OSError as error:
+            _raise_if_full(error)
+            raise
+        try:
+            _write(fd, data)
             try:
                 os.link(temp_name, target)  # atomic, and refuses to replace an existing blob
             except FileExistsError:
                 pass  # another writer stored the same bytes first
             _fsync_dir(target.parent)
+        except OSError as error:
+            _raise_if_full(error)
+            raise
         finally:
             os.unlink(temp_name)
         return key
@@ -63,6 +67,21 @@ class BlobStore:
                 temp.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _write(fd: int, data: bytes) -> None:
+    with os.fdopen(fd, "wb") as temp:
+        temp.write(data)
+        temp.flush()
+        os.fsync(temp.fileno())
+
+
+def _raise_if_full(error: OSError) -> None:
+    """A full disk becomes DiskFull (the caller refuses or waits); any other OSError is left to the caller."""
+    from storage.space import disk_full, is_disk_full
+
+    if is_disk_full(error):
+        raise disk_full() from error
 
 
 def _private_dirs(folder: Path) -> None:

@@ -110,6 +110,7 @@ class RunOutcome(enum.StrEnum):
     RETRY = "retry"  # a transient error: the document went back on the queue for another attempt
     LOST = "lost"  # the lease was lost (another worker, or recovery, took the document over)
     INTERRUPTED = "interrupted"  # the worker stopped and gave the document back
+    PAUSED = "paused"  # no room on the disk: the document went back on the queue, the attempt not counted
 
 
 class Role(enum.StrEnum):

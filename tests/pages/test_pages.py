@@ -169,6 +169,17 @@ def test_monitor_shows_charts(migrated):
     assert len(app.get("vega_lite_chart")) >= 1  # the corrections chart
 
 
+def test_monitor_says_when_the_disk_is_full(migrated, monkeypatch):
+    from settings import get_settings
+
+    app = page("pages/monitor.py")
+    assert not app.error
+    monkeypatch.setenv("DOCDESK_MIN_FREE_MB", str(10**9))  # more than any disk has free
+    get_settings.cache_clear()
+    app.run()
+    assert app.error[0].value.startswith("Disk full") and "processing waits" in app.error[0].value
+
+
 def test_review_opens_the_document_in_the_link_and_keeps_an_odd_date_as_text(migrated):
     seed(migrated, confidence=0.1)
     linked = seed(migrated, fields={"vendor": "SHOP", "date": "14/03/2024?", "total": "1.00"})

@@ -51,3 +51,19 @@ def test_stray_temp_files_are_cleaned_only_when_old(tmp_path):
     os.utime(stray, (0, 0))
     assert store.remove_stray_temp_files() == 1
     assert store.exists(key)
+
+
+def test_a_full_disk_is_named_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    import errno
+
+    from errors import DiskFull
+    from storage import blobs
+
+    def no_space(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(blobs, "_write", no_space)
+    store = BlobStore(tmp_path / "blobs")
+    with pytest.raises(DiskFull) as caught:
+        store.put(b"a receipt")
+    assert caught.value.code == "disk_full" and not list(store.root.glob("*/*/*"))
