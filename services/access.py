@@ -10,10 +10,10 @@ import contextlib
 import enum
 from collections.abc import Iterator
 
-from errors import PermissionDenied
+from errors import ConflictError, PermissionDenied
 from settings import Settings, get_settings
 from storage import repository
-from storage.db import Session, session_factory
+from storage.db import Session, StaleDataError, session_factory
 from storage.models import Role
 
 
@@ -59,12 +59,20 @@ def require(session: Session, user: str | None, permission: Permission) -> None:
         raise PermissionDenied(f"A {account.role} may not {action}: ask an admin for access.")
 
 
+CHANGED_MEANWHILE = ("Someone else changed this document at the same moment, so nothing was changed: look at it "
+                     "again and repeat what you did if it is still needed.")
+
+
 @contextlib.contextmanager
 def use_case(user: str | None = None, permission: Permission | None = None, *,
-             settings: Settings | None = None) -> Iterator[Session]:
+             settings: Settings | None = None, conflict: str = CHANGED_MEANWHILE) -> Iterator[Session]:
     """One use case's transaction: commits when the block ends, rolls back if it raises. With a `permission`,
-    `user` must hold it (checked first, so a refused call reads and writes nothing)."""
-    with session_factory(settings or get_settings()).begin() as session:
-        if permission is not None:
-            require(session, user, permission)
-        yield session
+    `user` must hold it (checked first, so a refused call reads and writes nothing). A write that lost the race on a
+    row's version column (someone saved it meanwhile) is a ConflictError saying `conflict`."""
+    try:
+        with session_factory(settings or get_settings()).begin() as session:
+            if permission is not None:
+                require(session, user, permission)
+            yield session
+    except StaleDataError:
+        raise ConflictError(conflict) from None

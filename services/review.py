@@ -25,7 +25,6 @@ from services.queue import enqueue_quietly
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore
-from storage.db import StaleDataError
 from storage.models import Document, LineItem, Source, Status, utcnow
 
 CURRENCIES = catalogue.CURRENCY_CODES  # what the form offers (ocr.catalogue; a reviewer may type another)
@@ -265,12 +264,9 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
 
 def _commit(user: str | None, settings: Settings, work) -> Outcome:
     """Run `work` as one REVIEW use case; a save that lost the race on the version column is a conflict."""
-    try:
-        with use_case(user, Permission.REVIEW, settings=settings) as session:
-            return work(session)
-    except StaleDataError:
-        raise ConflictError("Another reviewer saved this document first; reloaded their version "
-                            "(your changes were not saved).") from None
+    with use_case(user, Permission.REVIEW, settings=settings, conflict="Another reviewer saved this document first; "
+                  "reloaded their version (your changes were not saved).") as session:
+        return work(session)
 
 
 def save(document_id: int, version: int, values: dict[str, Any], line_items: list[dict[str, Any]] | None = None,

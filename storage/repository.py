@@ -178,7 +178,7 @@ def find_documents(session: Session, *, statuses: Iterable[str] | None = None, v
     if statuses:
         query = query.where(Document.status.in_(statuses))
     if vendor:
-        query = query.where(vendor_f.value.ilike(f"%{vendor}%"))
+        query = query.where(vendor_f.value.icontains(vendor, autoescape=True))  # % and _ are letters here
     if since:
         query = query.where(receipt_date >= since)
     if until:

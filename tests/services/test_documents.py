@@ -65,3 +65,18 @@ def test_retry_requeues_failed_documents_only(migrated):
         assert repository.get_document(session, fine).status == "needs_review"
     assert queue.job_ids(migrated) == {failed}
     assert documents.batch_progress([failed, fine], settings=migrated)["queued"] == 1
+
+
+def test_the_vendor_filter_takes_percent_and_underscore_as_letters(migrated):
+    """'%' matched every vendor and '_' any letter: they were LIKE wildcards."""
+    with session_factory(migrated).begin() as session:
+        sale = make_document(session, fields={"vendor": "50% OFF OUTLET"}).id
+        underscore = make_document(session, fields={"vendor": "A_B TRADING"}).id
+        make_document(session, fields={"vendor": "AXB TRADING"})
+
+    def ids(vendor):
+        return [r.id for r in documents.list_documents(documents.DocumentFilter(vendor=vendor), settings=migrated).rows]
+
+    assert ids("%") == [sale]
+    assert ids("a_b") == [underscore]
+    assert ids("\\") == []

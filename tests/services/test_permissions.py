@@ -12,6 +12,8 @@ from tests.signin import add
 
 # name -> (permission, call(settings, user, document_id))
 CALLS = {
+    "ingest.ingest_file": (Permission.UPLOAD, lambda s, u, d: ingest.ingest_file(b"\x89PNG bad", "r.png", user=u,
+                                                                               settings=s)),
     "ingest.ingest_files": (Permission.UPLOAD, lambda s, u, d: ingest.ingest_files([("r.png", b"\x89PNG bad")], user=u,
                                                                                  settings=s)),
     "documents.list_documents": (Permission.VIEW_OWN, lambda s, u, d: documents.list_documents(user=u, settings=s)),
@@ -39,6 +41,28 @@ CALLS = {
                              lambda s, u, d: users.reset_password("other", user=u, settings=s)),
     "audit.list_events": (Permission.AUDIT, lambda s, u, d: audit.list_events(user=u, settings=s)),
 }
+
+
+# Service functions with a `user` that are no use case of their own: the permission machinery itself.
+NOT_USE_CASES = {"access.holds", "access.require", "access.use_case"}
+
+
+def test_every_service_call_that_acts_for_a_user_is_checked_here():
+    """A new use case (or one moved, like re-process and retry) cannot skip the permission table unnoticed."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import services
+
+    acting = set()
+    for module in pkgutil.iter_modules(services.__path__):
+        loaded = importlib.import_module(f"services.{module.name}")
+        for name, function in inspect.getmembers(loaded, inspect.isfunction):
+            if function.__module__ == loaded.__name__ and not name.startswith("_") and (
+                    "user" in inspect.signature(function).parameters):
+                acting.add(f"{module.name}.{name}")
+    assert acting - NOT_USE_CASES == set(CALLS)
 
 
 @pytest.fixture

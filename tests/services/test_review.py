@@ -167,6 +167,29 @@ def test_a_save_racing_another_between_read_and_write_conflicts(migrated, monkey
     assert review.open_document(document_id, settings=migrated).field("total").value == "50.00"
 
 
+def test_reprocess_racing_a_save_is_a_conflict_not_a_raw_database_error(migrated, monkeypatch):
+    """It showed SQLAlchemy's StaleDataError on the page. Now a ConflictError that says what happened, and the
+    reviewer's save stands."""
+    add(migrated, "fast"), add(migrated, "slow")
+    document_id = seed(migrated)
+    real_get = repository.get_document
+    raced = []
+
+    def get_then_race(session, doc_id, **kwargs):
+        document = real_get(session, doc_id, **kwargs)
+        if not raced:
+            raced.append(True)
+            review.save(doc_id, 1, {"total": "50.00"}, user="fast", settings=migrated)
+        return document
+
+    monkeypatch.setattr(repository, "get_document", get_then_race)
+    with pytest.raises(ConflictError, match="changed this document at the same moment"):
+        review.reprocess(document_id, user="slow", settings=migrated)
+    monkeypatch.undo()
+    after = review.open_document(document_id, settings=migrated)
+    assert (after.status, after.field("total").value) == ("needs_review", "50.00")
+
+
 def test_an_unreadable_address_stays_flagged_after_a_save_until_the_reviewer_types_one(migrated):
     document_id = seed(migrated, items=False)
     with session_factory(migrated).begin() as session:  # as processing leaves an address read too unsurely
