@@ -21,6 +21,7 @@ class ErrorCode(enum.StrEnum):
     ENCRYPTED_PDF = "encrypted_pdf"
     TOO_COMPLEX = "too_complex"
     TOO_SLOW = "too_slow"
+    ANIMATED_IMAGE = "animated_image"
     # A value or request a reviewer sent is refused (InputError too: sent again, it fails again).
     INVALID_AMOUNT = "invalid_amount"
     INVALID_DATE = "invalid_date"
@@ -65,9 +66,10 @@ class ErrorCode(enum.StrEnum):
 INPUT_CODES = frozenset({
     ErrorCode.BAD_INPUT, ErrorCode.EMPTY_FILE, ErrorCode.UNREADABLE, ErrorCode.UNSUPPORTED_TYPE, ErrorCode.TOO_LARGE,
     ErrorCode.TOO_MANY_PAGES, ErrorCode.PAGE_TOO_LARGE, ErrorCode.PAGE_TOO_SMALL, ErrorCode.DAMAGED_FILE,
-    ErrorCode.ENCRYPTED_PDF, ErrorCode.TOO_COMPLEX, ErrorCode.TOO_SLOW, ErrorCode.INVALID_AMOUNT,
-    ErrorCode.INVALID_DATE, ErrorCode.INVALID_CURRENCY, ErrorCode.NOT_FOUND, ErrorCode.NOT_REVIEWABLE,
-    ErrorCode.REASON_REQUIRED, ErrorCode.INVALID_TEXT, ErrorCode.TOO_LONG, ErrorCode.OUT_OF_RANGE,
+    ErrorCode.ENCRYPTED_PDF, ErrorCode.TOO_COMPLEX, ErrorCode.TOO_SLOW, ErrorCode.ANIMATED_IMAGE,
+    ErrorCode.INVALID_AMOUNT, ErrorCode.INVALID_DATE, ErrorCode.INVALID_CURRENCY, ErrorCode.NOT_FOUND,
+    ErrorCode.NOT_REVIEWABLE, ErrorCode.REASON_REQUIRED, ErrorCode.INVALID_TEXT, ErrorCode.TOO_LONG,
+    ErrorCode.OUT_OF_RANGE,
 })
 
 

@@ -23,6 +23,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from errors import EngineUnavailable, ErrorCode, InputError
 from ocr.config import LoadLimits
+from ocr.filetype import known_other_kind, sniff
 
 _SANE_DPI = (100, 1200)  # outside this a header DPI is a default (72/96) or nonsense: treat it as unknown
 # JPEGs above this many pixels (an A4 page at 600 dpi is 35 MP) are decoded by libjpeg at 1/2 or 1/4 scale:
@@ -53,24 +54,6 @@ class LoadedPage:
     dpi: int | None
 
 
-def sniff(data: bytes) -> str | None:
-    """Media type from the first bytes, or None when it is none of the accepted kinds."""
-    head = data[:16]
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    if head.startswith(b"BM"):
-        return "image/bmp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if b"%PDF-" in data[:1024]:  # the PDF spec allows junk before the header
-        return "application/pdf"
-    return None
-
-
 def inspect(data: bytes, limits: LoadLimits) -> FileInfo:
     """Cheap preflight: type, size and page-count limits, header dimensions. Decodes no pixels."""
     media_type = _check_bytes(data, limits)
@@ -79,6 +62,8 @@ def inspect(data: bytes, limits: LoadLimits) -> FileInfo:
         return FileInfo(media_type, pages)
     frames = _frame_count(data, media_type, limits)
     with _open_image(data, limits) as image:
+        if frames == 1:
+            _check_still(image)
         _check_image_pixels(image, 0, limits)
     return FileInfo(media_type, frames)
 
@@ -91,6 +76,8 @@ def load_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
         return
     frames = _frame_count(data, media_type, limits)
     with _open_image(data, limits) as image:
+        if frames == 1:
+            _check_still(image)
         for index in range(frames):
             if frames > 1:
                 try:
@@ -121,9 +108,18 @@ def _check_bytes(data: bytes, limits: LoadLimits) -> str:
             "scan at a lower resolution or split it.", code=ErrorCode.TOO_LARGE)
     media_type = sniff(data)
     if media_type is None:
-        raise InputError("This is not a supported file: upload a JPEG, PNG, TIFF, BMP, WebP image or a PDF.",
-                         code=ErrorCode.UNSUPPORTED_TYPE)
+        kind = known_other_kind(data)
+        raise InputError(f"This is {kind}" if kind else "This is not a supported file: upload a JPEG, PNG, TIFF, BMP, "
+                         "WebP or AVIF image or a PDF.", code=ErrorCode.UNSUPPORTED_TYPE)
     return media_type
+
+
+def _check_still(image: Image.Image) -> None:
+    """An animated image (APNG, WebP, AVIF) is refused: which of its frames shows the receipt is anyone's guess."""
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        raise InputError(f"This is an animated image ({frames} frames): save the frame that shows the receipt as a "
+                         "PNG or JPEG and upload that.", code=ErrorCode.ANIMATED_IMAGE)
 
 
 def _frame_count(data: bytes, media_type: str, limits: LoadLimits) -> int:

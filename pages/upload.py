@@ -9,7 +9,8 @@ from services import documents, ingest
 from services.access import Permission
 
 user = ui.guard(Permission.UPLOAD)  # first: sign-in, legacy-page bypass and role check
-TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "pdf"]
+TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "avif", "pdf",
+         "heic", "heif"]  # HEIC is refused with what to do: better than the browser greying the file out
 
 st.title("Upload")
 with st.form("upload", clear_on_submit=True):

@@ -151,6 +151,32 @@ def tiff_of_tiny_pages_to_the_limit() -> bytes:
     return tiff_of_tiny_pages(SIZE_LIMIT // 110)
 
 
+def zip_holding_a_pdf() -> bytes:
+    """A ZIP that stores a PDF uncompressed: the PDF's header sits in its first kilobyte."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("receipt.pdf", pdf_with_empty_pages(1))
+    return buffer.getvalue()
+
+
+def animated_png() -> bytes:
+    frames = [Image.fromarray(variant(small_receipt(), n)) for n in (3, 4)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def heic_photo() -> bytes:
+    """The start of an iPhone photo: an ISO media 'ftyp' box with the HEIC brand (the rest does not matter here)."""
+    return struct.pack(">I", 24) + b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heic" + b"\x00" * 200
+
+
+def avif_receipt() -> bytes:
+    return receipts.encode(variant(small_receipt(), 5), "AVIF")
+
+
 # --- the cases ----------------------------------------------------------------------------------------
 
 def zero_bytes() -> bytes:
@@ -249,6 +275,10 @@ CASES: tuple[Case, ...] = (
          upload_name="rec\x00eipt\x1b[31m\r\n\u202egnp.exe.png"),
     Case("long-name.png", good_receipt(3), None, "needs_review", upload_name="r" * 600 + ".png"),
     Case("markdown-name.png", good_receipt(4), None, "needs_review", upload_name="![b](https:127.0.0.1:9).png"),
+    Case("zip-holding-a-pdf.pdf", zip_holding_a_pdf, "unsupported_type", "unsupported_type"),
+    Case("animated.png", animated_png, "animated_image", "animated_image"),
+    Case("iphone.heic", heic_photo, "unsupported_type", "unsupported_type"),
+    Case("phone.avif", avif_receipt, None, "needs_review"),
     Case("good.png", good_receipt(0), None, "needs_review"),
 )
 

@@ -35,7 +35,7 @@ def error_code(data: bytes, limits: LoadLimits | None = None) -> InputError:
     return caught.value
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "TIFF"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "TIFF", "AVIF"])
 def test_each_image_type_loads_by_magic_bytes(page, fmt):
     data = receipts.encode(page, fmt)
     info = inspect(data, cfg())
