@@ -170,25 +170,6 @@ def sso_providers(auth: Mapping[str, Any] | None) -> list[str | None]:
     return [name for name, section in auth.items() if isinstance(section, Mapping) and "client_id" in section]
 
 
-def external_name(info: Mapping[str, Any]) -> str | None:
-    """The local user name an identity provider's user maps to: the e-mail, else the name."""
-    if not info.get("is_logged_in"):
-        return None
-    for key in ("email", "name"):
-        value = info.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def sign_in_external(info: Mapping[str, Any]) -> users.Account:
-    """Map the provider's user to an active local account (audited); SignInError when there is none."""
-    name = external_name(info)
-    if name is None:
-        raise SignInError("The identity provider gave neither an e-mail nor a name.")
-    return users.sign_in_external(name)
-
-
 def _auth_section() -> Mapping[str, Any] | None:
     try:
         return st.secrets.get("auth")
@@ -213,7 +194,7 @@ def sign_in_screen() -> None:
     providers = sso_providers(_auth_section())
     if providers and _is_logged_in_externally():
         try:
-            account = sign_in_external(st.user.to_dict())
+            account = users.sign_in_external(st.user.to_dict())
         except SignInError as error:
             st.error(plain(error.message))
             if st.button("Sign out of single sign-on"):

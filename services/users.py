@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -112,18 +114,45 @@ def _count_attempt(name: str, settings: Settings | None) -> tuple[int | None, st
             raise SignInError(f"Too many failed attempts: wait {wait:.0f} s and try again.", code=ErrorCode.LOCKED)
 
 
-def sign_in_external(name: str, *, settings: Settings | None = None) -> Account:
-    """Single sign-on: the identity provider vouched for `name`; it must be a known, active local user."""
+def sign_in_external(claims: Mapping[str, Any], *, settings: Settings | None = None) -> Account:
+    """Single sign-on: the provider's ID-token claims -> an active local account. The account is found by issuer and
+    subject ('iss', 'sub'), which the provider never reuses for someone else; a display name ('name') is never used.
+    The first time, the account whose name is the person's e-mail is bound to them, and only if the provider
+    verified that e-mail ('email_verified'): whoever can set their display name or an unverified address to
+    'admin' gets nothing."""
+    issuer, subject = str(claims.get("iss") or ""), str(claims.get("sub") or "")
+    if not issuer or not subject or "\x00" in issuer + subject:
+        raise SignInError("The identity provider did not say who you are (no issuer and subject): ask an admin to "
+                          "check the single sign-on settings.")
+    email = str(claims.get("email") or "").strip()
+    verified = bool(email) and claims.get("email_verified") in (True, "true")
     with use_case(settings=settings) as session:
-        user = repository.user_by_name(session, name) if _storable_name(name) else None
+        user = repository.user_by_identity(session, issuer, subject)
+        if user is None and verified and _storable_name(email):
+            user = _bind(session, email, issuer, subject)
         known = user is not None and user.active
-        repository.add_audit(session, "sign_in" if known else "sign_in_failed", user=_as_recorded(name), via="sso")
+        shown = user.name if user is not None else email or subject
+        repository.add_audit(session, "sign_in" if known else "sign_in_failed", user=_as_recorded(shown), via="sso",
+                             issuer=_as_recorded(issuer))
         if known:
             user.last_sign_in_at = utcnow()
             account = _account(user)
-    if not known:
-        raise SignInError(f"{name} has no active DocDesk account: ask an admin to add it.")
-    return account
+    if known:
+        return account
+    if email and not verified:
+        raise SignInError(f"Your identity provider has not verified the e-mail address {email}: verify it there, "
+                          "then sign in again (or ask an admin).")
+    raise SignInError(f"{shown} has no active DocDesk account: ask an admin to add it.")
+
+
+def _bind(session, email: str, issuer: str, subject: str) -> User | None:
+    """Bind the active, not yet bound account named `email` to this provider's person (audited)."""
+    user = repository.user_by_name(session, email)
+    if user is None or not user.active or user.sso_subject is not None:
+        return None
+    user.sso_issuer, user.sso_subject = issuer, subject
+    repository.add_audit(session, "sso_linked", user=user.name, issuer=issuer)
+    return user
 
 
 def sign_out(name: str, *, reason: str = "sign_out", settings: Settings | None = None) -> None:

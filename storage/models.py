@@ -126,6 +126,7 @@ class Source(enum.StrEnum):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_users_sso"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -136,6 +137,10 @@ class User(Base):
     last_failed_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Single sign-on binds an account to the provider ('iss') and its stable id for the person ('sub'), never to a
+    # display name; set at the first sign-in through a verified e-mail equal to the account's name.
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class Document(Base):

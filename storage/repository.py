@@ -79,6 +79,11 @@ def user_by_name(session: Session, name: str) -> User | None:
     return session.scalars(select(User).where(User.name == name)).first()
 
 
+def user_by_identity(session: Session, issuer: str, subject: str) -> User | None:
+    """The account single sign-on bound to this provider's person."""
+    return session.scalars(select(User).where(User.sso_issuer == issuer, User.sso_subject == subject)).first()
+
+
 def all_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
 

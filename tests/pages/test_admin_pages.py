@@ -74,24 +74,41 @@ def test_sso_providers_from_the_auth_secrets():
                              "microsoft": {"client_id": "b"}}) == ["google", "microsoft"]
 
 
-def test_external_identity_maps_to_the_local_user_by_email_then_name():
-    assert ui.external_name({"is_logged_in": True, "email": " ann@example.com ", "name": "Ann"}) == "ann@example.com"
-    assert ui.external_name({"is_logged_in": True, "name": "Ann"}) == "Ann"
-    assert ui.external_name({"is_logged_in": False, "email": "ann@example.com"}) is None
-    assert ui.external_name({"is_logged_in": True}) is None
+IDP = "https://idp.example"
 
 
-def test_sign_in_external_needs_an_active_local_user(migrated):
+def claims(sub: str, email: str | None = None, verified: bool = True, **more) -> dict:
+    """What a provider's ID token says, as st.user shows it."""
+    found = {"is_logged_in": True, "iss": IDP, "sub": sub, **more}
+    return found | ({"email": email, "email_verified": verified} if email else {})
+
+
+def test_sso_binds_the_account_by_issuer_and_subject_through_a_verified_email(migrated):
     add(migrated, "ann@example.com", "reviewer")
-    account = ui.sign_in_external({"is_logged_in": True, "email": "ann@example.com"})
+    account = users.sign_in_external(claims("ann-1", "ann@example.com"))
     assert (account.name, account.role) == ("ann@example.com", "reviewer")
+    # bound: later sign-ins need no e-mail, and the provider's change of e-mail or name changes nothing
+    assert users.sign_in_external(claims("ann-1", "ann.new@example.com", name="Someone")).name == "ann@example.com"
+    with pytest.raises(SignInError, match="no active DocDesk account"):  # another person of the provider
+        users.sign_in_external(claims("eve-2", "ann@example.com"))
     with pytest.raises(SignInError, match="no active DocDesk account"):
-        ui.sign_in_external({"is_logged_in": True, "email": "eve@example.com"})
+        users.sign_in_external(claims("eve-2", "eve@example.com"))
     users.set_active("ann@example.com", False, settings=migrated)
     with pytest.raises(SignInError):
-        ui.sign_in_external({"is_logged_in": True, "email": "ann@example.com"})
-    with pytest.raises(SignInError, match="neither an e-mail nor a name"):
-        ui.sign_in_external({"is_logged_in": True})
+        users.sign_in_external(claims("ann-1"))
+    with pytest.raises(SignInError, match="no issuer and subject"):
+        users.sign_in_external({"is_logged_in": True, "email": "ann@example.com", "email_verified": True})
+
+
+def test_sso_never_signs_in_by_display_name_or_an_unverified_email(migrated):
+    """{"name": "admin"} signed in as the built-in admin: the display name became the account name."""
+    add(migrated, "admin", "admin")
+    add(migrated, "bob@example.com", "reviewer")
+    with pytest.raises(SignInError, match="no active DocDesk account"):
+        users.sign_in_external(claims("mallory-1", name="admin"))
+    with pytest.raises(SignInError, match="has not verified the e-mail address"):
+        users.sign_in_external(claims("mallory-1", "bob@example.com", verified=False, name="admin"))
+    assert users.sign_in_external(claims("bob-1", "bob@example.com")).name == "bob@example.com"
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "docdesk",
@@ -111,12 +128,12 @@ def test_sso_button_and_mapping_in_the_app(migrated):
     app.run()
     assert "Sign in with Example ID" in [b.label for b in app.button]
 
-    app.user = {"is_logged_in": True, "email": "eve@example.com"}  # the provider vouches for someone unknown
+    app.user = claims("eve-1", "eve@example.com")  # the provider vouches for someone unknown
     app.run()
     assert ui.plain("eve@example.com has no active DocDesk account") in app.error[0].value
     assert "user" not in app.session_state
 
-    app.user = {"is_logged_in": True, "email": "ann@example.com"}
+    app.user = claims("ann-1", "ann@example.com")
     app.run()
     assert not app.exception, app.exception
     assert app.session_state["user"] == {"name": "ann@example.com", "role": "reviewer", "via": "sso"}
