@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from errors import DocDeskError, ErrorCode, PermissionDenied, SignInError
 from services.access import Permission, use_case
+from services.names import name_key
 from settings import Settings
 from storage import repository
 from storage.models import Role, User, utcnow
@@ -196,6 +197,12 @@ def add_user(name: str, role: str, password: str | None = None, *, user: str | N
     with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
         if repository.user_by_name(session, name) is not None:
             raise DocDeskError(f"A user named {name} exists already.", code=ErrorCode.USER_EXISTS)
+        key = name_key(name)
+        twin = next((u.name for u in repository.all_users(session) if name_key(u.name) == key), None)
+        if twin is not None:
+            raise DocDeskError(f"{name} looks like the existing user {twin} (same letters, or letters of another "
+                               "alphabet that look the same): choose a name that reads differently.",
+                               code=ErrorCode.USER_EXISTS)
         row = User(name=name, role=role, password_hash=hash_password(password))
         session.add(row)
         repository.add_audit(session, "user_added", user=user, target=name, role=role.value)

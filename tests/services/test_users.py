@@ -127,3 +127,14 @@ def test_in_the_app_the_last_active_admin_cannot_be_demoted_or_disabled(migrated
     users.set_active("second", True, user="root", settings=migrated)
     assert users.set_role("root", "reviewer", user="root", settings=migrated).role == "reviewer"
     assert users.set_role("second", "reviewer", settings=migrated).role == "reviewer"  # the command line may
+
+
+@pytest.mark.parametrize("lookalike", ["Admin", "ADMIN", "\u0430dmin", "\uff41dmin", "adm\u00edn", " admin "])
+def test_a_name_that_looks_like_an_existing_one_is_refused(migrated, lookalike):
+    """'Admin' and Cyrillic 'аdmin' were accepted beside 'admin': on screen (the audit trail, the users table) one
+    could pass for the other."""
+    users.add_user("admin", "admin", "a-long-password", settings=migrated)
+    with pytest.raises(DocDeskError) as refused:
+        users.add_user(lookalike, "reviewer", "a-long-password", settings=migrated)
+    assert refused.value.code == "user_exists" and "admin" in refused.value.message
+    assert users.add_user("admiral", "reviewer", "a-long-password", settings=migrated)[0].name == "admiral"
