@@ -17,6 +17,11 @@ if user is None:
                   position="hidden").run()
     st.stop()
 
+if user.get("must_change_password"):
+    st.navigation([st.Page(lambda: ui.change_password_screen(user), title="Choose your password",
+                           icon=":material/key:", url_path="password")], position="hidden").run()
+    st.stop()
+
 navigation = st.navigation([st.Page(script, title=title, icon=icon, default=(i == 0))
                             for i, (script, title, icon, _) in enumerate(ui.pages_for(user["role"]))])
 

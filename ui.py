@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from errors import SignInError
+from errors import DocDeskError, SignInError
 from services import users
 from services.access import Permission, allowed
 from settings import get_settings
@@ -85,7 +85,7 @@ def signed_in_user() -> dict[str, Any] | None:
     if account is None:
         sign_out(reason="disabled", notice="Your account is disabled: ask an admin.")
         return None
-    user = {**user, "role": account.role}
+    user = {**user, "role": account.role, "must_change_password": account.must_change_password}
     st.session_state[USER] = user
     st.session_state[SEEN] = now
     return user
@@ -143,9 +143,45 @@ def _sidebar(user: dict[str, Any]) -> None:
         if st.button("Sign out", key="sign-out", icon=":material/logout:"):
             sign_out()
             st.rerun()
+        with st.popover("Change password", icon=":material/key:"):
+            password_form(user["name"], key="own-password")
         if allowed(user["role"], Permission.VIEW_ALL):
             counts = status.document_counts(user=user["name"])
             st.caption(" · ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items() if count))
+
+
+def password_form(name: str, *, key: str) -> bool:
+    """The user's own new password, with the current one asked again; True once it was changed."""
+    with st.form(key, clear_on_submit=True):
+        current = st.text_input("Current password", type="password", autocomplete="current-password")
+        new = st.text_input("New password", type="password", autocomplete="new-password",
+                            help=f"At least {users.MIN_PASSWORD_LENGTH} characters.")
+        again = st.text_input("New password again", type="password", autocomplete="new-password")
+        if not st.form_submit_button("Change password", type="primary"):
+            return False
+    if new != again:
+        st.error("The two new passwords differ: type them again.")
+        return False
+    try:
+        users.change_password(current, new, user=name)
+    except DocDeskError as error:
+        st.error(plain(error.message))
+        return False
+    st.success("Your password is changed.")
+    return True
+
+
+def change_password_screen(user: dict[str, Any]) -> None:
+    """Before anything else: a password someone else saw (printed at installation, or reset by an admin) is
+    replaced by one only the user knows."""
+    st.title("Choose your password")
+    st.info(f"Signed in as {plain(user['name'])}. Your password was generated and shown to someone: choose your "
+            "own before you go on.")
+    if password_form(user["name"], key="first-password"):
+        st.rerun()
+    if st.button("Sign out"):
+        sign_out()
+        st.rerun()
 
 
 def _to_start_page() -> NoReturn:

@@ -19,6 +19,7 @@ from storage.models import Role
 
 class Permission(enum.StrEnum):
     UPLOAD = "upload"
+    OWN_ACCOUNT = "own_account"  # change one's own password
     VIEW_OWN = "view_own"  # see the documents one uploaded
     VIEW_ALL = "view_all"  # documents page: everyone's documents
     REVIEW = "review"
@@ -29,8 +30,9 @@ class Permission(enum.StrEnum):
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.UPLOADER: frozenset({Permission.UPLOAD, Permission.VIEW_OWN}),
-    Role.REVIEWER: frozenset({Permission.VIEW_OWN, Permission.VIEW_ALL, Permission.REVIEW, Permission.EXPORT}),
+    Role.UPLOADER: frozenset({Permission.OWN_ACCOUNT, Permission.UPLOAD, Permission.VIEW_OWN}),
+    Role.REVIEWER: frozenset({Permission.OWN_ACCOUNT, Permission.VIEW_OWN, Permission.VIEW_ALL, Permission.REVIEW,
+                              Permission.EXPORT}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -33,10 +33,11 @@ class Account:
     role: str
     active: bool
     last_sign_in_at: datetime | None
+    must_change_password: bool = False  # a generated password someone else saw: to be changed before anything else
 
 
 def _account(user: User) -> Account:
-    return Account(user.name, user.role, user.active, user.last_sign_in_at)
+    return Account(user.name, user.role, user.active, user.last_sign_in_at, bool(user.must_change_password))
 
 
 def hash_password(password: str) -> str:
@@ -203,7 +204,7 @@ def add_user(name: str, role: str, password: str | None = None, *, user: str | N
             raise DocDeskError(f"{name} looks like the existing user {twin} (same letters, or letters of another "
                                "alphabet that look the same): choose a name that reads differently.",
                                code=ErrorCode.USER_EXISTS)
-        row = User(name=name, role=role, password_hash=hash_password(password))
+        row = User(name=name, role=role, password_hash=hash_password(password), must_change_password=bool(generated))
         session.add(row)
         repository.add_audit(session, "user_added", user=user, target=name, role=role.value)
         return _account(row), generated
@@ -258,13 +259,33 @@ def reset_password(name: str, password: str | None = None, *, user: str | None =
         row.password_hash = hash_password(password)
         row.failed_attempts = 0
         row.last_failed_at = None
+        row.must_change_password = generated is not None  # the admin saw it: the user picks their own
 
     _change(name, "password_reset", apply, user=user, settings=settings)
     return generated
 
 
+def change_password(current: str, new: str, *, user: str | None, settings: Settings | None = None) -> None:
+    """The signed-in `user` sets their own password, giving the current one again (the command line, which has no
+    own account, resets passwords instead: `cli.py users reset-password`)."""
+    if user is None:
+        raise DocDeskError("The command line has no password of its own: use `cli.py users reset-password NAME`.",
+                           code=ErrorCode.NO_SUCH_USER)
+    _check_password(new)
+    if new == current:
+        raise DocDeskError("Choose a new password, not the current one.", code=ErrorCode.WEAK_PASSWORD)
+    with use_case(user, Permission.OWN_ACCOUNT, settings=settings) as session:
+        row = repository.user_by_name(session, user)
+        if row is None or not verify_password(row.password_hash, current):
+            raise SignInError("The current password is wrong: type it again.")
+        row.password_hash = hash_password(new)
+        row.must_change_password = False
+        repository.add_audit(session, "password_changed", user=user)
+
+
 def ensure_first_admin(*, settings: Settings | None = None) -> str | None:
-    """On a database without users, create `admin` with a random password and return it (printed once)."""
+    """On a database without users, create `admin` with a random password and return it (printed once); it must be
+    changed at the first sign-in."""
     with use_case(settings=settings) as session:
         if repository.has_users(session):
             return None

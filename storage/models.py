@@ -141,6 +141,8 @@ class User(Base):
     # display name; set at the first sign-in through a verified e-mail equal to the account's name.
     sso_issuer: Mapped[str | None] = mapped_column(String(255))
     sso_subject: Mapped[str | None] = mapped_column(String(255))
+    # A generated password someone else saw (the first admin's, printed; one an admin reset): changed at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
 
 class Document(Base):

@@ -158,11 +158,22 @@ def test_a_role_change_applies_at_the_next_click(migrated):
     assert "Not allowed" in app.error[0].value and not app.metric
 
 
-def test_first_admin_can_sign_in_with_the_printed_password(migrated):
-    password = users.ensure_first_admin(settings=migrated)
+def test_the_first_admins_printed_password_must_be_changed_before_anything_else(migrated):
+    """The password `make run` prints at installation never had to be changed."""
+    printed = users.ensure_first_admin(settings=migrated)
     assert users.ensure_first_admin(settings=migrated) is None
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    sign_in(app, "admin", password)
+    sign_in(app, "admin", printed)
+    assert not app.exception, app.exception
     assert app.session_state["user"]["role"] == "admin"
-    assert app.title[0].value == "DocDesk"
+    assert app.title[0].value == "Choose your password" and not app.metric  # no page, no navigation
+    form = {t.label: t for t in app.text_input}
+    form["Current password"].set_value(printed)
+    form["New password"].set_value("only-i-know-this")
+    form["New password again"].set_value("only-i-know-this")
+    [b for b in app.button if b.label == "Change password"][0].click().run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "DocDesk"  # the overview, at last
     assert [m.label for m in app.metric][:2] == ["Queued", "Processing"]
+    assert users.sign_in("admin", "only-i-know-this", settings=migrated).must_change_password is False
+    assert ("password_changed", "admin") in actions(migrated)

@@ -7,8 +7,9 @@ from storage import repository
 from storage.models import Role
 
 EXPECTED = {
-    Role.UPLOADER: {Permission.UPLOAD, Permission.VIEW_OWN},
-    Role.REVIEWER: {Permission.VIEW_OWN, Permission.VIEW_ALL, Permission.REVIEW, Permission.EXPORT},
+    Role.UPLOADER: {Permission.OWN_ACCOUNT, Permission.UPLOAD, Permission.VIEW_OWN},
+    Role.REVIEWER: {Permission.OWN_ACCOUNT, Permission.VIEW_OWN, Permission.VIEW_ALL, Permission.REVIEW,
+                    Permission.EXPORT},
     Role.ADMIN: set(Permission),
 }
 

@@ -138,3 +138,26 @@ def test_a_name_that_looks_like_an_existing_one_is_refused(migrated, lookalike):
         users.add_user(lookalike, "reviewer", "a-long-password", settings=migrated)
     assert refused.value.code == "user_exists" and "admin" in refused.value.message
     assert users.add_user("admiral", "reviewer", "a-long-password", settings=migrated)[0].name == "admiral"
+
+
+def test_users_change_their_own_password_giving_the_current_one(migrated):
+    users.add_user("ann", "uploader", "a-long-password", settings=migrated)
+    with pytest.raises(SignInError, match="current password is wrong"):
+        users.change_password("not-it-at-all", "a-new-long-password", user="ann", settings=migrated)
+    with pytest.raises(DocDeskError, match="not the current one"):
+        users.change_password("a-long-password", "a-long-password", user="ann", settings=migrated)
+    users.change_password("a-long-password", "a-new-long-password", user="ann", settings=migrated)
+    assert users.sign_in("ann", "a-new-long-password", settings=migrated).name == "ann"
+
+
+def test_a_password_someone_else_saw_must_be_changed_at_sign_in(migrated):
+    printed = users.ensure_first_admin(settings=migrated)
+    assert users.sign_in("admin", printed, settings=migrated).must_change_password
+    _, generated = users.add_user("bob", "reviewer", settings=migrated)
+    assert users.sign_in("bob", generated, settings=migrated).must_change_password
+    users.change_password(generated, "bobs-own-password", user="bob", settings=migrated)
+    assert not users.sign_in("bob", "bobs-own-password", settings=migrated).must_change_password
+    reset = users.reset_password("bob", settings=migrated)
+    assert users.sign_in("bob", reset, settings=migrated).must_change_password
+    users.reset_password("bob", "typed-by-bob-himself", settings=migrated)  # at the terminal, with bob
+    assert not users.sign_in("bob", "typed-by-bob-himself", settings=migrated).must_change_password

@@ -1,4 +1,4 @@
-"""account security: single sign-on bound to issuer + subject
+"""account security: single sign-on bound to issuer + subject; a password to change at the next sign-in
 
 Revision ID: 0004_account_security
 Revises: 0003_search
@@ -17,10 +17,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column('sso_issuer', sa.String(255), nullable=True))
         batch.add_column(sa.Column('sso_subject', sa.String(255), nullable=True))
         batch.create_unique_constraint('uq_users_sso', ['sso_issuer', 'sso_subject'])
+        batch.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users') as batch:
+        batch.drop_column('must_change_password')
         batch.drop_constraint('uq_users_sso', type_='unique')
         batch.drop_column('sso_subject')
         batch.drop_column('sso_issuer')
