@@ -22,6 +22,9 @@ FREE_ATTEMPTS = 5  # failures allowed for a name before each further try must wa
 FIRST_WAIT_S = 30  # doubles with each further failure
 MAX_WAIT_S = 15 * 60
 MIN_PASSWORD_LENGTH = 10
+# Every refused sign-in gets this answer: a distinct one for a name that must wait told which names exist.
+REFUSED = (f"Wrong name or password, a disabled account, or a name that must wait after {FREE_ATTEMPTS} failed "
+           f"attempts ({FIRST_WAIT_S} s, doubling up to {MAX_WAIT_S // 60} minutes): check them and try again later.")
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # verified for unknown names so timing reveals nothing
@@ -64,17 +67,23 @@ def wait_seconds(failed_attempts: int, last_failed_at: datetime | None, now: dat
 
 
 def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Account:
-    """Check a name and password. Raises SignInError with a message safe to show (never which part was wrong).
-    Each attempt is counted as failed before the password is checked (and the count cleared when it was right),
-    so parallel attempts cannot slip past the wait; failures are committed before the error is raised."""
+    """Check a name and password. Raises SignInError with one message for every refusal (an unknown name, a wrong
+    password, a disabled account, a name that must wait), after one password check on every path: neither the
+    answer nor its time tells whether a name exists. Each attempt is counted as failed before the password is
+    checked (and the count cleared when it was right), so parallel attempts cannot slip past the wait; failures are
+    committed before the error is raised."""
     name = name.strip()
-    user_id, password_hash = _count_attempt(name, settings) if _storable_name(name) else (None, None)
+    try:
+        user_id, password_hash = _count_attempt(name, settings) if _storable_name(name) else (None, None)
+    except SignInError:  # the name must wait: answered after the same password check as every other answer
+        verify_password(_DUMMY_HASH, password)
+        raise
     right = verify_password(password_hash or _DUMMY_HASH, password) and password_hash is not None
     with use_case(settings=settings) as session:
         user = session.get(User, user_id) if user_id is not None else None
         if user is None or not user.active or not right:
             repository.add_audit(session, "sign_in_failed", user=_as_recorded(name))
-            failure = SignInError("Wrong name or password, or the account is disabled.")
+            failure = SignInError(REFUSED)
         else:
             failure = None
             user.failed_attempts = 0
@@ -109,11 +118,11 @@ def _count_attempt(name: str, settings: Settings | None) -> tuple[int | None, st
             now = utcnow()
             wait = wait_seconds(user.failed_attempts, user.last_failed_at, now)
             if wait > 0:
-                repository.add_audit(session, "sign_in_refused", user=name, reason="waiting")
+                repository.add_audit(session, "sign_in_refused", user=name, reason="waiting", wait_s=round(wait))
             elif repository.count_failed_attempt(session, user.id, seen=user.failed_attempts, now=now):
                 return user.id, user.password_hash
         if wait > 0:
-            raise SignInError(f"Too many failed attempts: wait {wait:.0f} s and try again.", code=ErrorCode.LOCKED)
+            raise SignInError(REFUSED, code=ErrorCode.LOCKED)
 
 
 def sign_in_external(claims: Mapping[str, Any], *, settings: Settings | None = None) -> Account:

@@ -41,7 +41,31 @@ def test_after_five_failures_the_next_try_must_wait(migrated):
         assert failure.value.code == "sign_in_failed"
     with pytest.raises(SignInError) as locked:
         users.sign_in("bob", "right-password", settings=migrated)  # even the right one waits
-    assert locked.value.code == "locked" and "wait 30 s" in locked.value.message
+    assert locked.value.code == "locked" and locked.value.message == users.REFUSED
+    assert audit_actions(migrated)[-1] == "sign_in_refused"
+
+
+@pytest.mark.parametrize("case", ["unknown", "disabled", "waiting", "no password (single sign-on only)", "wrong"])
+def test_every_refusal_reads_and_takes_the_same_whether_the_name_exists_or_not(migrated, monkeypatch, case):
+    """The lockout message named only existing accounts, and a disabled account answered in 1 ms (no password
+    check) where others took 300 ms. Now one message, and exactly one password check (argon2) on every path."""
+    from storage.models import User
+
+    users.add_user("dora", "uploader", "right-password", settings=migrated)
+    with session_factory(migrated).begin() as session:
+        dora = session.query(User).filter_by(name="dora").one()
+        dora.active = case != "disabled"
+        dora.password_hash = None if case.startswith("no password") else dora.password_hash
+        dora.failed_attempts = users.FREE_ATTEMPTS if case == "waiting" else 0
+        dora.last_failed_at = utcnow()
+    checks = []
+    real_verify = users.verify_password
+    monkeypatch.setattr(users, "verify_password",
+                        lambda stored, typed: checks.append(stored.startswith("$argon2")) or real_verify(stored, typed))
+    name, password = ("nobody", "right-password") if case == "unknown" else ("dora", "wrong-password")
+    with pytest.raises(SignInError) as refused:
+        users.sign_in(name, "right-password" if case == "waiting" else password, settings=migrated)
+    assert refused.value.message == users.REFUSED and checks == [True]  # one argon2 check
 
 
 def test_wait_grows_with_failures_and_runs_out():
