@@ -31,6 +31,14 @@ def queue_key(settings: Settings) -> str:
     return settings.queue_url or str((settings.data_dir / "queue.db").resolve())
 
 
+def describe(settings: Settings) -> str:
+    """Where the queue is, fit for a log: a Redis URL without its user and password."""
+    if not settings.queue_url:
+        return queue_key(settings)
+    parts = urlsplit(settings.queue_url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def get_huey(settings: Settings | None = None) -> Huey:
     """The Huey instance for these settings (one per queue location, created on first use)."""
     settings = settings or get_settings()
@@ -122,16 +130,10 @@ def depth(settings: Settings | None = None) -> int:
     try:
         return huey.pending_count() + huey.scheduled_count()
     except Exception as error:  # Redis down or refusing us, the queue file unreadable: the same to an admin
-        where = f"Redis at {_without_password(settings.queue_url)}" if settings.queue_url else "The queue file"
+        where = f"Redis at {describe(settings)}" if settings.queue_url else "The queue file"
         raise QueueUnavailable(f"{where} cannot be read ({type(error).__name__}: {error}). Start it or correct "
                                "DOCDESK_QUEUE_URL; meanwhile uploads wait in the database as queued and the "
                                "workers pick them up once the queue is back.") from error
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=host))
 
 
 def close(settings: Settings | None = None) -> None:

@@ -148,6 +148,6 @@ def run(workers: int | None = None, settings: Settings | None = None) -> None:
         huey, settings=settings, recovery_interval_s=interval, workers=count, worker_type="process",
         periodic=False, initial_delay=0.05, backoff=1.3, max_delay=1.0, scheduler_interval=1,
         check_worker_health=True, health_check_interval=min(interval, 10.0), shutdown_timeout=SHUTDOWN_TIMEOUT_S)
-    log.info("worker started", extra={"step": "start", "workers": count, "queue": queue.queue_key(settings)})
+    log.info("worker started", extra={"step": "start", "workers": count, "queue": queue.describe(settings)})
     consumer.run()
     log.info("worker stopped", extra={"step": "stop"})

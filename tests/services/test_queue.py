@@ -37,3 +37,13 @@ def test_enqueue_quietly_logs_a_queue_it_cannot_reach_and_carries_on(tmp_path, c
 
     assert [(r.message, r.document_id) for r in caplog.records] == [
         ("could not enqueue; the worker will pick it up on recovery", 7)]
+
+
+def test_the_queue_is_described_without_its_password(tmp_path):
+    """The worker logged DOCDESK_QUEUE_URL as it was, Redis password included."""
+    from services import queue
+    from settings import Settings
+
+    described = queue.describe(Settings(data_dir=tmp_path, queue_url="redis://docdesk:s3cret@redis.internal:6379/0"))
+    assert described == "redis://redis.internal:6379/0"
+    assert queue.describe(Settings(data_dir=tmp_path)).endswith("queue.db")
