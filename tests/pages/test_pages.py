@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
@@ -132,7 +133,23 @@ def test_review_says_what_is_wrong_with_a_value_no_database_stores(migrated):
     app.text_input(key=f"{first}-1-vendor").set_value("SHOP\x00")
     [b for b in app.button if b.label == "Save"][0].click().run()
     assert not app.exception
-    assert "vendor: contains a NUL character" in app.error[0].value
+    assert ui.plain("vendor: contains a NUL character") in app.error[0].value
+
+
+@pytest.mark.parametrize("name, typed, expected", [
+    ("total", "1e30", "out of range"), ("total", "1" * 29, "out of range"), ("total", "1e400", "out of range"),
+    ("vendor", "V" * 1001, "too long"), ("vendor", "SHOP\x00", "NUL character")])
+def test_a_value_no_database_can_store_gets_a_message_never_a_traceback(migrated, name, typed, expected):
+    """Issue #21 item 8 on the review screen: a NUL, an amount of 1e30, 29 digits or 1e400 (stored as inf before,
+    after which the form could not be saved), an over-long value: a message saying what to do, nothing stored."""
+    first = seed(migrated)
+    app = page("pages/review.py")
+    app.text_input(key=f"{first}-1-{name}").set_value(typed)
+    [b for b in app.button if b.label == "Save"][0].click().run()
+    assert not app.exception and ui.plain(expected) in app.error[0].value
+    app.text_input(key=f"{first}-1-{name}").set_value("12.50" if name == "total" else "SHOP")
+    [b for b in app.button if b.label == "Save"][0].click().run()
+    assert not app.exception and not app.error and "Saved" in app.success[0].value
 
 
 def test_documents_says_what_is_wrong_with_a_search_it_cannot_run(migrated):
@@ -140,7 +157,7 @@ def test_documents_says_what_is_wrong_with_a_search_it_cannot_run(migrated):
     app = page("pages/documents.py")
     app.text_input[0].set_value("kopi\x00").run()
     assert not app.exception
-    assert "search: contains a NUL character" in app.error[0].value and not app.dataframe
+    assert ui.plain("search: contains a NUL character") in app.error[0].value and not app.dataframe
 
 
 def test_export_previews_and_downloads_and_audits(migrated):
