@@ -2,8 +2,10 @@
 spreadsheet would run as a formula.
 
 A cell starting with = + - @, a tab or a carriage return is a formula to Excel, LibreOffice and Google
-Sheets (CSV injection), so it gets a leading single quote. Numeric columns are the exception: a plain
-number there (including a negative one, -3.50) stays a number; anything else in them is neutralised too.
+Sheets (CSV injection, OWASP), and so is one where such a sign follows blanks a spreadsheet skips (spaces,
+a no-break space, a newline, a NUL, zero-width characters): it gets a leading single quote. Numeric columns
+are the exception: a plain number there (including a negative one, -3.50) stays a number; anything else in
+them is neutralised too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from ocr import catalogue
 from ocr.catalogue import Kind
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula sign after any run of blanks (Unicode whitespace, NUL, zero-width characters, a byte-order mark).
+_HIDDEN_FORMULA = re.compile(r"[\s\x00\u200b-\u200d\u2060\ufeff]*[=+\-@]")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 # A document row: who and what around the fields, which are the catalogue's (ocr.catalogue), in its order.
@@ -54,9 +58,14 @@ def neutralise(value: Any, *, numeric: bool = False) -> str:
         text = str(value)
     if numeric and is_plain_number(text):
         return text
-    if text.startswith(FORMULA_STARTS):
+    if looks_like_formula(text):
         return "'" + text
     return text
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could run `text` as a formula (see the module's docstring)."""
+    return text.startswith(FORMULA_STARTS) or _HIDDEN_FORMULA.match(text) is not None
 
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
