@@ -6,7 +6,8 @@ import ui
 from settings import get_settings
 from storage import workdir
 
-st.set_page_config(page_title="DocDesk", page_icon=":material/receipt_long:", layout="wide")
+# An emoji favicon is drawn in the browser; a ":material/...:" one would be fetched from a third-party host.
+st.set_page_config(page_title="DocDesk", page_icon="🧾", layout="wide")
 workdir.use_private_temp(get_settings())  # uploads' temp files (a PDF's preflight) stay in the data folder
 
 user = ui.signed_in_user()
