@@ -32,6 +32,8 @@ class ErrorCode(enum.StrEnum):
     INVALID_TEXT = "invalid_text"
     TOO_LONG = "too_long"
     OUT_OF_RANGE = "out_of_range"
+    NOTHING_TO_EXPORT = "nothing_to_export"
+    EXPORT_FILE_MISSING = "export_file_missing"
     # Passing trouble (TransientError): retried with backoff up to DOCDESK_MAX_ATTEMPTS times, then failed.
     TRANSIENT = "transient"
     OCR_TIMEOUT = "ocr_timeout"
@@ -70,6 +72,7 @@ INPUT_CODES = frozenset({
     ErrorCode.INVALID_AMOUNT, ErrorCode.INVALID_DATE, ErrorCode.INVALID_CURRENCY, ErrorCode.NOT_FOUND,
     ErrorCode.NOT_REVIEWABLE, ErrorCode.REASON_REQUIRED, ErrorCode.INVALID_TEXT, ErrorCode.TOO_LONG,
     ErrorCode.OUT_OF_RANGE,
+    ErrorCode.NOTHING_TO_EXPORT, ErrorCode.EXPORT_FILE_MISSING,
 })
 
 

@@ -134,6 +134,20 @@ def pager(result: Any, state_key: str) -> None:
         st.rerun()
 
 
+def batch_downloads(batch: Any, key: str) -> None:
+    """A download button per file of an export batch (services.export.Batch). Each click fetches the stored file
+    through services.export.batch_file: permission-checked and audited, the same bytes every time."""
+    from services import export
+
+    name = (st.session_state.get(USER) or {}).get("name")
+    columns = st.columns(len(export.ExportFile) + 1)
+    for column, kind in zip(columns, export.ExportFile, strict=False):
+        _, mime, label = export.FILE_TYPES[kind]
+        column.download_button(label, data=lambda kind=kind: export.batch_file(batch.id, kind, user=name),
+                               file_name=batch.file_name(kind), mime=mime, on_click="ignore",
+                               icon=":material/download:", key=f"{key}-{kind}")
+
+
 def _sidebar(user: dict[str, Any]) -> None:
     """Drawn by every page (also when Streamlit runs it as a legacy page): who is signed in, sign-out, counts."""
     from services import status

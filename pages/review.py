@@ -24,6 +24,10 @@ def notice(kind: str, text: str) -> None:
     st.session_state["review_notice"] = (kind, text)
 
 
+def exported_note(outcome: review.Outcome) -> str:
+    return f" It is now marked changed since export batch {outcome.exported_in}." if outcome.exported_in else ""
+
+
 st.title("Review")
 if "doc" in st.query_params:  # opened from a link: /review?doc=12
     try:
@@ -65,6 +69,12 @@ if view.error_code:
     st.error(f"{view.error_code}: {ui.plain(view.error_message)}")
 if view.review_note:
     st.info(f"Note: {ui.plain(view.review_note)}")
+if view.changed_since_export:
+    st.warning(f"Changed since export batch {view.export_batch}: the accountant has the old values. Export it "
+               f"again (Export page, “Changed since their export”).", icon=":material/sync_problem:")
+elif view.export_batch is not None:
+    st.warning(f"Exported in batch {view.export_batch}. Saving a change, approving or rejecting it again marks it "
+               f"“changed since export batch {view.export_batch}”, to be exported again.", icon=":material/ios_share:")
 for flag in view.flags:
     show = st.info if flag.is_note else st.warning
     show(f"**{flag.code.replace('_', ' ')}** — {ui.plain(flag.message)}")
@@ -145,14 +155,16 @@ with form_column:
             if save:
                 outcome = review.save(view.id, version, values, line_items, user=user)
                 versions[view.id] = outcome.version
-                notice("success", f"Saved #{view.id}: {', '.join(outcome.changed) or 'nothing changed'}.")
+                notice("success", f"Saved #{view.id}: {', '.join(outcome.changed) or 'nothing changed'}."
+                       + exported_note(outcome))
             elif approve:
                 outcome = review.approve(view.id, version, values, line_items, user=user)
-                notice("success", f"Approved #{view.id}." + ("" if outcome.next_id else " The queue is empty."))
+                notice("success", f"Approved #{view.id}." + ("" if outcome.next_id else " The queue is empty.")
+                       + exported_note(outcome))
                 st.session_state["review_doc"] = outcome.next_id
             else:
                 outcome = review.reject(view.id, version, reason, user=user)
-                notice("info", f"Rejected #{view.id}.")
+                notice("info", f"Rejected #{view.id}." + exported_note(outcome))
                 st.session_state["review_doc"] = outcome.next_id
             if not save:
                 versions.pop(view.id, None)

@@ -8,7 +8,7 @@ never a silent overwrite (checked here, and by SQLAlchemy's version column at fl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,7 @@ from services.access import Permission, use_case
 from services.checks import item_decimal, normalise_value, recheck
 from services.queue import enqueue_quietly
 from settings import Settings, get_settings
-from storage import jobs, repository
+from storage import batches, jobs, repository
 from storage.blobs import BlobStore
 from storage.models import Document, LineItem, Source, Status, utcnow
 
@@ -91,6 +91,8 @@ class DocumentReview:
     history: list[RevisionView]
     queue_position: int | None = None
     queue_length: int = 0
+    export_batch: int | None = None  # the batch it was last exported in
+    changed_since_export: bool = False
 
     def field(self, name: str) -> FieldView | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -105,6 +107,17 @@ class Outcome:
     version: int
     changed: list[str] = field(default_factory=list)
     next_id: int | None = None
+    exported_in: int | None = None  # this change made an exported document "changed since export batch N"
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str | None
+    new: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"field": self.field, "old": self.old, "new": self.new}
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -153,7 +166,9 @@ def open_document(document_id: int | None = None, *, user: str | None = None,
             return None
         revisions = repository.revisions_for(session, document_id)
         history = [RevisionView(name, r.old, r.new, r.user, r.at) for name, r in revisions]
-        return _view(document, history, settings)
+        mark = batches.export_mark(session, document_id)
+        return replace(_view(document, history, settings), export_batch=mark.batch_id if mark else None,
+                       changed_since_export=mark is not None and mark.changed_at is not None)
 
 
 def _view(document: Document, history: list[RevisionView], settings: Settings) -> DocumentReview:
@@ -218,8 +233,8 @@ def _load_for_change(session, document_id: int, version: int) -> Document:
 
 
 def _apply(session, document: Document, values: dict[str, Any], line_items: list[dict[str, Any]] | None,
-           user: str | None, settings: Settings) -> list[str]:
-    changed = []
+           user: str | None, settings: Settings) -> list[Change]:
+    changed: list[Change] = []
     for name, raw_value in values.items():
         current = document.field(name)
         old = current.value if current is not None else None
@@ -235,7 +250,7 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
         else:
             current.value, current.source, current.confidence = new, Source.USER, 1.0
         repository.add_revision(session, current, old=old, new=new, user=user)
-        changed.append(name)
+        changed.append(Change(name, old, new))
     if line_items is not None:
         new_items = []
         for position, row in enumerate(line_items):
@@ -252,7 +267,7 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
             for position, (description, numbers) in enumerate(new_items):
                 document.line_items.append(LineItem(position=position, description=description, confidence=1.0,
                                                     source=Source.USER, **numbers))
-            changed.append(LINE_ITEMS)
+            changed.append(Change(LINE_ITEMS, f"{len(old_items)} items", f"{len(new_items)} items"))
     if changed:
         document.flags = recheck(document, settings)
         confidences = [f.confidence for f in document.fields if f.confidence is not None]
@@ -276,19 +291,31 @@ def save(document_id: int, version: int, values: dict[str, Any], line_items: lis
 
     def work(session) -> Outcome:
         document = _load_for_change(session, document_id, version)
-        changed = _apply(session, document, values, line_items, user, settings)
-        if changed:
-            repository.add_audit(session, "review_save", user=user, document_id=document_id, fields=changed)
+        changes = _apply(session, document, values, line_items, user, settings)
+        exported_in = None
+        if changes:
+            exported_in = batches.mark_changed(session, document_id, user)
+            repository.add_audit(session, "review_save", user=user, document_id=document_id,
+                                 **_change_details(changes, exported_in))
         session.flush()
-        return Outcome(document_id, document.version, changed)
+        return Outcome(document_id, document.version, [c.field for c in changes], exported_in=exported_in)
 
     return _commit(user, settings, work)
+
+
+def _change_details(changes: list[Change], exported_in: int | None) -> dict[str, Any]:
+    """What an audit event of a change records: the fields, each old -> new, and the export it outdates."""
+    details: dict[str, Any] = {"fields": [c.field for c in changes], "changes": [c.as_dict() for c in changes]}
+    if exported_in is not None:
+        details["exported_in"] = exported_in
+    return details
 
 
 def approve(document_id: int, version: int, values: dict[str, Any] | None = None,
             line_items: list[dict[str, Any]] | None = None, *, user: str | None = None,
             settings: Settings | None = None) -> Outcome:
-    """Save any corrections and approve; `next_id` is the next document in the queue."""
+    """Save any corrections and approve; `next_id` is the next document in the queue. Approving an exported
+    document again marks it changed since that export."""
     settings = settings or get_settings()
 
     def work(session) -> Outcome:
@@ -296,19 +323,21 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
         if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
                              code=ErrorCode.NOT_REVIEWABLE)
-        changed = _apply(session, document, values or {}, line_items, user, settings)
+        changes = _apply(session, document, values or {}, line_items, user, settings)
         document.status, document.reviewed_by, document.review_note = Status.APPROVED, user, None
-        repository.add_audit(session, "approve", user=user, document_id=document_id, fields=changed)
+        exported_in = batches.mark_changed(session, document_id, user)
+        repository.add_audit(session, "approve", user=user, document_id=document_id,
+                             **_change_details(changes, exported_in))
         session.flush()
         next_one = _next_in_queue(session, document_id)
-        return Outcome(document_id, document.version, changed, next_one)
+        return Outcome(document_id, document.version, [c.field for c in changes], next_one, exported_in)
 
     return _commit(user, settings, work)
 
 
 def reject(document_id: int, version: int, reason: str, *, user: str | None = None,
            settings: Settings | None = None) -> Outcome:
-    """Reject with a reason (required); `next_id` is the next document in the queue."""
+    """Reject with a reason (required: the uploader sees it); `next_id` is the next document in the queue."""
     settings = settings or get_settings()
     reason = inputs.text((reason or "").strip(), "reason", max_chars=inputs.NOTE_CHARS)
     if not reason:
@@ -321,10 +350,12 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
                              code=ErrorCode.NOT_REVIEWABLE)
         document.status, document.reviewed_by, document.review_note = Status.REJECTED, user, reason
         document.updated_at = utcnow()
-        repository.add_audit(session, "reject", user=user, document_id=document_id, reason=reason)
+        exported_in = batches.mark_changed(session, document_id, user)
+        repository.add_audit(session, "reject", user=user, document_id=document_id, reason=reason,
+                             **({"exported_in": exported_in} if exported_in is not None else {}))
         session.flush()
         next_one = _next_in_queue(session, document_id)
-        return Outcome(document_id, document.version, [], next_one)
+        return Outcome(document_id, document.version, [], next_one, exported_in)
 
     return _commit(user, settings, work)
 
@@ -339,5 +370,7 @@ def reprocess(document_id: int, *, user: str | None = None, settings: Settings |
             raise ConflictError(f"Document #{document_id} is being processed right now; try again when it is done.")
         if document.status != Status.QUEUED:
             jobs.reset_for_queue(document)
-        repository.add_audit(session, "reprocess", user=user, document_id=document_id)
+        exported_in = batches.mark_changed(session, document_id, user)
+        repository.add_audit(session, "reprocess", user=user, document_id=document_id,
+                             **({"exported_in": exported_in} if exported_in is not None else {}))
     enqueue_quietly(document_id, settings)

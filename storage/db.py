@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError  # noqa: F401 - re-exported, so services need no SQLAlchemy import
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError  # noqa: F401 - re-exported, so services need no SQLAlchemy import
 

@@ -101,6 +101,14 @@ class Status(enum.StrEnum):
     FAILED = "failed"
 
 
+class ExportState(enum.StrEnum):
+    """Where a document stands with the accountant (table exported_documents)."""
+
+    NOT_EXPORTED = "not_exported"
+    EXPORTED = "exported"  # in a batch, unchanged since
+    CHANGED = "changed"  # in a batch, then edited, approved again, rejected or re-processed
+
+
 class RunOutcome(enum.StrEnum):
     """How one processing attempt (ProcessingRun) ended."""
 
@@ -281,3 +289,31 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32), index=True)
     document_id: Mapped[int | None] = mapped_column(index=True)  # no foreign key: the trail outlives documents
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ExportBatch(Base):
+    """One export: who, when, what was asked for, which documents, and the files as they were delivered
+    (kept in the blob store, so a batch downloads again byte for byte; the keys are the files' SHA-256)."""
+
+    __tablename__ = "export_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user: Mapped[str | None] = mapped_column(String(64))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    document_ids: Mapped[list[Any]] = mapped_column(default=list)
+    columns: Mapped[list[Any]] = mapped_column(default=list)  # the documents file's columns
+    files: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {file kind: blob key}
+    checksum: Mapped[str] = mapped_column(String(64))  # SHA-256 of the documents CSV
+
+
+class ExportedDocument(Base):
+    """A document's latest export, and whether it was changed (edited, approved again, rejected,
+    re-processed) since: then the accountant's copy is out of date."""
+
+    __tablename__ = "exported_documents"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("export_batches.id"), index=True)
+    changed_at: Mapped[datetime | None] = mapped_column(index=True)
+    changed_by: Mapped[str | None] = mapped_column(String(64))

@@ -14,6 +14,8 @@ from storage import search
 from storage.models import (
     AuditEvent,
     Document,
+    ExportedDocument,
+    ExportState,
     Field,
     FieldRevision,
     LineItem,
@@ -166,19 +168,25 @@ def _receipt_date(date_field):
 
 def find_documents(session: Session, *, statuses: Iterable[str] | None = None, vendor: str | None = None,
                    since: str | None = None, until: str | None = None, uploader: str | None = None,
-                   text: str | None = None, offset: int = 0, limit: int | None = 50,
+                   text: str | None = None, export_state: str | None = None, ids: Iterable[int] | None = None,
+                   offset: int = 0, limit: int | None = 50,
                    newest_first: bool = True) -> tuple[list[dict[str, Any]], int]:
-    """One page of documents as plain rows (with vendor, date and total), and how many match in all.
-    Dates are ISO strings compared on the receipt date, falling back to the upload day."""
-    vendor_f, date_f, total_f = aliased(Field), aliased(Field), aliased(Field)
+    """One page of documents as plain rows (with vendor, date, total, their latest export and the first page's
+    image keys), and how many match in all. Dates are ISO strings compared on the receipt date, falling back
+    to the upload day; `export_state` is an ExportState; `ids` keeps only those documents."""
+    vendor_f, date_f, total_f, first_page = aliased(Field), aliased(Field), aliased(Field), aliased(Page)
     receipt_date = _receipt_date(date_f)
     query = (select(Document.id, Document.original_name, Document.status, Document.uploaded_by, Document.created_at,
                     Document.error_code, Document.error_message, Document.min_confidence, Document.reviewed_by,
-                    Document.review_note,
-                    vendor_f.value.label("vendor"), receipt_date.label("date"), total_f.value.label("total"))
+                    Document.review_note, Document.version,
+                    vendor_f.value.label("vendor"), receipt_date.label("date"), total_f.value.label("total"),
+                    ExportedDocument.batch_id.label("export_batch"), ExportedDocument.changed_at.label("changed_at"),
+                    first_page.original_key.label("original_key"), first_page.cleaned_key.label("cleaned_key"))
              .outerjoin(vendor_f, and_(vendor_f.document_id == Document.id, vendor_f.name == "vendor"))
              .outerjoin(date_f, and_(date_f.document_id == Document.id, date_f.name == "date"))
-             .outerjoin(total_f, and_(total_f.document_id == Document.id, total_f.name == "total")))
+             .outerjoin(total_f, and_(total_f.document_id == Document.id, total_f.name == "total"))
+             .outerjoin(ExportedDocument, ExportedDocument.document_id == Document.id)
+             .outerjoin(first_page, and_(first_page.document_id == Document.id, first_page.index == 0)))
     statuses = list(statuses or [])
     if statuses:
         query = query.where(Document.status.in_(statuses))
@@ -192,12 +200,24 @@ def find_documents(session: Session, *, statuses: Iterable[str] | None = None, v
         query = query.where(Document.uploaded_by == uploader)
     if text and text.strip():
         query = query.where(Document.id.in_(search.matching_documents(session, text)))
+    if export_state:
+        query = query.where(_in_export_state(ExportState(export_state)))
+    if ids is not None:
+        query = query.where(Document.id.in_(list(ids)))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     order = Document.id.desc() if newest_first else Document.id
     query = query.order_by(order).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [dict(row._mapping) for row in session.execute(query)], total
+
+
+def _in_export_state(state: ExportState):
+    if state is ExportState.NOT_EXPORTED:
+        return ExportedDocument.batch_id.is_(None)
+    if state is ExportState.CHANGED:
+        return ExportedDocument.changed_at.is_not(None)
+    return and_(ExportedDocument.batch_id.is_not(None), ExportedDocument.changed_at.is_(None))
 
 
 def field_values(session: Session, document_ids: list[int]) -> dict[int, dict[str, str | None]]:
@@ -267,20 +287,27 @@ def ocr_confidence_since(session: Session, since: datetime) -> list[tuple[dateti
 
 
 def find_audit_events(session: Session, *, user: str | None = None, action: str | None = None,
+                      actions: Iterable[str] | None = None, excluded_actions: Iterable[str] | None = None,
                       since: datetime | None = None, before: datetime | None = None, offset: int = 0,
-                      limit: int = 50) -> tuple[list[AuditEvent], int]:
-    """One page of audit events (newest first) matching the filters, and how many match in all."""
+                      limit: int | None = 50) -> tuple[list[AuditEvent], int]:
+    """One page of audit events (newest first) matching the filters, and how many match in all
+    (`limit=None`: all of them)."""
     query = select(AuditEvent)
     if user:
         query = query.where(AuditEvent.user == user)
     if action:
         query = query.where(AuditEvent.action == action)
+    if actions is not None:
+        query = query.where(AuditEvent.action.in_(list(actions)))
+    if excluded_actions:
+        query = query.where(AuditEvent.action.not_in(list(excluded_actions)))
     if since is not None:
         query = query.where(AuditEvent.at >= since)
     if before is not None:
         query = query.where(AuditEvent.at < before)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    events = session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset(offset).limit(limit))
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset(offset)
+    events = session.scalars(query.limit(limit) if limit is not None else query)
     return list(events), total
 
 

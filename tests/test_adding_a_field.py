@@ -34,8 +34,9 @@ def with_a_tip(monkeypatch):
 def test_the_csv_export_has_a_tip_column_that_keeps_numbers(migrated):
     with session_factory(migrated).begin() as session:
         make_document(session, status=Status.APPROVED, fields={**SEEDED, "tip": "-1.50"})
-    files = export.export_csv(settings=migrated)
-    header, row = csv.reader(io.StringIO(files.documents_csv.decode("utf-8"), newline=""))
+    batch = export.export_batch(settings=migrated)
+    data = export.batch_file(batch.id, export.ExportFile.DOCUMENTS_CSV, settings=migrated)
+    header, row = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     assert header[header.index("payment_method") + 1] == "tip"  # after the fields before it, before the status
     assert dict(zip(header, row, strict=True))["tip"] == "-1.50"  # a number column: no formula quote
 

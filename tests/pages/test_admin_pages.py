@@ -57,12 +57,34 @@ def test_audit_page_lists_filters_and_pages(migrated):
     app.switch_page("pages/audit.py").run()
     assert not app.exception, app.exception
     table = app.dataframe[0].value
-    assert table["action"].iloc[0] == "sign_in" and table["user"].iloc[0] == "boss"  # newest first
+    assert app.caption[0].value.startswith("2 events")  # sign-ins are left out at first
+    assert list(table["action"]) == ["user added", "user added"] and set(table["kind"]) == {"admin"}
+    app.pills[0].set_value(list(audit.AuditKind)).run()
+    table = app.dataframe[0].value
+    assert table["action"].iloc[0] == "sign in" and table["user"].iloc[0] == "boss"  # newest first
     assert app.caption[0].value.startswith("6 events")  # 2 users added, 4 sign-ins
     [s for s in app.selectbox if s.label == "User"][0].set_value("rita").run()
     assert set(app.dataframe[0].value["user"]) == {"rita"} and len(app.dataframe[0].value) == 3
     [s for s in app.selectbox if s.label == "Action"][0].set_value("user_added").run()
     assert len(app.dataframe[0].value) == 0
+
+
+def test_the_audit_page_shows_a_correction_old_to_new(migrated):
+    from services import review
+    from storage.db import session_factory
+    from tests.seeding import make_document
+
+    add(migrated, "rita", "reviewer")
+    with session_factory(migrated).begin() as session:
+        document_id = make_document(session, migrated).id
+    review.save(document_id, 1, {"total": "49.00"}, user="rita", settings=migrated)
+    app = signed_in_app(migrated, "admin", "boss")
+    app.switch_page("pages/audit.py").run()
+    table = app.dataframe[0].value
+    row = table[table["kind"] == "review"].iloc[0]
+    assert (row["user"], row["kind"], row["action"], row["document"]) == ("rita", "review", "review save", document_id)
+    assert row["what"] == "total: 42.95 → 49.00"
+    assert not app.exception
 
 
 # --- single sign-on ----------------------------------------------------------------------------

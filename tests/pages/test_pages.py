@@ -160,20 +160,18 @@ def test_documents_says_what_is_wrong_with_a_search_it_cannot_run(migrated):
     assert ui.plain("search: contains a NUL character") in app.error[0].value and not app.dataframe
 
 
-def test_export_previews_and_downloads_and_audits(migrated):
+def test_export_makes_a_batch_and_offers_its_files(migrated):
     seed(migrated, status=Status.APPROVED, fields={"vendor": "=1+1", "date": "2024-03-14", "total": "42.95"})
     app = page("pages/export.py")
-    from datetime import date
-
-    assert app.subheader[0].value == "Preview: 0 documents"  # the last 30 days
-    app.radio[0].set_value("Custom").run()
-    app.date_input[0].set_value(date(2024, 1, 1)).run()
-    assert app.subheader[0].value == "Preview: 1 documents"
-    [b for b in app.button if b.label == "Prepare CSV"][0].click().run()
+    assert app.subheader[0].value == "Preview: 1 documents"  # approved, not exported, any date
+    [b for b in app.button if b.label == "Export 1 documents as a new batch"][0].click().run()
     assert not app.exception
-    assert len(app.get("download_button")) == 1
+    assert "Batch 1: 1 documents exported" in app.success[0].value
+    assert len(app.get("download_button")) == 3 + 3  # the new batch's files, and again under "Earlier batches"
+    assert app.subheader[0].value == "Preview: 0 documents"
     with session_factory(migrated).begin() as session:
         assert session.query(AuditEvent).filter_by(action="export").count() == 1
+        assert session.query(AuditEvent).filter_by(action="export_download").count() == 0  # not until clicked
 
 
 def test_monitor_shows_charts(migrated):
@@ -209,3 +207,15 @@ def test_review_opens_the_document_in_the_link_and_keeps_an_odd_date_as_text(mig
     assert app.text_input(key=f"{linked}-1-date").value == "14/03/2024?"
     assert not app.date_input
 
+
+def test_review_warns_before_and_after_changing_an_exported_document(migrated):
+    from services import export
+
+    exported = seed(migrated, status=Status.APPROVED)
+    export.export_batch(settings=migrated)
+    app = page("pages/review.py", review_doc=exported)
+    assert any("Exported in batch 1" in w.value for w in app.warning)
+    app.text_input(key=f"{exported}-1-total").set_value("43.00")
+    [b for b in app.button if b.label == "Save"][0].click().run()
+    assert "now marked changed since export batch 1" in app.success[0].value
+    assert any("Changed since export batch 1" in w.value for w in app.warning)

@@ -3,17 +3,23 @@ import io
 from datetime import UTC, date, datetime
 
 import hypothesis
+import pytest
+from openpyxl import load_workbook
 
-from services import export
+from errors import InputError, PermissionDenied
+from services import export, review
+from services.export import ExportFile, ExportFilter, ExportState
 from storage.db import session_factory
 from storage.models import AuditEvent, Status
 from tests.dates import todays
 from tests.seeding import make_document
 from tests.signin import add
 
+EVERY_DATE = dict(since=None, until=None)
+
 
 def rows_of(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
 def seed_mix(settings) -> dict[str, int]:
@@ -31,51 +37,149 @@ def seed_mix(settings) -> dict[str, int]:
 
 def test_approved_documents_in_the_date_range_fall_back_to_the_upload_day(migrated):
     ids = seed_mix(migrated)
-    march = export.ExportFilter(since=date(2024, 3, 1), until=date(2024, 3, 31))
-    rows, total = export.preview(march, settings=migrated)
-    assert total == 2 and {r["id"] for r in rows} == {ids["march"], ids["no_date"]}
-    both = export.ExportFilter(statuses=("approved", "needs_review"), since=date(2024, 3, 14), until=date(2024, 3, 14))
-    assert {r["id"] for r in export.preview(both, settings=migrated)[0]} == {ids["march"], ids["waiting"]}
-    assert export.preview(export.ExportFilter(statuses=()), settings=migrated) == ([], 0)
+    march = ExportFilter(since=date(2024, 3, 1), until=date(2024, 3, 31))
+    shown = export.preview(march, settings=migrated)
+    assert shown.total == 2 and {r["id"] for r in shown.rows} == {ids["march"], ids["no_date"]}
+    both = ExportFilter(statuses=("approved", "needs_review"), since=date(2024, 3, 14), until=date(2024, 3, 14))
+    assert {r["id"] for r in export.preview(both, settings=migrated).rows} == {ids["march"], ids["waiting"]}
+    assert export.preview(ExportFilter(statuses=()), settings=migrated).total == 0
 
 
-def test_export_csv_neutralises_formulas_and_is_audited(migrated):
+def test_a_batch_neutralises_formulas_records_what_left_and_downloads_again_byte_for_byte(migrated):
     ids = seed_mix(migrated)
-    files = export.export_csv(export.ExportFilter(since=date(2024, 1, 1), until=date(2024, 12, 31)),
-                              with_items=True, user=add(migrated, "acc"), settings=migrated)
-    assert files.rows == 3
-    rows = {int(r["id"]): r for r in rows_of(files.documents_csv)}
+    accountant = add(migrated, "acc")
+    batch = export.export_batch(ExportFilter(), bom=True, user=accountant, settings=migrated)
+    assert batch.rows == 3 and set(batch.document_ids) == {ids["march"], ids["april"], ids["no_date"]}
+    assert batch.user == "acc" and batch.checksum == batch.files[ExportFile.DOCUMENTS_CSV]
+    documents = export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, user=accountant, settings=migrated)
+    assert documents.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = {int(r["id"]): r for r in rows_of(documents)}
     assert rows[ids["april"]]["vendor"] == "'=cmd|' /C calc'!A0"
     assert rows[ids["april"]]["total"] == "-5.00"  # a negative amount stays a number
     assert rows[ids["march"]]["total"] == "42.95" and rows[ids["march"]]["date"] == "2024-03-14"
     assert rows[ids["march"]]["reviewed_by"] == "rita"
-    items = rows_of(files.items_csv)
+    items = rows_of(export.batch_file(batch.id, ExportFile.ITEMS_CSV, user=accountant, settings=migrated))
     assert len(items) == 9 and items[0]["description"] == "CABLE TIE 100PCS" and items[0]["amount"] == "12.00"
+    for kind in ExportFile:
+        first = export.batch_file(batch.id, kind, user=accountant, settings=migrated)
+        assert export.batch_file(batch.id, kind, user=accountant, settings=migrated) == first
+
+    # Nothing new: the default selection is "approved and not yet exported".
+    assert export.preview(settings=migrated).total == 0
+    with pytest.raises(InputError) as nothing:
+        export.export_batch(user=accountant, settings=migrated)
+    assert nothing.value.code == "nothing_to_export"
+    assert [b.id for b in export.list_batches(user=accountant, settings=migrated).rows] == [batch.id]
     with session_factory(migrated).begin() as session:
         event = session.query(AuditEvent).filter_by(action="export").one()
-        assert event.user == "acc" and event.details["rows"] == 3 and event.details["since"] == "2024-01-01"
+        assert event.user == "acc" and event.details["documents"] == batch.document_ids
+        assert event.details["columns"] == batch.columns and "vendor" in batch.columns
+        assert session.query(AuditEvent).filter_by(action="export_download").count() == 2 + 2 * len(ExportFile)
 
 
-def test_cli_export_writes_both_files(migrated, tmp_path):
+def test_the_xlsx_has_typed_dates_and_numbers_and_no_formula(migrated):
+    ids = seed_mix(migrated)
+    batch = export.export_batch(settings=migrated)
+    book = load_workbook(io.BytesIO(export.batch_file(batch.id, ExportFile.XLSX, settings=migrated)))
+    assert book.sheetnames == ["Documents", "Line items"]
+    sheet = book["Documents"]
+    header = [c.value for c in sheet[1]]
+    rows = {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
+    april = rows[ids["april"]]
+    assert april["date"].value == datetime(2024, 4, 2) and april["date"].number_format == "yyyy-mm-dd"
+    assert float(april["total"].value) == -5.0 and april["total"].data_type == "n"
+    assert april["vendor"].value == "=cmd|' /C calc'!A0" and april["vendor"].data_type == "s"
+    assert april["vendor"].quotePrefix  # text, and stays text when edited in Excel
+    assert isinstance(rows[ids["march"]]["uploaded_at"].value, datetime)
+    assert book["Line items"].max_row == 1 + 9
+
+
+def test_changes_after_an_export_mark_the_document_until_it_is_exported_again(migrated):
+    ids = seed_mix(migrated)
+    add(migrated, "rita")
+    first = export.export_batch(settings=migrated)
+    view = review.open_document(ids["march"], settings=migrated)
+    assert (view.export_batch, view.changed_since_export) == (first.id, False)
+
+    saved = review.save(ids["march"], view.version, {"total": "43.00"}, user="rita", settings=migrated)
+    assert saved.exported_in == first.id
+    again = review.approve(ids["march"], saved.version, user="rita", settings=migrated)
+    assert again.exported_in == first.id
+    assert review.open_document(ids["march"], settings=migrated).changed_since_export
+    changed = ExportFilter(state=ExportState.CHANGED)
+    shown = export.preview(changed, settings=migrated)
+    assert [r["id"] for r in shown.rows] == [ids["march"]] and shown.changed == 1
+    assert export.preview(settings=migrated).total == 0  # not "new"
+
+    second = export.export_batch(changed, settings=migrated)
+    assert second.document_ids == [ids["march"]]
+    assert rows_of(export.batch_file(second.id, ExportFile.DOCUMENTS_CSV, settings=migrated))[0]["total"] == "43.00"
+    assert export.preview(changed, settings=migrated).changed == 0
+    # The first batch still holds what was delivered then.
+    assert {r["total"] for r in rows_of(export.batch_file(first.id, ExportFile.DOCUMENTS_CSV, settings=migrated))
+            } == {"42.95", "-5.00", "1.00"}
+    every = export.preview(ExportFilter(state=None, **EVERY_DATE), settings=migrated)
+    assert every.total == 3
+
+
+def test_a_selection_exports_exactly_those_documents(migrated):
+    ids = seed_mix(migrated)
+    chosen = ExportFilter(state=None, document_ids=(ids["april"], ids["waiting"]))
+    assert export.export_batch(chosen, settings=migrated).document_ids == [ids["april"]]  # approved ones only
+    assert export.preview(ExportFilter(document_ids=()), settings=migrated).total == 0
+
+
+def test_only_roles_that_may_export_can(migrated):
+    seed_mix(migrated)
+    uploader = add(migrated, "una", "uploader")
+    for call in (lambda: export.preview(user=uploader, settings=migrated),
+                 lambda: export.export_batch(user=uploader, settings=migrated),
+                 lambda: export.list_batches(user=uploader, settings=migrated)):
+        with pytest.raises(PermissionDenied):
+            call()
+    batch = export.export_batch(settings=migrated)
+    with pytest.raises(PermissionDenied):
+        export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, user=uploader, settings=migrated)
+    with session_factory(migrated).begin() as session:
+        assert session.query(AuditEvent).filter_by(user=uploader).count() == 0
+
+
+def test_a_batch_whose_file_is_gone_says_so(migrated):
+    seed_mix(migrated)
+    batch = export.export_batch(settings=migrated)
+    (migrated.blob_dir / batch.checksum[:2] / batch.checksum[2:4] / batch.checksum).unlink()
+    with pytest.raises(InputError) as missing:
+        export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, settings=migrated)
+    assert missing.value.code == "export_file_missing" and "restore the data folder" in missing.value.message
+
+
+def test_cli_export_writes_a_batch_and_writes_it_again_byte_for_byte(migrated, tmp_path):
     from typer.testing import CliRunner
 
     from cli import app
 
     seed_mix(migrated)
-    out, items = tmp_path / "docs.csv", tmp_path / "items.csv"
+    out, items, xlsx = tmp_path / "docs.csv", tmp_path / "items.csv", tmp_path / "docs.xlsx"
     result = CliRunner().invoke(app, ["export", "--csv", str(out), "--status", "approved", "--since", "2024-03-01",
-                                      "--until", "2024-03-31", "--items", str(items)])
+                                      "--until", "2024-03-31", "--items", str(items), "--xlsx", str(xlsx)])
     assert result.exit_code == 0, result.output
-    assert "exported 2 documents" in result.output
+    assert "batch 1: 2 documents" in result.output
     assert len(rows_of(out.read_bytes())) == 2 and len(rows_of(items.read_bytes())) == 6
-    bad = CliRunner().invoke(app, ["export", "--csv", str(out), "--since", "14/03/2024"])
-    assert bad.exit_code == 2
+    assert xlsx.read_bytes().startswith(b"PK")
+    nothing = CliRunner().invoke(app, ["export", "--csv", str(out), "--since", "2024-03-01", "--until", "2024-03-31"])
+    assert nothing.exit_code == 1 and "Nothing to export" in nothing.output
+    again = tmp_path / "again.xlsx"
+    assert CliRunner().invoke(app, ["export", "--batch", "1", "--xlsx", str(again)]).exit_code == 0
+    assert again.read_bytes() == xlsx.read_bytes()
+    listed = CliRunner().invoke(app, ["batches"])
+    assert listed.exit_code == 0 and "2 documents" in listed.output
+    assert CliRunner().invoke(app, ["export", "--csv", str(out), "--since", "14/03/2024"]).exit_code == 2
+    assert CliRunner().invoke(app, ["export", "--since", "2024-03-01"]).exit_code == 2  # nowhere to write
 
 
 @hypothesis.settings(max_examples=100, deadline=None)
 @hypothesis.given(todays())
-def test_date_presets_end_today_whatever_today_is(today):
-    presets = export.date_presets(today)
-    for name, (since, until) in presets.items():
+def test_date_presets_end_by_today_whatever_today_is(today):
+    for name, (since, until) in export.date_presets(today).items():
         if name != "All dates":
-            assert since <= until == today and (today - since).days <= 366
+            assert since <= until <= today and (today - since).days <= 366

@@ -10,6 +10,7 @@ from storage.models import Role, Status
 from tests.seeding import make_document
 from tests.signin import PASSWORD, add
 
+WAITING = export.ExportFilter(statuses=(Status.NEEDS_REVIEW.value,), state=None)  # the seeded document
 # name -> (permission, call(settings, user, document_id))
 CALLS = {
     "ingest.ingest_file": (Permission.UPLOAD, lambda s, u, d: ingest.ingest_file(b"\x89PNG bad", "r.png", user=u,
@@ -30,7 +31,13 @@ CALLS = {
     "review.reject": (Permission.REVIEW, lambda s, u, d: review.reject(d, 1, "blurred", user=u, settings=s)),
     "review.reprocess": (Permission.REVIEW, lambda s, u, d: review.reprocess(d, user=u, settings=s)),
     "export.preview": (Permission.EXPORT, lambda s, u, d: export.preview(user=u, settings=s)),
-    "export.export_csv": (Permission.EXPORT, lambda s, u, d: export.export_csv(user=u, settings=s)),
+    "export.export_batch": (Permission.EXPORT, lambda s, u, d: export.export_batch(WAITING, user=u, settings=s)),
+    "export.list_batches": (Permission.EXPORT, lambda s, u, d: export.list_batches(user=u, settings=s)),
+    "export.get_batch": (Permission.EXPORT, lambda s, u, d: export.get_batch(
+        export.export_batch(WAITING, settings=s).id, user=u, settings=s)),
+    "export.batch_file": (Permission.EXPORT, lambda s, u, d: export.batch_file(
+        export.export_batch(WAITING, settings=s).id, export.ExportFile.XLSX, user=u, settings=s)),
+    "export.audit_csv": (Permission.AUDIT, lambda s, u, d: export.audit_csv(user=u, settings=s)),
     "monitor.health": (Permission.MONITOR, lambda s, u, d: monitor.health(user=u, settings=s)),
     "users.list_users": (Permission.MANAGE_USERS, lambda s, u, d: users.list_users(user=u, settings=s)),
     "users.add_user": (Permission.MANAGE_USERS,
