@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     def blob_dir(self) -> Path:
         return self.blob_store or self.data_dir / "blobs"
 
+    @property
+    def upload_limit_mb(self) -> int:
+        """max_upload_bytes in Streamlit's unit (MiB), rounded up: the upload box's limit and the web server's
+        (scripts/run.sh). The exact limit is checked on the bytes, with a message that says what to do."""
+        return -(-self.max_upload_bytes // 2**20)
+
 
 @lru_cache
 def get_settings() -> Settings:

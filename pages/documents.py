@@ -1,5 +1,8 @@
-"""Documents: every document, filtered and searched over the OCR text; open one in review, retry failed ones."""
+"""Documents: the workspace. Every document (an uploader: their own) with a thumbnail, searched over the OCR text
+and the reviewed values, filtered; click a row to open it (review for reviewers, read-only otherwise); tick rows
+to approve, reject, retry or export them together."""
 
+import base64
 from datetime import date
 
 import pandas as pd
@@ -7,66 +10,150 @@ import streamlit as st
 
 import ui
 from errors import DocDeskError
-from services import documents
+from services import documents, export
 from services.access import Permission
+from services.documents import DocumentRow
+from services.export import ExportState
 from services.status import Status
 
 user = ui.guard(Permission.VIEW_OWN)  # first: sign-in, legacy-page bypass and role check
 reviewer = ui.allowed_here(Permission.REVIEW)
+exporter = ui.allowed_here(Permission.EXPORT)
 PAGE_SIZE = 50
+EXPORT_STATES = {"": "any", ExportState.NOT_EXPORTED: "not exported", ExportState.EXPORTED: "exported, unchanged",
+                 ExportState.CHANGED: "changed since export"}
+COLUMNS = ["page", "id", "file", "status", "vendor", "date", "total", "uploaded by", "uploaded", "exported", "note"]
+
+
+def filters_from_widgets() -> documents.DocumentFilter:
+    with st.container(border=True):
+        row = st.columns([3, 2, 2, 2, 2] if reviewer else [3, 2, 2, 2])
+        text = row[0].text_input("Search text and values", placeholder="e.g. hardware 42.95",
+                                 help="Words from the receipt's text or from its fields as reviewed, in any order.")
+        statuses = row[1].multiselect("Status", [s.value for s in Status], format_func=lambda s: s.replace("_", " "))
+        vendor = row[2].text_input("Vendor contains")
+        dates = row[3].date_input("Receipt date", value=(), format="YYYY-MM-DD", min_value=date(1990, 1, 1))
+        state = row[4].selectbox("Export", list(EXPORT_STATES), format_func=EXPORT_STATES.get) if reviewer else ""
+    return documents.DocumentFilter(
+        statuses=tuple(statuses), vendor=vendor, text=text, export_state=state,
+        since=dates[0] if len(dates) > 0 else None, until=dates[1] if len(dates) > 1 else None,
+        uploader=st.session_state.get("documents_uploader") or "")
+
+
+def note(row: DocumentRow) -> str:
+    if row.status == Status.REJECTED:
+        return f"rejected: {row.review_note or 'no reason given'}"
+    return row.error or ""
+
+
+def table(result: documents.DocumentPage, key: str):
+    thumbs = documents.thumbnails(result.rows, user=user)
+    frame = pd.DataFrame([{
+        "page": f"data:image/jpeg;base64,{base64.b64encode(thumbs[r.id]).decode()}" if r.id in thumbs else None,
+        "id": r.id, "file": r.file, "status": r.status.replace("_", " "), "vendor": r.vendor, "date": r.date,
+        "total": r.total, "uploaded by": r.uploaded_by, "uploaded": r.uploaded_at.strftime("%Y-%m-%d %H:%M"),
+        "exported": r.export_label, "note": note(r)} for r in result.rows], columns=COLUMNS)
+    shown = COLUMNS if reviewer else [c for c in COLUMNS if c not in ("uploaded by", "exported")]
+    return st.dataframe(frame[shown], hide_index=True, width="stretch", row_height=64, key=key, on_select="rerun",
+                        selection_mode=["multi-row", "single-cell"] if reviewer else "single-cell",
+                        column_config={"page": st.column_config.ImageColumn("page", width="small"),
+                                       "note": st.column_config.TextColumn("note", width="large")})
+
+
+def done(text: str) -> None:
+    """Remember what a bulk action did, and start the table afresh (no rows ticked)."""
+    st.session_state["documents_notice"] = text
+    st.session_state["documents_generation"] = st.session_state.get("documents_generation", 0) + 1
+    st.rerun()
+
+
+def summary(verb: str, outcome: documents.BulkOutcome) -> str:
+    said = f"{verb} {len(outcome.done)}: " + (", ".join(f"#{i}" for i in outcome.done) or "none") + "."
+    return said + "".join(f"\n#{i} left alone: {why}." for i, why in outcome.skipped.items())
+
+
+def bulk_actions(chosen: list[DocumentRow]) -> None:
+    ids = [r.id for r in chosen]
+    with st.container(border=True):
+        st.write(f"{len(ids)} selected")
+        buttons = st.columns([1, 1, 3, 1, 1], vertical_alignment="bottom")
+        reason = buttons[2].text_input("Reason (to reject; their uploaders see it)", key="documents_reason")
+        try:
+            if buttons[0].button("Approve", type="primary"):
+                done(summary("Approved", documents.approve_many(ids, user=user)))
+            if buttons[1].button("Reject"):
+                done(summary("Rejected", documents.reject_many(ids, reason, user=user)))
+            if buttons[3].button("Retry", help="Put the failed ones back on the queue."):
+                retried = documents.retry(ids, user=user)
+                done(f"Back on the queue: {', '.join(f'#{i}' for i in retried) or 'none (only failed ones are)'}.")
+            if exporter and buttons[4].button("Export", help="The approved ones, as a new export batch."):
+                batch = export.export_batch(export.ExportFilter(state=None, document_ids=tuple(ids)), bom=True,
+                                            user=user)
+                st.session_state["documents_batch"] = batch.id
+                done(f"Exported {batch.rows} of {len(ids)} (approved ones only) as batch {batch.id}.")
+        except DocDeskError as error:
+            st.error(ui.plain(error.message))
+
+
+def read_only(row: DocumentRow) -> None:
+    """What an uploader may see of their own document: the page, the status and why, the values read."""
+    view = documents.view_document(row.id, user=user)
+    with st.container(border=True):
+        st.subheader(f"Document #{row.id}")
+        st.text(row.file)
+        image_column, details = st.columns([2, 3], gap="large")
+        if image := documents.page_preview(row.id, user=user):
+            image_column.image(image, width="stretch")
+        else:
+            image_column.caption("No page image yet: it has not been read.")
+        with details:
+            label, colour = {Status.REJECTED: ("rejected", "orange"), Status.FAILED: ("failed", "red"),
+                             Status.APPROVED: ("approved", "green")}.get(Status(row.status),
+                                                                        (row.status.replace("_", " "), "blue"))
+            st.badge(label, color=colour)
+            if row.status == Status.REJECTED:
+                st.caption(f"Reason given by {row.reviewed_by or 'the reviewer'}:")
+                st.text(row.review_note or "no reason given")
+            elif row.error:
+                st.caption("Why it failed, and what to do:")
+                st.text(row.error)
+            if view.fields:
+                st.dataframe(pd.DataFrame(view.fields, columns=["field", "value"]), hide_index=True, width="stretch")
+            if view.line_items:
+                st.dataframe(pd.DataFrame(view.line_items), hide_index=True, width="stretch")
+
 
 st.title("Documents")
-with st.container(border=True):
-    row = st.columns([3, 2, 2, 2])
-    text = row[0].text_input("Search the receipts' text", placeholder="e.g. hardware 42.95")
-    statuses = row[1].multiselect("Status", [s.value for s in Status], format_func=lambda s: s.replace("_", " "))
-    vendor = row[2].text_input("Vendor contains")
-    dates = row[3].date_input("Receipt date", value=(), format="YYYY-MM-DD", min_value=date(1990, 1, 1))
-filters = documents.DocumentFilter(
-    statuses=tuple(statuses), vendor=vendor, text=text,
-    since=dates[0] if len(dates) > 0 else None, until=dates[1] if len(dates) > 1 else None,
-    uploader=st.session_state.get("documents_uploader") or "")
-page_number = st.session_state.get("documents_page", 1)
+filters = filters_from_widgets()
+if st.session_state.get("documents_filters") != filters:  # new filters: back to the first page
+    st.session_state["documents_filters"], st.session_state["documents_page"] = filters, 1
 try:
-    result = documents.list_documents(filters, page=page_number, page_size=PAGE_SIZE, user=user)
+    result = documents.list_documents(filters, page=st.session_state.get("documents_page", 1), page_size=PAGE_SIZE,
+                                      user=user)
 except DocDeskError as error:  # e.g. a search too long to be one
     st.error(ui.plain(error.message))
     st.stop()
-
 if reviewer and result.uploaders:  # an uploader sees only their own documents
     st.selectbox("Uploaded by", ["", *result.uploaders], key="documents_uploader",
                  format_func=lambda u: u or "anyone")
+if notice := st.session_state.pop("documents_notice", None):
+    st.success(ui.plain(notice))
+if (batch_id := st.session_state.get("documents_batch")) and exporter:
+    ui.batch_downloads(export.get_batch(batch_id, user=user), "documents-batch")
 
-st.caption(f"{result.total} documents · page {result.page} of {result.pages}")
-frame = pd.DataFrame([{
-    "id": r.id, "file": r.file, "status": r.status.replace("_", " "), "vendor": r.vendor, "date": r.date,
-    "total": r.total, "uploaded by": r.uploaded_by, "uploaded": r.uploaded_at.strftime("%Y-%m-%d %H:%M"),
-    "reviewed by": r.reviewed_by, "error": r.error} for r in result.rows],
-    columns=["id", "file", "status", "vendor", "date", "total", "uploaded by", "uploaded", "reviewed by", "error"])
-# Rows open in review through selection + button (same tab): a link would open a new, signed-out tab.
-selection = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                         key=f"documents-table-{result.page}")
-
+st.caption(f"{result.total} documents · page {result.page} of {result.pages} · "
+           + ("click a cell to open the document in review, tick rows to act on several" if reviewer
+              else "click a row to see the document"))
+key = f"documents-table-{result.page}-{st.session_state.get('documents_generation', 0)}"
+selection = table(result, key).selection
 ui.pager(result, "documents_page")
 
-chosen_rows = selection.selection.rows if selection else []
-chosen = result.rows[chosen_rows[0]] if chosen_rows else None
-if chosen is not None:
-    st.markdown(f"**#{chosen.id} · {ui.plain(chosen.file)}** — {chosen.status.replace('_', ' ')}")
-    if chosen.error:
-        st.error(ui.plain(chosen.error))
-    actions = st.columns([1, 1, 6])
-    if not reviewer:
-        st.stop()
-    if actions[0].button("Open in review", type="primary"):
-        st.session_state["review_doc"] = chosen.id
-        st.switch_page("pages/review.py")
-    if chosen.status == Status.FAILED and actions[1].button("Retry"):
-        try:
-            retried = documents.retry([chosen.id], user=user)
-            st.success(f"#{chosen.id} is back on the queue." if retried else f"#{chosen.id} was not retried.")
-        except DocDeskError as error:
-            st.error(ui.plain(error.message))
-else:
-    st.caption("Select a row to open it in review (or retry it, if it failed)." if reviewer
-               else "Select a row to see its details.")
+clicked = [result.rows[cell[0]] for cell in selection.cells if cell[0] < len(result.rows)]
+ticked = [result.rows[i] for i in selection.rows if i < len(result.rows)]
+if clicked and reviewer:
+    st.session_state["review_doc"] = clicked[0].id
+    st.switch_page("pages/review.py")
+if clicked:
+    read_only(clicked[0])
+if ticked and reviewer:
+    bulk_actions(ticked)

@@ -1,5 +1,6 @@
-"""Documents: every document, filtered, searched (full text over the OCR) and paginated; retry failed ones;
-an upload batch's progress."""
+"""Documents: every document, filtered, searched (full text over the OCR) and paginated, with a thumbnail and
+its export state; one document read-only (what an uploader may see of their own); bulk approve, reject and
+retry (bulk export is services.export's); an upload batch's progress, file by file."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from errors import ConflictError, ErrorCode, InputError
+from ocr import catalogue
 from ocr.evaluate import percentile  # the one percentile helper
-from services import inputs, queue
+from services import inputs, queue, review
 from services.access import Permission, holds, use_case
-from settings import Settings
+from settings import Settings, get_settings
 from storage import jobs, repository
-from storage.models import Status
+from storage.blobs import BlobStore
+from storage.images import ThumbnailCache
+from storage.models import ExportState, Status
+
+THUMBNAIL_WIDTH = 72
+PREVIEW_WIDTH = 700
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,7 @@ class DocumentFilter:
     until: date | None = None
     uploader: str = ""
     text: str = ""
+    export_state: str = ""  # an ExportState value; "": any
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,17 @@ class DocumentRow:
     uploaded_at: datetime
     reviewed_by: str | None
     error: str | None  # "code: message" for failed documents
+    review_note: str | None = None  # a rejection's reason
+    version: int = 1
+    export_batch: int | None = None  # the batch it was last exported in
+    changed_since_export: bool = False
+    image_key: str | None = None  # the first page (original, else cleaned) in the blob store
+
+    @property
+    def export_label(self) -> str:
+        if self.export_batch is None:
+            return ""
+        return f"changed since batch {self.export_batch}" if self.changed_since_export else f"batch {self.export_batch}"
 
 
 @dataclass(frozen=True)
@@ -76,13 +96,119 @@ def _criteria(filters: DocumentFilter) -> dict[str, Any]:
              for label, value in (("search", filters.text), ("vendor", filters.vendor), ("uploader", filters.uploader))}
     return {"statuses": filters.statuses, "vendor": typed["vendor"], "uploader": typed["uploader"],
             "text": typed["search"], "since": filters.since.isoformat() if filters.since else None,
-            "until": filters.until.isoformat() if filters.until else None}
+            "until": filters.until.isoformat() if filters.until else None,
+            "export_state": ExportState(filters.export_state).value if filters.export_state else None}
 
 
 def _row(r: dict[str, Any]) -> DocumentRow:
     error = f"{r['error_code']}: {r['error_message'] or ''}".strip() if r["error_code"] else None
     return DocumentRow(r["id"], r["original_name"], r["status"], r["vendor"], r["date"], r["total"],
-                       r["uploaded_by"], r["created_at"], r["reviewed_by"], error)
+                       r["uploaded_by"], r["created_at"], r["reviewed_by"], error, r["review_note"], r["version"],
+                       r["export_batch"], r["changed_at"] is not None, r["original_key"] or r["cleaned_key"])
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One document as its uploader may see it: no boxes, no history, nothing to change."""
+
+    row: DocumentRow
+    fields: list[tuple[str, str]]  # (label, value) in the catalogue's order, values found only
+    line_items: list[dict[str, Any]]
+    pages: int
+
+
+def view_document(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> DocumentView:
+    """A document read-only: anyone's with VIEW_ALL, else only one's own (InputError `not_found` otherwise,
+    the same answer as for an id that does not exist)."""
+    with use_case(user, Permission.VIEW_OWN, settings=settings) as session:
+        row = _visible_row(session, document_id, user)
+        document = repository.get_document(session, document_id, with_children=True)
+        assert document is not None  # _visible_row found it
+        values = {f.name: f.value for f in document.fields if f.value}
+        fields = [(spec.label, values[spec.name]) for spec in catalogue.FIELDS if spec.name in values]
+        items = [{"description": i.description, "quantity": i.quantity, "unit_price": i.unit_price,
+                  "amount": i.amount} for i in document.line_items]
+        return DocumentView(row, fields, items, len(document.pages))
+
+
+def _visible_row(session, document_id: int, user: str | None) -> DocumentRow:
+    uploader = None if holds(session, user, Permission.VIEW_ALL) else user
+    found, _ = repository.find_documents(session, ids=[document_id], uploader=uploader, limit=1)
+    if not found:
+        raise InputError(f"There is no document #{document_id} you may see.", code=ErrorCode.NOT_FOUND)
+    return _row(found[0])
+
+
+def thumbnails(rows: list[DocumentRow], *, width: int = THUMBNAIL_WIDTH, user: str | None = None,
+               settings: Settings | None = None) -> dict[int, bytes]:
+    """{document id: JPEG} of the first page of each row's document the user may see (made once, then cached)."""
+    settings = settings or get_settings()
+    with use_case(user, Permission.VIEW_OWN, settings=settings) as session:
+        visible = set(_visible(session, [r.id for r in rows], user))
+    cache = ThumbnailCache(BlobStore(settings.blob_dir), settings.data_dir / "thumbnails")
+    images = {r.id: cache.get(r.image_key, width) for r in rows if r.id in visible and r.image_key}
+    return {document_id: image for document_id, image in images.items() if image is not None}
+
+
+def page_preview(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> bytes | None:
+    """The first page of a document the user may see, PREVIEW_WIDTH wide (None before it was processed)."""
+    settings = settings or get_settings()
+    with use_case(user, Permission.VIEW_OWN, settings=settings) as session:
+        row = _visible_row(session, document_id, user)
+    return thumbnails([row], width=PREVIEW_WIDTH, user=user, settings=settings).get(document_id)
+
+
+def upload_rows(document_ids: list[int], *, user: str | None = None,
+                settings: Settings | None = None) -> dict[int, DocumentRow]:
+    """{id: row} of an upload batch's documents the user may see, for its live per-file status."""
+    with use_case(user, Permission.UPLOAD, settings=settings) as session:
+        ids = _visible(session, document_ids, user)
+        found, _ = repository.find_documents(session, ids=ids, limit=None)
+    return {r["id"]: _row(r) for r in found}
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: list[int]
+    skipped: dict[int, str]  # document id -> why it was left alone
+
+
+def approve_many(document_ids: list[int], *, user: str | None = None, settings: Settings | None = None) -> BulkOutcome:
+    """Approve each document as it stands, through services.review (one transaction each, audited, an exported
+    one marked changed); ones already approved or not reviewed yet are left alone, with the reason."""
+    return _bulk(document_ids, Status.APPROVED, lambda d: review.approve(d.id, d.version, user=user,
+                                                                         settings=settings), user, settings)
+
+
+def reject_many(document_ids: list[int], reason: str, *, user: str | None = None,
+                settings: Settings | None = None) -> BulkOutcome:
+    """Reject each document with the same reason (required: each uploader sees it)."""
+    if not (reason or "").strip():
+        raise InputError("Say why these documents are rejected: their uploaders see the reason.",
+                         code=ErrorCode.REASON_REQUIRED)
+    return _bulk(document_ids, Status.REJECTED, lambda d: review.reject(d.id, d.version, reason, user=user,
+                                                                        settings=settings), user, settings)
+
+
+def _bulk(document_ids: list[int], target: Status, act, user: str | None, settings: Settings | None) -> BulkOutcome:
+    with use_case(user, Permission.REVIEW, settings=settings) as session:
+        found = {d.id: d for d in jobs.documents_by_ids(session, list(dict.fromkeys(document_ids)))}
+    done: list[int] = []
+    skipped: dict[int, str] = {}
+    for document_id in dict.fromkeys(document_ids):
+        document = found.get(document_id)
+        if document is None:
+            skipped[document_id] = "it does not exist (any more)"
+        elif document.status == target:
+            skipped[document_id] = f"it is {target.value} already"
+        elif document.status not in review.REVIEWED:
+            skipped[document_id] = f"it is {document.status.replace('_', ' ')}, not reviewed yet"
+        else:
+            try:
+                done.append(act(document).document_id)
+            except (InputError, ConflictError) as error:
+                skipped[document_id] = error.message
+    return BulkOutcome(done, skipped)
 
 
 def retry(document_ids: list[int] | None = None, *, user: str | None = None,

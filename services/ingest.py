@@ -96,6 +96,11 @@ def _store(data: bytes, shown: str, info, user: str | None, settings: Settings) 
     return IngestResult(shown, "queued", document_id, None, f"queued as #{document_id}")
 
 
+def upload_limit_mb(settings: Settings | None = None) -> int:
+    """The largest file the upload box takes, in its unit (MiB, rounded up): DOCDESK_MAX_UPLOAD_BYTES."""
+    return (settings or get_settings()).upload_limit_mb
+
+
 def ingest_files(files: Iterable[tuple[str, bytes]], *, user: str | None = None,
                  settings: Settings | None = None) -> list[IngestResult]:
     """One result per file, in order; one bad file never stops the rest."""

@@ -7,12 +7,19 @@ Page images are written for every page, so their encoding is on every document's
 - original page: PNG level 1 when the upload was lossless; when the upload was a JPEG, JPEG quality 92
   (a 35 MP phone photo: ~75 ms instead of ~1 s as PNG, and no bigger than the upload itself).
 OpenCV writes no metadata (no EXIF, no GPS) in either format.
+Thumbnails (the Documents page) are small JPEGs made once from the original page and cached.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import cv2
 import numpy as np
+
+from storage.blobs import BlobStore
 
 PNG_LEVEL = 1
 JPEG_QUALITY = 92
@@ -41,3 +48,41 @@ def _encode(extension: str, image: np.ndarray, params: list[int]) -> bytes:
     if not ok:
         raise RuntimeError(f"{extension} encoding failed")
     return buffer.tobytes()
+
+
+def thumbnail(data: bytes, width: int) -> bytes | None:
+    """A page image (PNG or JPEG bytes) shrunk to `width` pixels wide, as JPEG; None when it cannot be decoded.
+    JPEGs are decoded at 1/8 or 1/4 size straight away (libjpeg scales while decoding), which is most of the
+    cost saved."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_REDUCED_COLOR_4 if width <= 300 else cv2.IMREAD_COLOR)
+    if image is None or image.size == 0:
+        return None
+    height = max(1, round(image.shape[0] * width / image.shape[1]))
+    if image.shape[1] > width:
+        image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    return _encode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
+
+
+class ThumbnailCache:
+    """Thumbnails of blob-store images, made once and kept as files beside the blobs (`<key>-<width>.jpg`,
+    owner-only like the blobs: they show receipts)."""
+
+    def __init__(self, store: BlobStore, folder: Path):
+        self.store, self.folder = store, Path(folder)
+
+    def get(self, key: str, width: int) -> bytes | None:
+        self.store.path(key)  # refuses anything that is not a blob key before it becomes a file name
+        cached = self.folder / f"{key}-{width}.jpg"
+        if cached.is_file():
+            return cached.read_bytes()
+        if not self.store.exists(key):
+            return None
+        made = thumbnail(self.store.get(key), width)
+        if made is not None:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, temp_name = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(made)
+            os.replace(temp_name, cached)  # whole or absent, also with two pages making it at once
+        return made

@@ -46,14 +46,39 @@ def test_upload_answers_each_file_and_keeps_the_batch(migrated):
 
     app = page("pages/upload.py")
     png = encode(sample_receipt().image)
+    assert app.get("file_uploader")[0].proto.max_upload_size_mb == 50  # DOCDESK_MAX_UPLOAD_BYTES, not a config file
     app.get("file_uploader")[0].set_value([("a.png", png, "image/png"), ("b.png", png, "image/png"),
                                            ("c.png", b"not an image", "image/png")])
     app.button[0].click().run()
     assert not app.exception, app.exception
-    outcomes = list(app.dataframe[0].value["outcome"])
-    assert outcomes == ["queued", "duplicate", "refused"]
-    assert len(app.session_state["batch_ids"]) == 2
-    assert "0 of 1 processed" in app.get("progress")[0].proto.text  # the duplicate is the same document
+    assert [r["outcome"] for r in app.session_state["upload_results"]] == ["queued", "duplicate", "refused"]
+    assert "1 of 3 files done" in app.get("progress")[0].proto.text  # the refused one is done
+    texts = [t.value for t in app.text]
+    assert texts[0] == "c.png" and "not a supported file" in texts[1]  # the whole reason, problems first
+    assert "Waiting for a free worker." in texts
+
+
+def test_upload_shows_each_files_outcome_as_it_changes_and_points_only_at_allowed_pages(migrated):
+    from tests.receipts import encode, sample_receipt
+
+    app = page("pages/upload.py", role="uploader")
+    app.get("file_uploader")[0].set_value([("a.png", encode(sample_receipt().image), "image/png"),
+                                           ("b.png", encode(sample_receipt(font_size=30).image), "image/png")])
+    app.button[0].click().run()
+    first, second = [r["document"] for r in app.session_state["upload_results"]]
+    with session_factory(migrated).begin() as session:
+        rejected = repository.get_document(session, first)
+        rejected.status, rejected.review_note, rejected.reviewed_by = Status.REJECTED, "photo of a screen", "rita"
+        failed = repository.get_document(session, second)
+        failed.status, failed.error_code = Status.FAILED, "internal"
+        failed.error_message = "the OCR step crashed (logged)"
+    app.run()
+    texts = [t.value for t in app.text]
+    assert "Rejected by rita: photo of a screen" in texts
+    assert any(t.startswith("internal: the OCR step crashed") and "Ask a reviewer to retry it" in t for t in texts)
+    links = [link.proto.page for link in app.get("page_link")]
+    assert links == ["documents"]  # an uploader cannot open Review
+    assert not any("Review" in s.value for s in app.success)
 
 
 def test_review_shows_where_a_value_came_from_as_a_note_and_failed_checks_as_warnings(migrated):
@@ -160,6 +185,24 @@ def test_documents_says_what_is_wrong_with_a_search_it_cannot_run(migrated):
     assert ui.plain("search: contains a NUL character") in app.error[0].value and not app.dataframe
 
 
+def test_documents_shows_thumbnails_export_state_and_the_rejection_reason(migrated):
+    from tests.receipts import encode, sample_receipt
+
+    image = encode(sample_receipt().image)
+    exported = seed(migrated, status=Status.APPROVED, image=image)
+    rejected = seed(migrated, status=Status.REJECTED, review_note="blurred, scan again", image=image)
+    from services import export
+
+    export.export_batch(settings=migrated)
+    app = page("pages/documents.py")
+    table = app.dataframe[0].value.set_index("id")
+    assert table.loc[exported, "exported"] == "batch 1"
+    assert table.loc[rejected, "note"] == "rejected: blurred, scan again"
+    assert table.loc[exported, "page"].startswith("data:image/jpeg;base64,")  # from the app itself, no request
+    [s for s in app.selectbox if s.label == "Export"][0].set_value("not_exported").run()
+    assert list(app.dataframe[0].value["id"]) == [rejected]
+
+
 def test_export_makes_a_batch_and_offers_its_files(migrated):
     seed(migrated, status=Status.APPROVED, fields={"vendor": "=1+1", "date": "2024-03-14", "total": "42.95"})
     app = page("pages/export.py")
@@ -206,6 +249,7 @@ def test_review_opens_the_document_in_the_link_and_keeps_an_odd_date_as_text(mig
     assert app.subheader[0].value.startswith(f"#{linked}")
     assert app.text_input(key=f"{linked}-1-date").value == "14/03/2024?"
     assert not app.date_input
+
 
 
 def test_review_warns_before_and_after_changing_an_exported_document(migrated):

@@ -38,6 +38,14 @@ CALLS = {
     "export.batch_file": (Permission.EXPORT, lambda s, u, d: export.batch_file(
         export.export_batch(WAITING, settings=s).id, export.ExportFile.XLSX, user=u, settings=s)),
     "export.audit_csv": (Permission.AUDIT, lambda s, u, d: export.audit_csv(user=u, settings=s)),
+    "documents.view_document": (Permission.VIEW_OWN, lambda s, u, d: documents.view_document(d, user=u, settings=s)),
+    "documents.page_preview": (Permission.VIEW_OWN, lambda s, u, d: documents.page_preview(d, user=u, settings=s)),
+    "documents.thumbnails": (Permission.VIEW_OWN, lambda s, u, d: documents.thumbnails(
+        documents.list_documents(settings=s).rows, user=u, settings=s)),
+    "documents.upload_rows": (Permission.UPLOAD, lambda s, u, d: documents.upload_rows([d], user=u, settings=s)),
+    "documents.approve_many": (Permission.REVIEW, lambda s, u, d: documents.approve_many([d], user=u, settings=s)),
+    "documents.reject_many": (Permission.REVIEW, lambda s, u, d: documents.reject_many([d], "blurred", user=u,
+                                                                                       settings=s)),
     "monitor.health": (Permission.MONITOR, lambda s, u, d: monitor.health(user=u, settings=s)),
     "users.list_users": (Permission.MANAGE_USERS, lambda s, u, d: users.list_users(user=u, settings=s)),
     "users.add_user": (Permission.MANAGE_USERS,
