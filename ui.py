@@ -134,6 +134,11 @@ def pager(result: Any, state_key: str) -> None:
         st.rerun()
 
 
+def count(number: int, noun: str) -> str:
+    """'1 document', '3 documents' (nouns with a plain -s plural)."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def batch_downloads(batch: Any, key: str) -> None:
     """A download button per file of an export batch (services.export.Batch). Each click fetches the stored file
     through services.export.batch_file: permission-checked and audited, the same bytes every time."""

@@ -34,7 +34,7 @@ if (st.session_state.get("audit_users"), st.session_state.get("audit_actions")) 
     st.session_state["audit_users"], st.session_state["audit_actions"] = result.users, result.actions
     st.rerun()  # the filter choices grew
 
-st.caption(f"{result.total} events · page {result.page} of {result.pages}")
+st.caption(f"{ui.count(result.total, 'event')} · page {result.page} of {result.pages}")
 st.dataframe(pd.DataFrame([{"at (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "user": r.user or "(command line)",
                             "kind": KIND_LABELS[r.kind], "action": r.action.replace("_", " "),
                             "document": r.document_id, "what": r.summary} for r in result.rows],
@@ -43,6 +43,7 @@ st.dataframe(pd.DataFrame([{"at (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "use
              column_config={"document": st.column_config.NumberColumn("document", format="#%d"),
                             "what": st.column_config.TextColumn("what", width="large")})
 ui.pager(result, "audit_page")
-st.download_button(f"Download these {result.total} events (CSV)", icon=":material/download:", on_click="ignore",
+st.download_button(f"Download these {ui.count(result.total, 'event')} (CSV)", icon=":material/download:",
+                   on_click="ignore",
                    data=lambda: export.audit_csv(filters, bom=True, user=user), file_name="docdesk-audit.csv",
                    mime="text/csv", disabled=not result.total)

@@ -22,22 +22,26 @@ exporter = ui.allowed_here(Permission.EXPORT)
 PAGE_SIZE = 50
 EXPORT_STATES = {"": "any", ExportState.NOT_EXPORTED: "not exported", ExportState.EXPORTED: "exported, unchanged",
                  ExportState.CHANGED: "changed since export"}
-COLUMNS = ["page", "id", "file", "status", "vendor", "date", "total", "uploaded by", "uploaded", "exported", "note"]
+COLUMNS = ["page", "id", "file", "status", "note", "vendor", "date", "total", "exported", "uploaded by", "uploaded"]
+ROW_HEIGHT = 64  # room for the thumbnail
 
 
 def filters_from_widgets() -> documents.DocumentFilter:
     with st.container(border=True):
-        row = st.columns([3, 2, 2, 2, 2] if reviewer else [3, 2, 2, 2])
-        text = row[0].text_input("Search text and values", placeholder="e.g. hardware 42.95",
-                                 help="Words from the receipt's text or from its fields as reviewed, in any order.")
-        statuses = row[1].multiselect("Status", [s.value for s in Status], format_func=lambda s: s.replace("_", " "))
-        vendor = row[2].text_input("Vendor contains")
-        dates = row[3].date_input("Receipt date", value=(), format="YYYY-MM-DD", min_value=date(1990, 1, 1))
-        state = row[4].selectbox("Export", list(EXPORT_STATES), format_func=EXPORT_STATES.get) if reviewer else ""
+        first, second = st.columns([4, 3, 3]), st.columns([4, 3, 3])
+        text = first[0].text_input("Search text and values", placeholder="e.g. hardware 42.95",
+                                   help="Words from the receipt's text or from its fields as reviewed, in any order.")
+        statuses = first[1].multiselect("Status", [s.value for s in Status], format_func=lambda s: s.replace("_", " "))
+        vendor = first[2].text_input("Vendor contains")
+        dates = second[0].date_input("Receipt date", value=(), format="YYYY-MM-DD", min_value=date(1990, 1, 1))
+        state = uploader = ""
+        if reviewer:  # an uploader sees only their own documents, exported or not
+            state = second[1].selectbox("Export", list(EXPORT_STATES), format_func=EXPORT_STATES.get)
+            uploader = second[2].selectbox("Uploaded by", ["", *st.session_state.get("documents_uploaders", [])],
+                                           format_func=lambda u: u or "anyone")
     return documents.DocumentFilter(
-        statuses=tuple(statuses), vendor=vendor, text=text, export_state=state,
-        since=dates[0] if len(dates) > 0 else None, until=dates[1] if len(dates) > 1 else None,
-        uploader=st.session_state.get("documents_uploader") or "")
+        statuses=tuple(statuses), vendor=vendor, text=text, export_state=state, uploader=uploader,
+        since=dates[0] if len(dates) > 0 else None, until=dates[1] if len(dates) > 1 else None)
 
 
 def note(row: DocumentRow) -> str:
@@ -54,10 +58,12 @@ def table(result: documents.DocumentPage, key: str):
         "total": r.total, "uploaded by": r.uploaded_by, "uploaded": r.uploaded_at.strftime("%Y-%m-%d %H:%M"),
         "exported": r.export_label, "note": note(r)} for r in result.rows], columns=COLUMNS)
     shown = COLUMNS if reviewer else [c for c in COLUMNS if c not in ("uploaded by", "exported")]
-    return st.dataframe(frame[shown], hide_index=True, width="stretch", row_height=64, key=key, on_select="rerun",
+    height = min(len(frame), 10) * (ROW_HEIGHT + 1) + 40
+    return st.dataframe(frame[shown], hide_index=True, width="stretch", row_height=ROW_HEIGHT, height=height,
+                        key=key, on_select="rerun",
                         selection_mode=["multi-row", "single-cell"] if reviewer else "single-cell",
                         column_config={"page": st.column_config.ImageColumn("page", width="small"),
-                                       "note": st.column_config.TextColumn("note", width="large")})
+                                       "note": st.column_config.TextColumn("note", width="medium")})
 
 
 def done(text: str) -> None:
@@ -118,9 +124,12 @@ def read_only(row: DocumentRow) -> None:
                 st.caption("Why it failed, and what to do:")
                 st.text(row.error)
             if view.fields:
-                st.dataframe(pd.DataFrame(view.fields, columns=["field", "value"]), hide_index=True, width="stretch")
+                st.dataframe(pd.DataFrame(view.fields, columns=["field", "value"]), hide_index=True, width="stretch",
+                             height="content")
             if view.line_items:
-                st.dataframe(pd.DataFrame(view.line_items), hide_index=True, width="stretch")
+                money = st.column_config.NumberColumn(format="%.2f")
+                st.dataframe(pd.DataFrame(view.line_items), hide_index=True, width="stretch", height="content",
+                             column_config={"unit_price": money, "amount": money})
 
 
 st.title("Documents")
@@ -133,15 +142,15 @@ try:
 except DocDeskError as error:  # e.g. a search too long to be one
     st.error(ui.plain(error.message))
     st.stop()
-if reviewer and result.uploaders:  # an uploader sees only their own documents
-    st.selectbox("Uploaded by", ["", *result.uploaders], key="documents_uploader",
-                 format_func=lambda u: u or "anyone")
+if reviewer and st.session_state.get("documents_uploaders") != result.uploaders:
+    st.session_state["documents_uploaders"] = result.uploaders
+    st.rerun()  # the "Uploaded by" choices grew
 if notice := st.session_state.pop("documents_notice", None):
     st.success(ui.plain(notice))
 if (batch_id := st.session_state.get("documents_batch")) and exporter:
     ui.batch_downloads(export.get_batch(batch_id, user=user), "documents-batch")
 
-st.caption(f"{result.total} documents · page {result.page} of {result.pages} · "
+st.caption(f"{ui.count(result.total, 'document')} · page {result.page} of {result.pages} · "
            + ("click a cell to open the document in review, tick rows to act on several" if reviewer
               else "click a row to see the document"))
 key = f"documents-table-{result.page}-{st.session_state.get('documents_generation', 0)}"

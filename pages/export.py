@@ -20,7 +20,7 @@ WHICH = {"Not yet exported": ExportState.NOT_EXPORTED, "Changed since their expo
 
 
 def batch_label(batch: export.Batch) -> str:
-    return f"Batch {batch.id} · {batch.created_at:%Y-%m-%d %H:%M} UTC · {batch.rows} documents"
+    return f"Batch {batch.id} · {batch.created_at:%Y-%m-%d %H:%M} UTC · {ui.count(batch.rows, 'document')}"
 
 
 def new_export() -> None:
@@ -41,10 +41,10 @@ def new_export() -> None:
     filters = export.ExportFilter(statuses=tuple(statuses), since=since, until=until, state=WHICH[which])
     shown = export.preview(filters, user=user)
     if shown.changed and WHICH[which] is not ExportState.CHANGED:
-        st.warning(f"{shown.changed} exported documents were changed after their export. Choose "
-                   f"“Changed since their export” to send the accountant their new values.")
+        st.warning(f"{ui.count(shown.changed, 'exported document')} changed after the export. Choose "
+                   f"“Changed since their export” to send the accountant the new values.")
 
-    st.subheader(f"Preview: {shown.total} documents")
+    st.subheader(f"Preview: {ui.count(shown.total, 'document')}")
     if shown.rows:
         frame = pd.DataFrame([{**r, "exported": _export_state(r)} for r in shown.rows])
         st.dataframe(frame[["id", "file", "vendor", "date", "currency", "total", "status", "reviewed_by", "exported"]],
@@ -56,7 +56,8 @@ def new_export() -> None:
                    "or try other dates.")
     bom = st.checkbox("CSV for Excel (UTF-8 with a byte-order mark)", value=True,
                       help="Excel shows accents right only with it; leave it off for tools that read plain UTF-8.")
-    if st.button(f"Export {shown.total} documents as a new batch", type="primary", disabled=not shown.total):
+    label = f"Export {ui.count(shown.total, 'document')} as a new batch"
+    if st.button(label, type="primary", disabled=not shown.total):
         try:
             st.session_state["export_batch"] = export.export_batch(filters, bom=bom, user=user).id
             st.rerun()  # the preview no longer holds what was just exported
@@ -64,14 +65,15 @@ def new_export() -> None:
             st.error(error.message)
     if batch_id := st.session_state.get("export_batch"):
         batch = export.get_batch(batch_id, user=user)
-        st.success(f"Batch {batch.id}: {batch.rows} documents exported. Download the files:")
+        st.success(f"Batch {batch.id}: {ui.count(batch.rows, 'document')} exported. Download the files:")
         ui.batch_downloads(batch, "new")
 
 
 def _export_state(row: dict) -> str:
     if row["export_batch"] is None:
         return ""
-    return f"changed since batch {row['export_batch']}" if row["changed_since_export"] else f"batch {row['export_batch']}"
+    batch = row["export_batch"]
+    return f"changed since batch {batch}" if row["changed_since_export"] else f"batch {batch}"
 
 
 def earlier_batches() -> None:

@@ -149,7 +149,7 @@ def test_documents_lists_searches_and_opens_in_review(migrated):
     assert len(app.dataframe[0].value) == 2
     app.text_input[0].set_value("kopi").run()
     assert list(app.dataframe[0].value["id"]) == [wanted]
-    assert app.caption[0].value.startswith("1 documents")
+    assert app.caption[0].value.startswith("1 document ")
 
 
 def test_review_says_what_is_wrong_with_a_value_no_database_stores(migrated):
@@ -206,10 +206,10 @@ def test_documents_shows_thumbnails_export_state_and_the_rejection_reason(migrat
 def test_export_makes_a_batch_and_offers_its_files(migrated):
     seed(migrated, status=Status.APPROVED, fields={"vendor": "=1+1", "date": "2024-03-14", "total": "42.95"})
     app = page("pages/export.py")
-    assert app.subheader[0].value == "Preview: 1 documents"  # approved, not exported, any date
-    [b for b in app.button if b.label == "Export 1 documents as a new batch"][0].click().run()
+    assert app.subheader[0].value == "Preview: 1 document"  # approved, not exported, any date
+    [b for b in app.button if b.label == "Export 1 document as a new batch"][0].click().run()
     assert not app.exception
-    assert "Batch 1: 1 documents exported" in app.success[0].value
+    assert "Batch 1: 1 document exported" in app.success[0].value
     assert len(app.get("download_button")) == 3 + 3  # the new batch's files, and again under "Earlier batches"
     assert app.subheader[0].value == "Preview: 0 documents"
     with session_factory(migrated).begin() as session:
