@@ -68,7 +68,8 @@ def test_upload_review_correct_approve_export(served):
                 files=[{"name": "greenleaf.png", "mimeType": "image/png", "buffer": receipt}])
             page.get_by_role("button", name="Upload selected files").click()
             expect(page.get_by_text("1 queued")).to_be_visible()
-            expect(page.get_by_text("1 of 1 processed")).to_be_visible(timeout=180_000)  # the worker did OCR
+            expect(page.get_by_text("1 of 1 files done")).to_be_visible(timeout=180_000)  # the worker did OCR
+            expect(page.get_by_text("ready for review", exact=True)).to_be_visible()
 
             nav.get_by_role("link", name="Review").click()
             expect(page.get_by_text("greenleaf.png").first).to_be_visible()
@@ -79,13 +80,12 @@ def test_upload_review_correct_approve_export(served):
             expect(page.get_by_text(re.compile(r"Approved #\d+"))).to_be_visible()
 
             nav.get_by_role("link", name="Export").click()
-            page.get_by_text("All dates").click()  # whatever date the OCR read
-            expect(page.get_by_text("Preview: 1 documents")).to_be_visible()
-            page.get_by_role("button", name="Prepare CSV").click()
+            expect(page.get_by_text("Preview: 1 document")).to_be_visible()  # any date: whatever date the OCR read
+            page.get_by_role("button", name="Export 1 document as a new batch").click()
             with page.expect_download() as download_info:
-                page.get_by_role("button", name="Download documents CSV").click()
+                page.get_by_role("button", name="Documents CSV").first.click()
             path = download_info.value.path()
-            rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8"), newline="")))
+            rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"), newline="")))
 
             page.get_by_role("button", name="Sign out").click()
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()
