@@ -19,10 +19,10 @@ KIND_LABELS = {audit.AuditKind.SIGN_IN: "sign-in", audit.AuditKind.UPLOAD: "uplo
 st.title("Audit")
 kinds = st.pills("Kinds", list(audit.AuditKind), default=list(audit.DEFAULT_KINDS), selection_mode="multi",
                  format_func=lambda k: KIND_LABELS[k], key="audit_kinds")
+people, actions = audit.filter_choices(user=user)
 row = st.columns([2, 2, 3])
-who = row[0].selectbox("User", [""] + st.session_state.get("audit_users", []), format_func=lambda u: u or "anyone")
-action = row[1].selectbox("Action", [""] + st.session_state.get("audit_actions", []),
-                          format_func=lambda a: a.replace("_", " ") if a else "any")
+who = row[0].selectbox("User", ["", *people], format_func=lambda u: u or "anyone")
+action = row[1].selectbox("Action", ["", *actions], format_func=lambda a: a.replace("_", " ") if a else "any")
 dates = row[2].date_input("Dates (UTC)", value=(), format="YYYY-MM-DD", min_value=date(2000, 1, 1))
 filters = audit.AuditFilter(user=who, action=action, since=dates[0] if len(dates) > 0 else None,
                             until=dates[1] if len(dates) > 1 else (dates[0] if len(dates) == 1 else None),
@@ -30,9 +30,6 @@ filters = audit.AuditFilter(user=who, action=action, since=dates[0] if len(dates
 if st.session_state.get("audit_filters") != filters:  # new filters: back to the first page
     st.session_state["audit_filters"], st.session_state["audit_page"] = filters, 1
 result = audit.list_events(filters, page=st.session_state.get("audit_page", 1), page_size=PAGE_SIZE, user=user)
-if (st.session_state.get("audit_users"), st.session_state.get("audit_actions")) != (result.users, result.actions):
-    st.session_state["audit_users"], st.session_state["audit_actions"] = result.users, result.actions
-    st.rerun()  # the filter choices grew
 
 st.caption(f"{ui.count(result.total, 'event')} · page {result.page} of {result.pages}")
 st.dataframe(pd.DataFrame([{"at (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "user": r.user or "(command line)",

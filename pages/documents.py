@@ -37,7 +37,7 @@ def filters_from_widgets() -> documents.DocumentFilter:
         state = uploader = ""
         if reviewer:  # an uploader sees only their own documents, exported or not
             state = second[1].selectbox("Export", list(EXPORT_STATES), format_func=EXPORT_STATES.get)
-            uploader = second[2].selectbox("Uploaded by", ["", *st.session_state.get("documents_uploaders", [])],
+            uploader = second[2].selectbox("Uploaded by", ["", *documents.uploaders(user=user)],
                                            format_func=lambda u: u or "anyone")
     return documents.DocumentFilter(
         statuses=tuple(statuses), vendor=vendor, text=text, export_state=state, uploader=uploader,
@@ -142,9 +142,6 @@ try:
 except DocDeskError as error:  # e.g. a search too long to be one
     st.error(ui.plain(error.message))
     st.stop()
-if reviewer and st.session_state.get("documents_uploaders") != result.uploaders:
-    st.session_state["documents_uploaders"] = result.uploaders
-    st.rerun()  # the "Uploaded by" choices grew
 if notice := st.session_state.pop("documents_notice", None):
     st.success(ui.plain(notice))
 if (batch_id := st.session_state.get("documents_batch")) and exporter:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -83,8 +83,6 @@ class AuditPage:
     page: int
     pages: int
     page_size: int
-    actions: list[str] = field(default_factory=list)  # every action in the trail, to filter by
-    users: list[str] = field(default_factory=list)
 
 
 def summarise(action: str, details: dict[str, Any]) -> str:
@@ -152,5 +150,11 @@ def list_events(filters: AuditFilter = AuditFilter(), *, page: int = 1, page_siz
             page = pages
             events, total = repository.find_audit_events(session, **criteria, offset=(page - 1) * page_size,
                                                          limit=page_size)
-        return AuditPage([_row(e) for e in events], total, page, pages, page_size, repository.audit_actions(session),
-                         repository.audit_users(session))
+        return AuditPage([_row(e) for e in events], total, page, pages, page_size)
+
+
+def filter_choices(*, user: str | None = None, settings: Settings | None = None) -> tuple[list[str], list[str]]:
+    """(users, actions) in the trail, to filter by. Asked before the list, so the page draws its filters once: a
+    rerun to refresh them would swallow a click on the sidebar made meanwhile."""
+    with use_case(user, Permission.AUDIT, settings=settings) as session:
+        return repository.audit_users(session), repository.audit_actions(session)

@@ -5,7 +5,7 @@ retry (bulk export is services.export's); an upload batch's progress, file by fi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -67,12 +67,18 @@ class DocumentPage:
     page: int
     pages: int
     page_size: int
-    uploaders: list[str] = field(default_factory=list)
+
+
+def uploaders(*, user: str | None = None, settings: Settings | None = None) -> list[str]:
+    """The uploaders to filter the documents by (an uploader: only themselves). Asked before the list, so the page
+    draws its filters once: a rerun to refresh them would swallow a click on the sidebar made meanwhile."""
+    with use_case(user, Permission.VIEW_OWN, settings=settings) as session:
+        return repository.uploaders(session) if holds(session, user, Permission.VIEW_ALL) else [user or ""]
 
 
 def list_documents(filters: DocumentFilter = DocumentFilter(), *, page: int = 1, page_size: int = 50,
                    user: str | None = None, settings: Settings | None = None) -> DocumentPage:
-    """One page (1-based) of the documents matching `filters`, newest first, and the uploaders to filter by.
+    """One page (1-based) of the documents matching `filters`, newest first.
     Someone without VIEW_ALL (an uploader) sees only the documents they uploaded."""
     page_size = max(1, min(page_size, 500))
     with use_case(user, Permission.VIEW_OWN, settings=settings) as session:
@@ -87,8 +93,7 @@ def list_documents(filters: DocumentFilter = DocumentFilter(), *, page: int = 1,
             page = pages
             found, total = repository.find_documents(session, **_criteria(filters),
                                                      offset=(page - 1) * page_size, limit=page_size)
-        people = repository.uploaders(session) if everyone else [user]
-    return DocumentPage([_row(r) for r in found], total, page, pages, page_size, people)
+    return DocumentPage([_row(r) for r in found], total, page, pages, page_size)
 
 
 def _criteria(filters: DocumentFilter) -> dict[str, Any]:
