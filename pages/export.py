@@ -62,7 +62,7 @@ def new_export() -> None:
             st.session_state["export_batch"] = export.export_batch(filters, bom=bom, user=user).id
             st.rerun()  # the preview no longer holds what was just exported
         except DocDeskError as error:
-            st.error(error.message)
+            st.error(ui.plain(error.message))
     if batch_id := st.session_state.get("export_batch"):
         batch = export.get_batch(batch_id, user=user)
         st.success(f"Batch {batch.id}: {ui.count(batch.rows, 'document')} exported. Download the files:")

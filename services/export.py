@@ -29,8 +29,8 @@ from storage.blobs import BlobStore
 from storage.db import IntegrityError
 from storage.models import ExportBatch, ExportState, Status
 
-__all__ = ["Batch", "ExportFile", "ExportFilter", "ExportState", "audit_csv", "batch_file", "date_presets", "export_batch",
-           "get_batch", "list_batches", "preview"]
+__all__ = ["Batch", "ExportFile", "ExportFilter", "ExportState", "audit_csv", "batch_file", "date_presets",
+           "export_batch", "get_batch", "list_batches", "preview"]
 
 
 class ExportFile(enum.StrEnum):
