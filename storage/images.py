@@ -86,3 +86,15 @@ class ThumbnailCache:
                 temp.write(made)
             os.replace(temp_name, cached)  # whole or absent, also with two pages making it at once
         return made
+
+
+def as_jpeg(data: bytes, quality: int) -> tuple[bytes, int, int, bool]:
+    """A stored page image (PNG or JPEG) as JPEG at `quality`: its bytes, width, height and whether it is gray."""
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ValueError("not a page image the blob store wrote")
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    gray = image.ndim == 2
+    height, width = image.shape[:2]
+    return _encode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality]), width, height, gray

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from ocr.types import Flag
+from ocr.types import BoundingBox, Flag, Word
 
 # Stable constraint names, so batch migrations on SQLite can find and alter them.
 NAMING_CONVENTION = {
@@ -210,6 +210,11 @@ class Page(Base):
     ocr_ms: Mapped[float | None]
 
     document: Mapped[Document] = relationship(back_populates="pages")
+
+    def ocr_words(self) -> tuple[Word, ...]:
+        """The words as read, boxes on the cleaned page (`words` holds [text, confidence, left, top, width, height])."""
+        return tuple(Word(text, confidence, BoundingBox(left, top, width, height))
+                     for text, confidence, left, top, width, height in self.words)
 
 
 class Field(Base):

@@ -43,3 +43,20 @@ def test_jpeg_keeps_the_colours_close():
 def test_no_metadata_is_written(encode):
     decoded = Image.open(io.BytesIO(encode(_page(3))))
     assert not decoded.getexif() and "exif" not in decoded.info and "icc_profile" not in decoded.info
+
+
+@pytest.mark.parametrize("channels, gray", [(1, True), (3, False)])
+def test_as_jpeg_reencodes_a_stored_page_and_says_its_size(channels, gray):
+    page = _page(channels)
+    data, width, height, is_gray = images.as_jpeg(images.png(page), quality=80)
+    decoded = Image.open(io.BytesIO(data))
+    assert data.startswith(b"\xff\xd8\xff") and (width, height, is_gray) == (90, 120, gray)
+    assert decoded.size == (90, 120) and decoded.mode == ("L" if gray else "RGB")
+    if not gray:
+        red, green, blue = np.asarray(decoded)[75, 35]
+        assert red > 180 and green < 70 and blue < 70  # not turned to BGR on the way
+
+
+def test_as_jpeg_refuses_bytes_that_are_no_image():
+    with pytest.raises(ValueError, match="not a page image"):
+        images.as_jpeg(b"not an image", quality=80)
