@@ -362,7 +362,9 @@ def export_command(csv_file: Path = typer.Option(None, "--csv", help="Write the 
                                                                      "since their export; all: exported or not."),
                    bom: bool = typer.Option(False, "--bom", help="Start the CSVs with a UTF-8 byte-order mark."),
                    batch: int = typer.Option(None, "--batch", help="Write the files of this earlier batch again, "
-                                                                   "byte for byte, instead of a new export.")) -> None:
+                                                                   "byte for byte, instead of a new export."),
+                   pdfs: Path = typer.Option(None, "--pdfs", help="Also write a zip of the batch's documents as "
+                                             "searchable PDFs here.")) -> None:
     """Export documents as a new batch (CSV, line items CSV, XLSX; formulas neutralised), or an earlier batch again."""
     from datetime import date
 
@@ -385,11 +387,14 @@ def export_command(csv_file: Path = typer.Option(None, "--csv", help="Write the 
         for kind, path in outputs.items():
             if path is not None:
                 path.write_bytes(export.batch_file(found.id, kind))
+        if pdfs is not None:
+            with open(pdfs, "wb") as target:
+                export.batch_pdfs(found.id, target)
     except DocDeskError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"batch {found.id}: {found.rows} documents; wrote "
-               + ", ".join(str(path) for path in outputs.values() if path is not None))
+               + ", ".join(str(path) for path in [*outputs.values(), pdfs] if path is not None))
 
 
 @app.command("batches")
@@ -400,6 +405,21 @@ def batches_command(limit: int = typer.Option(20, "--limit", help="How many, new
     for b in export.list_batches(page=1, page_size=limit).rows:
         typer.echo(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}  {b.user or '(command line)':<16} "
                    f"{b.rows:>6} documents  {b.checksum}")
+
+
+@app.command("pdf")
+def pdf_command(document_id: int = typer.Argument(..., help="The document's id."),
+                output: Path = typer.Option(None, "--output", "-o",
+                                            help="Write the PDF here; default DATE_VENDOR_TOTAL.pdf in this folder.")
+                ) -> None:
+    """Write a read document's pages as a searchable PDF (invisible text over the page as read)."""
+    from services import pdfs
+
+    with _errors_end_the_command():
+        pdf = pdfs.document_pdf(document_id)
+    path = output or Path(pdf.name)
+    path.write_bytes(pdf.data)
+    typer.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class ErrorCode(enum.StrEnum):
     INVALID_CURRENCY = "invalid_currency"
     NOT_FOUND = "not_found"
     NOT_REVIEWABLE = "not_reviewable"
+    NOT_READ = "not_read"
     REASON_REQUIRED = "reason_required"
     INVALID_TEXT = "invalid_text"
     TOO_LONG = "too_long"
@@ -72,7 +73,7 @@ INPUT_CODES = frozenset({
     ErrorCode.INVALID_AMOUNT, ErrorCode.INVALID_DATE, ErrorCode.INVALID_CURRENCY, ErrorCode.NOT_FOUND,
     ErrorCode.NOT_REVIEWABLE, ErrorCode.REASON_REQUIRED, ErrorCode.INVALID_TEXT, ErrorCode.TOO_LONG,
     ErrorCode.OUT_OF_RANGE,
-    ErrorCode.NOTHING_TO_EXPORT, ErrorCode.EXPORT_FILE_MISSING,
+    ErrorCode.NOTHING_TO_EXPORT, ErrorCode.EXPORT_FILE_MISSING, ErrorCode.NOT_READ,
 })
 
 

@@ -9,6 +9,7 @@ The services check the same permission again: hiding a page is not a permission.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Mapping
@@ -151,6 +152,19 @@ def batch_downloads(batch: Any, key: str) -> None:
         column.download_button(label, data=lambda kind=kind: export.batch_file(batch.id, kind, user=name),
                                file_name=batch.file_name(kind), mime=mime, on_click="ignore",
                                icon=":material/download:", key=f"{key}-{kind}")
+    columns[-1].download_button("Searchable PDFs (zip)", data=lambda: _batch_pdfs(batch.id, name),
+                                file_name=f"docdesk-batch-{batch.id}-pdfs.zip",
+                                mime="application/zip", on_click="ignore", icon=":material/picture_as_pdf:",
+                                key=f"{key}-pdfs", help="Each document's pages with their text, named by date, "
+                                "vendor and total: made when clicked")
+
+
+def _batch_pdfs(batch_id: int, user: str | None) -> bytes:
+    from services import export
+
+    target = io.BytesIO()
+    export.batch_pdfs(batch_id, target, user=user)
+    return target.getvalue()
 
 
 def _sidebar(user: dict[str, Any]) -> None:

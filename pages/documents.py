@@ -10,7 +10,7 @@ import streamlit as st
 
 import ui
 from errors import DocDeskError
-from services import documents, export
+from services import documents, export, pdfs
 from services.access import Permission
 from services.documents import DocumentRow
 from services.export import ExportState
@@ -101,6 +101,16 @@ def bulk_actions(chosen: list[DocumentRow]) -> None:
             st.error(ui.plain(error.message))
 
 
+def pdf_download(row: DocumentRow) -> None:
+    """Made when clicked: the page as read, its words as invisible, searchable text."""
+    read = row.status in (Status.NEEDS_REVIEW, Status.APPROVED, Status.REJECTED)
+    st.download_button("Searchable PDF", data=lambda: pdfs.document_pdf(row.id, user=user).data,
+                       file_name=pdfs.pdf_file_name(row.date, row.vendor, row.total), mime="application/pdf",
+                       on_click="ignore", icon=":material/picture_as_pdf:", disabled=not read,
+                       help="The pages as read, with their text, searchable outside DocDesk" if read
+                       else "Not read yet")
+
+
 def read_only(row: DocumentRow) -> None:
     """What an uploader may see of their own document: the page, the status and why, the values read."""
     view = documents.view_document(row.id, user=user)
@@ -113,6 +123,7 @@ def read_only(row: DocumentRow) -> None:
         else:
             image_column.caption("No page image yet: it has not been read.")
         with details:
+            pdf_download(row)
             label, colour = {Status.REJECTED: ("rejected", "orange"), Status.FAILED: ("failed", "red"),
                              Status.APPROVED: ("approved", "green")}.get(Status(row.status),
                                                                         (row.status.replace("_", " "), "blue"))

@@ -16,11 +16,11 @@ import enum
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from errors import ConflictError, ErrorCode, InputError
 from ocr import catalogue
-from services import audit
+from services import audit, pdfs
 from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import batches, repository
@@ -29,8 +29,8 @@ from storage.blobs import BlobStore
 from storage.db import IntegrityError
 from storage.models import ExportBatch, ExportState, Status
 
-__all__ = ["Batch", "ExportFile", "ExportFilter", "ExportState", "audit_csv", "batch_file", "date_presets",
-           "export_batch", "get_batch", "list_batches", "preview"]
+__all__ = ["Batch", "ExportFile", "ExportFilter", "ExportState", "audit_csv", "batch_file", "batch_pdfs",
+           "date_presets", "export_batch", "get_batch", "list_batches", "preview"]
 
 
 class ExportFile(enum.StrEnum):
@@ -224,6 +224,14 @@ def batch_file(batch_id: int, kind: ExportFile, *, user: str | None = None,
                              file=kind.value, documents=list(row.document_ids or []), columns=list(row.columns or []),
                              checksum=key)
         return store.get(key)
+
+
+def batch_pdfs(batch_id: int, target: IO[bytes], *, user: str | None = None,
+               settings: Settings | None = None) -> int:
+    """The batch's documents as a zip of searchable PDFs (services.pdfs) written to `target`; returns how many.
+    Made from the documents as they are now: unlike the batch's CSV and XLSX, the zip is not stored."""
+    batch = get_batch(batch_id, user=user, settings=settings)
+    return pdfs.write_pdfs_zip(batch.document_ids, target, user=user, settings=settings)
 
 
 AUDIT_COLUMNS = ("id", "at", "user", "action", "kind", "document_id", "summary", "details")

@@ -100,3 +100,25 @@ def test_status_says_what_to_do_while_redis_or_the_database_is_down(migrated, tm
     result = _cli(database_down, "status")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "The database cannot be reached" in result.stderr and "DOCDESK_DATABASE_URL" in result.stderr
+
+
+def test_pdf_writes_a_read_document_and_export_zips_them(migrated, tmp_path):
+    import zipfile
+
+    from storage.db import session_factory
+    from storage.models import Status
+    from tests.seeding import make_document
+
+    with session_factory(migrated).begin() as session:
+        document_id = make_document(session, migrated, status=Status.APPROVED, image=receipt_png()).id
+    written = _cli(migrated, "pdf", str(document_id), "--output", str(tmp_path / "one.pdf"))
+    assert (written.returncode, written.stdout.strip()) == (0, f"wrote {tmp_path / 'one.pdf'}")
+    assert (tmp_path / "one.pdf").read_bytes().startswith(b"%PDF-1.4")
+
+    exported = _cli(migrated, "export", "--csv", str(tmp_path / "a.csv"), "--pdfs", str(tmp_path / "a.zip"))
+    assert exported.returncode == 0
+    assert exported.stdout.strip() == f"batch 1: 1 documents; wrote {tmp_path / 'a.csv'}, {tmp_path / 'a.zip'}"
+    assert len(zipfile.ZipFile(tmp_path / "a.zip").namelist()) == 1
+
+    missing = _cli(migrated, "pdf", "999")
+    assert (missing.returncode, missing.stderr.strip()) == (2, "error: There is no document #999.")

@@ -210,7 +210,9 @@ def test_export_makes_a_batch_and_offers_its_files(migrated):
     [b for b in app.button if b.label == "Export 1 document as a new batch"][0].click().run()
     assert not app.exception
     assert "Batch 1: 1 document exported" in app.success[0].value
-    assert len(app.get("download_button")) == 3 + 3  # the new batch's files, and again under "Earlier batches"
+    downloads = [b.proto.label for b in app.get("download_button")]
+    assert len(downloads) == 4 + 4  # the new batch's files, and again under "Earlier batches"
+    assert downloads.count("Searchable PDFs (zip)") == 2
     assert app.subheader[0].value == "Preview: 0 documents"
     with session_factory(migrated).begin() as session:
         assert session.query(AuditEvent).filter_by(action="export").count() == 1
