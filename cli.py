@@ -259,6 +259,15 @@ def _files_under(paths: list[str]) -> list[str]:
     return found
 
 
+def _result_line(result, path: str) -> str:
+    """One ingested file, as `ingest` and `watch` print it."""
+    if result.outcome == "queued":
+        return f"#{result.document_id} queued  {path}"
+    if result.outcome == "duplicate":
+        return f"duplicate of #{result.document_id}  {path}"
+    return f"{result.message} [{result.code}]  {path}"
+
+
 @app.command("ingest")
 def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (searched recursively)."),
            wait: bool = typer.Option(False, "--wait", help="Wait until a running worker has processed them."),
@@ -279,24 +288,13 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
     start = time.monotonic()
     for path in _files_under(paths):
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            typer.echo(f"refused: cannot read the file ({error.strerror})  {path}")
-            bad = True
-            continue
-        try:
-            result = ingest_service.ingest_files([(path, data)], user=user)[0]
+            result = ingest_service.ingest_path(path, user=user)
         except PermissionDenied as error:
             _fail(PermissionDenied(f"--user {user}: {error.message}"))
+        typer.echo(_result_line(result, path))
         if result.outcome == "queued":
             queued.append(result.document_id)
-            typer.echo(f"#{result.document_id} queued  {path}")
-        elif result.outcome == "duplicate":
-            typer.echo(f"duplicate of #{result.document_id}  {path}")
-        else:
-            bad = True
-            typer.echo(f"{result.message} [{result.code}]  {path}")
+        bad = bad or result.outcome == "refused"
     if wait and queued:
         last, last_change = None, time.monotonic()
         while True:

@@ -99,13 +99,18 @@ def load_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
 
 # --- checks -------------------------------------------------------------------------------------
 
-def _check_bytes(data: bytes, limits: LoadLimits) -> str:
-    if not data:
+def check_size(size: int, limits: LoadLimits) -> None:
+    """Refuse an empty or too large file from its size alone (a file on disk is checked before it is read)."""
+    if not size:
         raise InputError("The file is empty (0 bytes): upload the file again.", code=ErrorCode.EMPTY_FILE)
-    if len(data) > limits.max_upload_bytes:
+    if size > limits.max_upload_bytes:
         raise InputError(
-            f"The file is {len(data) / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.1f} MB: "
+            f"The file is {size / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.1f} MB: "
             "scan at a lower resolution or split it.", code=ErrorCode.TOO_LARGE)
+
+
+def _check_bytes(data: bytes, limits: LoadLimits) -> str:
+    check_size(len(data), limits)
     media_type = sniff(data)
     if media_type is None:
         kind = known_other_kind(data)

@@ -8,9 +8,11 @@ bytes + name + user -> preflight (size, type by magic bytes, page and pixel limi
 from __future__ import annotations
 
 import logging
+import os
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from errors import DiskFull, DocDeskError, ErrorCode, PermissionDenied
 from services import queue
@@ -116,6 +118,27 @@ def ingest_files(files: Iterable[tuple[str, bytes]], *, user: str | None = None,
             results.append(IngestResult(display_name(name), "refused", None, ErrorCode.INTERNAL,
                                         "refused: internal error (logged); try this file again later"))
     return results
+
+
+def ingest_path(path: str | Path, *, user: str | None = None, settings: Settings | None = None) -> IngestResult:
+    """A file on disk (the command line, the watched folder): checked for size before it is read, then as
+    ingest_file. A file that cannot be read is refused as `unreadable`, with the system's reason."""
+    from ocr.load import check_size
+
+    settings = settings or get_settings()
+    with use_case(user, Permission.UPLOAD, settings=settings):
+        pass
+    shown = display_name(str(path))
+    try:
+        with open(path, "rb") as handle:
+            check_size(os.fstat(handle.fileno()).st_size, settings.ocr_config().limits)
+            data = handle.read()
+    except DocDeskError as error:
+        return _refuse(shown, error.code, error.message, user, settings)
+    except OSError as error:
+        return _refuse(shown, ErrorCode.UNREADABLE, f"Cannot read the file: {error.strerror or error}.", user,
+                       settings)
+    return ingest_files([(str(path), data)], user=user, settings=settings)[0]
 
 
 def _duplicate(session, shown: str, document_id: int, user: str | None) -> IngestResult:

@@ -97,3 +97,24 @@ def test_file_names_are_data_not_paths():
     assert display_name("") == display_name(None) == "unnamed"
     long = display_name("x" * 500 + ".jpeg")
     assert len(long) <= ingest.MAX_NAME_CHARS and long.endswith(".jpeg")
+
+
+def test_a_file_on_disk_is_checked_for_size_before_it_is_read_and_refused_if_unreadable(migrated, tmp_path):
+    from services.ingest import ingest_path
+
+    path = tmp_path / "scan.png"
+    path.write_bytes(receipt_png(21))
+    assert ingest_path(path, settings=migrated).outcome == "queued"
+
+    huge = tmp_path / "huge.png"
+    with open(huge, "wb") as handle:  # sparse: 1 GB on paper, nothing on disk, never read
+        handle.truncate(10**9)
+    too_large = ingest_path(huge, settings=migrated)
+    assert (too_large.outcome, too_large.code) == ("refused", "too_large")
+    assert too_large.message == "refused: The file is 1000.0 MB; the limit is 52.4 MB: scan at a lower resolution " \
+                                "or split it."
+
+    unreadable = ingest_path(tmp_path, settings=migrated)  # a folder cannot be read as a file
+    assert (unreadable.outcome, unreadable.code) == ("refused", "unreadable")
+    assert unreadable.message == "refused: Cannot read the file: Is a directory."
+    assert [event.details["code"] for event in _audit(migrated, "upload_refused")] == ["too_large", "unreadable"]
