@@ -320,6 +320,35 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
     raise typer.Exit(1 if bad else 0)
 
 
+@app.command("watch")
+def watch(folder: Path = typer.Argument(None, help="The folder to watch; default DOCDESK_WATCH_DIR."),
+          user: str = typer.Option(None, "--user", help="Recorded as the uploader: an account allowed to upload; "
+                                   "default DOCDESK_WATCH_USER."),
+          after: str = typer.Option(None, "--after", help="move (to DIR/done/ or DIR/refused/, the default) or keep "
+                                    "(leave taken files in place); default DOCDESK_WATCH_AFTER."),
+          settle: float = typer.Option(None, "--settle", help="Seconds a file must stay unchanged before it is taken."),
+          poll: float = typer.Option(None, "--poll", help="Seconds between listings of the folder.")) -> None:
+    """Ingest every file that appears in FOLDER once it is written, until stopped (Ctrl-C or SIGTERM)."""
+    import signal
+
+    from services import logs
+    from services.watch import FolderWatcher, WatchOptions
+    from settings import get_settings
+
+    if after not in (None, "move", "keep"):
+        _fail(ValueError(f"--after {after}: say move or keep"))
+    logs.configure()
+    with _errors_end_the_command():
+        options = WatchOptions.from_settings(get_settings(), folder, user=user, after=after, settle_s=settle,
+                                             poll_s=poll)
+        watcher = FolderWatcher(options, report=lambda path, result: typer.echo(_result_line(result, path)))
+        watcher.check()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: watcher.stop())
+        typer.echo(f"watching {watcher.folder} (after taking: {options.after}); Ctrl-C stops")
+        watcher.run()
+
+
 @app.command("status")
 def status() -> None:
     """Documents per status and the queue depth."""

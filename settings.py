@@ -3,6 +3,7 @@
 import socket
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +75,18 @@ class Settings(BaseSettings):
     max_attempts: int = Field(3, ge=1, description="Tries for a transient failure before the document is failed.")
     min_free_mb: int = Field(200, ge=0, description="Free disk space (MB) the data folder must keep: below it uploads "
                              "are refused (`disk_full`) and processing waits, its documents queued, no attempt used.")
+
+    watch_dir: Path | None = Field(None, description="Folder `make run` watches (`cli.py watch`): every file a "
+                                   "scanner or a shared drive drops there is ingested once written. Default: none.")
+    watch_user: str | None = Field(None, description="Account recorded as the uploader of watched files (one allowed "
+                                   "to upload). Default: none (the local operator).")
+    watch_after: Literal["move", "keep"] = Field("move", description="What becomes of a watched file once taken: "
+                                                 "`move` to DIR/done/, or DIR/refused/ with NAME.txt saying why; "
+                                                 "`keep` in place (remembered, never taken twice).")
+    watch_settle_s: float = Field(2.0, gt=0, description="A watched file is taken once its size and time have not "
+                                  "changed for this long (s), or at once when it is renamed into place.")
+    watch_poll_s: float = Field(5.0, gt=0, description="The watched folder is listed this often (s) besides what "
+                                "inotify reports at once: this is what sees files on network shares (NFS, SMB).")
 
     session_idle_minutes: int = Field(60, gt=0, description="Sign-in expires after this much inactivity.")
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the worker and the web app together; Ctrl-C (or either one exiting) stops both.
+# Starts the worker and the web app together, and the folder watcher when DOCDESK_WATCH_DIR is set (in the
+# environment or .env); Ctrl-C (or any of them exiting) stops them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -8,13 +9,17 @@ PY=.venv/bin/python
 upload_mb=$($PY -c 'from settings import get_settings; print(get_settings().upload_limit_mb)') || exit 1
 
 $PY cli.py worker &
-worker=$!
+pids=($!)
 $PY -m streamlit run app.py --server.port "${PORT:-8501}" --server.maxUploadSize "$upload_mb" &
-app=$!
+pids+=($!)
+if [ -n "$($PY -c 'from settings import get_settings; print(get_settings().watch_dir or "")')" ]; then
+  $PY cli.py watch &
+  pids+=($!)
+fi
 
-stop() { kill -TERM "$worker" "$app" 2>/dev/null; wait "$worker" "$app" 2>/dev/null; }
+stop() { kill -TERM "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; }
 trap 'stop; exit 130' INT TERM
-wait -n "$worker" "$app"
+wait -n "${pids[@]}"
 status=$?
 stop
 exit $status

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -322,3 +322,21 @@ class ExportedDocument(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("export_batches.id"), index=True)
     changed_at: Mapped[datetime | None] = mapped_column(index=True)
     changed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WatchedFile(Base):
+    """A file the watched folder took (services.watch): by folder, path inside it, size and modification time, so
+    a restart, or a folder whose files are left in place, never takes the same file twice."""
+
+    __tablename__ = "watched_files"
+    __table_args__ = (Index("ix_watched_files_folder_path", "folder", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder: Mapped[str] = mapped_column(Text)  # the watched folder, absolute
+    path: Mapped[str] = mapped_column(Text)  # the file, relative to the folder
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(16))  # ingest's: queued, duplicate, refused
+    document_id: Mapped[int | None]  # no foreign key: the record outlives documents, like the audit trail
+    message: Mapped[str] = mapped_column(Text, default="")
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)

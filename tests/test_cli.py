@@ -13,12 +13,15 @@ from tests.services.worker_proc import ROOT, receipt_png, start_worker, stop_wor
 from tests.signin import add
 
 
+def _env(settings, path="/usr/bin:/bin") -> dict[str, str]:
+    return {"DOCDESK_DATA_DIR": str(settings.data_dir), "PATH": path,  # no OMP_THREAD_LIMIT
+            **{f"DOCDESK_{name.upper()}": value for name in ("database_url", "queue_url")
+               if (value := getattr(settings, name))}}
+
+
 def _cli(settings, *args, timeout=120, path="/usr/bin:/bin"):
-    env = {"DOCDESK_DATA_DIR": str(settings.data_dir), "PATH": path,  # no OMP_THREAD_LIMIT
-           **{f"DOCDESK_{name.upper()}": value for name in ("database_url", "queue_url")
-              if (value := getattr(settings, name))}}
-    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=_env(settings, path), capture_output=True,
+                          text=True, timeout=timeout)
 
 
 @pytest.mark.slow
@@ -122,3 +125,26 @@ def test_pdf_writes_a_read_document_and_export_zips_them(migrated, tmp_path):
 
     missing = _cli(migrated, "pdf", "999")
     assert (missing.returncode, missing.stderr.strip()) == (2, "error: There is no document #999.")
+
+
+@pytest.mark.slow
+def test_watch_reports_each_file_it_takes_and_stops_on_sigterm(migrated, tmp_path):
+    import os
+    import signal
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    watcher = subprocess.Popen([sys.executable, "cli.py", "watch", str(folder), "--settle", "0.5"], cwd=ROOT,
+                               env=_env(migrated), stdout=subprocess.PIPE, stderr=open(tmp_path / "watch.log", "w"),
+                               text=True)
+    try:
+        assert watcher.stdout.readline().startswith(f"watching {folder} (after taking: move)")
+        (folder / "a.png").write_bytes(receipt_png(11))
+        assert watcher.stdout.readline().strip() == "#1 queued  a.png"
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        assert watcher.wait(timeout=30) == 0
+    assert os.listdir(folder / "done") == ["a.png"]
+
+    refused = _cli(migrated, "watch", str(tmp_path / "nowhere"))
+    assert refused.returncode == 2 and "is not a folder: create it" in refused.stderr
