@@ -25,7 +25,7 @@ from typing import Any
 
 from errors import DocDeskError, ErrorCode, InputError, TransientError
 from ocr.types import Flag
-from services import queue, sandbox, vendors
+from services import duplicates, queue, sandbox, vendors
 from services.access import use_case
 from settings import Settings, get_settings
 from storage import images, jobs, repository, space
@@ -151,13 +151,17 @@ class _Output:
     extraction: Any  # Extraction
     timings: dict[str, float]
     keys: list[tuple[str, str]]  # (original_key, cleaned_key) per page
+    hashes: list[str]  # ocr.duplicates' page hash per page, as text
 
 
 def _extract(data: bytes, settings: Settings, engine) -> _Output:
     """The heavy part, run in the child: OCR pipeline, then page images into the blob store."""
+    from ocr.duplicates import page_hash
     from ocr.pipeline import extract_document
 
     result = extract_document(data, config=settings.ocr_config(), engine=engine, keep_images=True)
+    hashes = [page_hash(images_of.cleaned, page.words).as_text()
+              for page, images_of in zip(result.pages, result.images, strict=True)]
     start = time.perf_counter()
     blobs = BlobStore(settings.blob_dir)
     lossy = data[:3] == b"\xff\xd8\xff"  # a JPEG upload: its original page stays a JPEG
@@ -166,7 +170,7 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
             for page in result.images]
     timings = dict(result.timings)
     timings["store_images"] = round((time.perf_counter() - start) * 1000, 2)
-    return _Output(result.pages, result.extraction, timings, keys)
+    return _Output(result.pages, result.extraction, timings, keys, hashes)
 
 
 # --- the child process: time, memory and CPU limits per document (services.sandbox) ------------
@@ -299,7 +303,9 @@ def _signals_held():
 
 def _write_results(session, document, output: _Output, settings: Settings) -> None:
     keys = _pad(output.keys, len(output.pages))
-    pages = [_page_row(page, page_keys) for page, page_keys in zip(output.pages, keys, strict=True)]
+    hashes = list(output.hashes) + [None] * (len(output.pages) - len(output.hashes))
+    pages = [_page_row(page, page_keys, page_hash)
+             for page, page_keys, page_hash in zip(output.pages, keys, hashes, strict=True)]
     extraction = vendors.recall(session, document.id, output.extraction, output.pages, settings)
     fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=f.page,
                     box=f.box.as_list() if f.box is not None else None, source=Source.OCR)
@@ -323,19 +329,20 @@ def _write_results(session, document, output: _Output, settings: Settings) -> No
     document.error_code = None
     document.error_message = None
     document.finished_at = utcnow()
+    duplicates.refresh(session, document)
 
 
 def _pad(keys: list, n: int) -> list:
     return list(keys) + [(None, None)] * (n - len(keys))
 
 
-def _page_row(page, keys: tuple[str | None, str | None]) -> Page:
+def _page_row(page, keys: tuple[str | None, str | None], image_hash: str | None) -> Page:
     return Page(index=page.index, width=page.width, height=page.height, dpi=page.dpi, text=page.text,
                 mean_confidence=page.mean_confidence,
                 trace=[_jsonable({"name": t.name, "ms": t.ms, "details": t.details, "skipped": t.skipped})
                        for t in page.trace],
                 words=[[w.text, round(w.confidence, 4), *w.box.as_list()] for w in page.words],
-                original_key=keys[0], cleaned_key=keys[1], ocr_ms=page.ocr_ms)
+                original_key=keys[0], cleaned_key=keys[1], image_hash=image_hash, ocr_ms=page.ocr_ms)
 
 
 def _jsonable(value: Any) -> Any:

@@ -18,7 +18,7 @@ from ocr import catalogue
 from ocr.catalogue import FieldSpec
 from ocr.highlight import Highlight, draw_boxes
 from ocr.types import LINE_ITEMS, Flag
-from services import inputs
+from services import duplicates, inputs
 from services.access import Permission, use_case
 from services.checks import item_decimal, normalise_value, recheck
 from services.queue import enqueue_quietly
@@ -274,6 +274,8 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
         document.min_confidence = min(confidences) if confidences else None
         document.reviewed_by = user
         document.updated_at = utcnow()  # an UPDATE of the row, so the version moves and a stale form conflicts
+    if set(changed) & set(duplicates.VALUE_FIELDS):
+        duplicates.refresh(session, document)
     return changed
 
 

@@ -207,6 +207,7 @@ class Page(Base):
     words: Mapped[list[Any]] = mapped_column(default=list)  # [[text, confidence, left, top, width, height]]
     original_key: Mapped[str | None] = mapped_column(String(64))  # blob key of the page as loaded
     cleaned_key: Mapped[str | None] = mapped_column(String(64))  # blob key of the page as read by OCR
+    image_hash: Mapped[str | None] = mapped_column(String(80))  # ocr.duplicates.PageHash.as_text() of that page
     ocr_ms: Mapped[float | None]
 
     document: Mapped[Document] = relationship(back_populates="pages")
@@ -340,3 +341,20 @@ class WatchedFile(Base):
     document_id: Mapped[int | None]  # no foreign key: the record outlives documents, like the audit trail
     message: Mapped[str] = mapped_column(Text, default="")
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DuplicatePair(Base):
+    """Two documents that may be one receipt (services.duplicates): the same vendor, date and total, a near-identical
+    page, or both. `first_id` is the older. A reviewer's "not a duplicate" is kept (dismissed_by, dismissed_at)."""
+
+    __tablename__ = "duplicate_pairs"
+    __table_args__ = (UniqueConstraint("first_id", "second_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    second_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    same_values: Mapped[bool] = mapped_column(default=False)
+    image_distance: Mapped[int | None]  # bits of ocr.duplicates' page hash that differ; None: the pages differ
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dismissed_by: Mapped[str | None] = mapped_column(String(64))
+    dismissed_at: Mapped[datetime | None]

@@ -1,15 +1,15 @@
 """watched_files: what the watched folder took (services.watch), so nothing is taken twice
 
-Revision ID: 0003_watched_files
-Revises: 0002_pages_fts
+Revision ID: 0004_watched_files
+Revises: 0003_search
 """
 import sqlalchemy as sa
 from alembic import op
 
 import storage.models
 
-revision = '0003_watched_files'
-down_revision = '0002_pages_fts'
+revision = '0004_watched_files'
+down_revision = '0003_search'
 branch_labels = None
 depends_on = None
 
