@@ -410,6 +410,9 @@ def export_command(csv_file: Path = typer.Option(None, "--csv", help="Write the 
         typer.echo(f"error: {error}; write dates as YYYY-MM-DD", err=True)
         raise typer.Exit(2) from None
     try:
+        if batch is None:
+            for warning in export.duplicate_warnings(filters):
+                typer.echo(f"warning: {warning}", err=True)
         found = export.get_batch(batch) if batch is not None else export.export_batch(filters, bom=bom)
         for kind, path in outputs.items():
             if path is not None:

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from errors import ConflictError, DocDeskError
+from pages.parts import duplicates as possible_duplicates
 from services import checks, review
 from services.access import Permission
 
@@ -78,6 +79,7 @@ elif view.export_batch is not None:
 for flag in view.flags:
     show = st.info if flag.is_note else st.warning
     show(f"**{flag.code.replace('_', ' ')}** — {ui.plain(flag.message)}")
+possible_duplicates.show(view.id, user)
 
 image_column, form_column = st.columns([5, 4], gap="large")
 with image_column:

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from errors import ConflictError, ErrorCode, InputError
 from ocr import catalogue
-from services import audit, pdfs
+from services import audit, duplicates, pdfs
 from services.access import Permission, use_case
 from settings import Settings, get_settings
 from storage import batches, repository
@@ -30,7 +30,7 @@ from storage.db import IntegrityError
 from storage.models import ExportBatch, ExportState, Status
 
 __all__ = ["Batch", "ExportFile", "ExportFilter", "ExportState", "audit_csv", "batch_file", "batch_pdfs",
-           "date_presets", "export_batch", "get_batch", "list_batches", "preview"]
+           "date_presets", "duplicate_warnings", "export_batch", "get_batch", "list_batches", "preview"]
 
 
 class ExportFile(enum.StrEnum):
@@ -250,3 +250,11 @@ def audit_csv(filters: audit.AuditFilter | None = None, *, bom: bool = False, us
         repository.add_audit(session, "export", user=user, what="audit", documents=documents,
                              columns=list(AUDIT_COLUMNS), rows=len(rows), filters=filters.as_dict())
     return files.to_csv(rows, AUDIT_COLUMNS, bom=bom)
+
+
+def duplicate_warnings(filters: ExportFilter, *, user: str | None = None,
+                       settings: Settings | None = None) -> list[str]:
+    """One line per possible duplicate (services.duplicates) whose two documents this export would both hold."""
+    with use_case(user, Permission.EXPORT, settings=settings) as session:
+        return duplicates.warnings_within(session, [row["id"] for row in _collect(session, filters,
+                                                                                   with_items=False).rows])

@@ -265,3 +265,23 @@ def test_review_warns_before_and_after_changing_an_exported_document(migrated):
     [b for b in app.button if b.label == "Save"][0].click().run()
     assert "now marked changed since export batch 1" in app.success[0].value
     assert any("Changed since export batch 1" in w.value for w in app.warning)
+
+
+def test_review_shows_a_possible_duplicate_side_by_side_until_it_is_marked_not_one(migrated):
+    from services import duplicates, review
+    from tests.receipts import encode, sample_receipt
+
+    image = encode(sample_receipt().image)
+    first = seed(migrated, image=image)
+    second = seed(migrated, fields={"vendor": "GREENLEAF HARDWARE SDN BHD", "date": "2024-03-14", "total": "1.00"},
+                  image=image)
+    review.save(second, 1, {"total": "42.95"}, user=add(migrated, "rita"), settings=migrated)
+
+    app = page("pages/review.py", review_doc=second)
+    assert [w.value for w in app.warning if "duplicate" in w.value] == [
+        f"Possible duplicate of #{first}: the same vendor, date and total."]
+    assert len(app.get("image")) == 3  # the page under review, and this page next to the other one's
+    [b for b in app.button if b.label == "Not a duplicate"][0].click().run()
+    assert not app.exception, app.exception
+    assert not [w for w in app.warning if "duplicate" in w.value]
+    assert duplicates.of_document(second, settings=migrated)[0].dismissed_by == "admin-user"

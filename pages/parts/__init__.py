@@ -1,0 +1,1 @@
+"""Pieces several screens draw (not screens themselves: st.navigation lists only pages/*.py)."""
