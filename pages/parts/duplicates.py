@@ -22,10 +22,10 @@ def show(document_id: int, user: str | None) -> None:
 def _pair(pair: duplicates.PossibleDuplicate, user: str | None) -> None:
     with st.container(border=True, key=f"duplicate-{pair.document_id}-{pair.other_id}"):
         st.warning(f"Possible duplicate of #{pair.other_id}: {pair.reason}.", icon=":material/content_copy:")
-        with st.expander(f"Compare with #{pair.other_id} side by side", expanded=True):
+        with st.expander(f"Compare with #{pair.other_id} side by side"):
             columns = st.columns(2)
             for column, document_id, title in ((columns[0], pair.document_id, "This document"),
-                                               (columns[1], pair.other_id, f"#{pair.other_id}")):
+                                               (columns[1], pair.other_id, "Possible duplicate")):
                 view = review.open_document(document_id, user=user)
                 column.text(f"{title}: #{document_id} {view.name if view else ''} "
                             f"({view.status.replace('_', ' ') if view else 'gone'})")
