@@ -1,7 +1,7 @@
 """export batches: what was exported, when, by whom, as which files; which documents changed since
 
-Revision ID: 0004_export_batches
-Revises: 0003_search
+Revision ID: 0005_export_batches
+Revises: 0004_account_security
 Create Date: 2026-11-29 23:49:15.305331
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import storage.models
 
-revision = '0004_export_batches'
-down_revision = '0003_search'
+revision = '0005_export_batches'
+down_revision = '0004_account_security'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """watched_files: what the watched folder took (services.watch), so nothing is taken twice
 
-Revision ID: 0004_watched_files
-Revises: 0003_search
+Revision ID: 0006_watched_files
+Revises: 0005_export_batches
 """
 import sqlalchemy as sa
 from alembic import op
 
 import storage.models
 
-revision = '0004_watched_files'
-down_revision = '0003_search'
+revision = '0006_watched_files'
+down_revision = '0005_export_batches'
 branch_labels = None
 depends_on = None
 

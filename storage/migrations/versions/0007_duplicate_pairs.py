@@ -1,15 +1,15 @@
 """near-duplicates: pages.image_hash and duplicate_pairs (services.duplicates)
 
-Revision ID: 0005_duplicate_pairs
-Revises: 0004_watched_files
+Revision ID: 0007_duplicate_pairs
+Revises: 0006_watched_files
 """
 import sqlalchemy as sa
 from alembic import op
 
 import storage.models
 
-revision = '0005_duplicate_pairs'
-down_revision = '0004_watched_files'
+revision = '0007_duplicate_pairs'
+down_revision = '0006_watched_files'
 branch_labels = None
 depends_on = None
 
