@@ -84,4 +84,5 @@ def test_impossible_names_fail_sign_in_like_unknown_ones(migrated):
         with pytest.raises(users.SignInError, match="Wrong name or password"):
             users.sign_in(name, "a-long-test-password", settings=migrated)
         with pytest.raises(users.SignInError, match="no active DocDesk account"):
-            users.sign_in_external(name, settings=migrated)
+            users.sign_in_external({"iss": "https://id.example", "sub": "1", "email": name, "email_verified": True},
+                                   settings=migrated)
