@@ -274,7 +274,7 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
         document.min_confidence = min(confidences) if confidences else None
         document.reviewed_by = user
         document.updated_at = utcnow()  # an UPDATE of the row, so the version moves and a stale form conflicts
-    if set(changed) & set(duplicates.VALUE_FIELDS):
+    if {change.field for change in changed} & set(duplicates.VALUE_FIELDS):
         duplicates.refresh(session, document)
     return changed
 

@@ -231,7 +231,7 @@ def test_the_uploader_sees_live_status_and_the_rejection_reason(office, new_page
         files=[{"name": "lunch.png", "mimeType": "image/png", "buffer": receipt},
                {"name": "notes.png", "mimeType": "image/png", "buffer": b"minutes of the meeting"}])
     page.get_by_role("button", name="Upload selected files").click()
-    expect(page.get_by_text("This is not a supported file: upload a JPEG, PNG, TIFF, BMP, WebP image or a PDF.")
+    expect(page.get_by_text("This is not a supported file: upload a JPEG, PNG, TIFF, BMP, WebP or AVIF image or a PDF.")
            ).to_be_visible()  # the whole reason, not cut off
     # the worker reads it; the line follows without a reload
     expect(page.get_by_text("ready for review", exact=True)).to_be_visible(timeout=180_000)

@@ -1,9 +1,11 @@
 """Every service call a page makes checks the acting user's permission (a hidden button is not a permission)."""
 
+import io
+
 import pytest
 
-from errors import PermissionDenied
-from services import audit, documents, export, ingest, monitor, review, status, users
+from errors import InputError, PermissionDenied
+from services import audit, documents, duplicates, export, ingest, monitor, pdfs, review, status, users
 from services.access import GRANTS, Permission
 from storage.db import session_factory
 from storage.models import Role, Status
@@ -59,7 +61,31 @@ CALLS = {
     "users.change_password": (Permission.OWN_ACCOUNT, lambda s, u, d: users.change_password(
         PASSWORD, "another-long-password", user=u, settings=s)),
     "audit.list_events": (Permission.AUDIT, lambda s, u, d: audit.list_events(user=u, settings=s)),
+    "ingest.ingest_path": (Permission.UPLOAD, lambda s, u, d: ingest.ingest_path(s.data_dir / "absent.png", user=u,
+                                                                                  settings=s)),
+    "duplicates.of_document": (Permission.REVIEW, lambda s, u, d: duplicates.of_document(d, user=u, settings=s)),
+    "duplicates.dismiss": (Permission.REVIEW, lambda s, u, d: _refused_as(
+        "not_found", lambda: duplicates.dismiss(d, d + 1, user=u, settings=s))),
+    "pdfs.document_pdf": (Permission.VIEW_OWN, lambda s, u, d: _refused_as(
+        "not_read", lambda: pdfs.document_pdf(d, user=u, settings=s))),
+    "pdfs.write_pdfs_zip": (Permission.EXPORT, lambda s, u, d: pdfs.write_pdfs_zip([d], io.BytesIO(), user=u,
+                                                                                   settings=s)),
+    "export.batch_pdfs": (Permission.EXPORT, lambda s, u, d: export.batch_pdfs(
+        export.export_batch(WAITING, settings=s).id, io.BytesIO(), user=u, settings=s)),
+    "export.duplicate_warnings": (Permission.EXPORT, lambda s, u, d: export.duplicate_warnings(WAITING, user=u,
+                                                                                               settings=s)),
 }
+
+
+def _refused_as(code: str, call) -> None:
+    """Run a call that passes the permission check and then refuses what it was given (the seeded document has
+    no page image, no duplicate): only that refusal, never PermissionDenied."""
+    try:
+        call()
+    except InputError as error:
+        assert error.code == code
+        return
+    raise AssertionError(f"expected the refusal {code}")
 
 
 # Service functions with a `user` that are no use case of their own: the permission machinery itself.

@@ -92,7 +92,7 @@ def test_files_appearing_while_it_runs_are_taken_once_written_and_moved(migrated
     assert (folder / "done/sub/again.png.txt").read_text() == \
         f"sub/again.png: duplicate of document #{1 if first[0] == 'scanner-0001.png' else 2}\n"
     assert (folder / "refused/notes.txt.txt").read_text() == (
-        "notes.txt: refused: This is not a supported file: upload a JPEG, PNG, TIFF, BMP, WebP image or a PDF. "
+        "notes.txt: refused: This is not a supported file: upload a JPEG, PNG, TIFF, BMP, WebP or AVIF image or a PDF. "
         "[unsupported_type]\n")
     assert _count(migrated, AuditEvent, action="upload_refused") == 1  # refused the way an upload is
 
