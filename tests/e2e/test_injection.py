@@ -83,9 +83,8 @@ def test_names_and_ocr_text_never_make_the_browser_fetch_anything(served):
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": FILE_NAME, "mimeType": "image/png", "buffer": encode(sample_receipt().image)}])
             page.get_by_role("button", name="Upload selected files").click()
-            expect(page.get_by_text("1 queued")).to_be_visible()
-            expect(page.get_by_text(FILE_NAME)).to_be_attached()  # a cell of the upload table (a canvas grid)
-            expect(page.get_by_text("1 of 1 processed")).to_be_visible(timeout=180_000)
+            expect(page.get_by_text(FILE_NAME).first).to_be_visible()  # the file's line of live status
+            expect(page.get_by_text("1 of 1 files done")).to_be_visible(timeout=180_000)
 
             open_screen(page, "Review")  # opens the seeded document: flags, note, tooltips
             expect(page.get_by_text(shown(f"![n](https:{TRAP}/n).png")).first).to_be_visible()
@@ -100,8 +99,8 @@ def test_names_and_ocr_text_never_make_the_browser_fetch_anything(served):
 
             open_screen(page, "Documents")
             expect(page.get_by_text("3 documents")).to_be_visible()
-            # newest first: the upload, then the failed document; a row is selected by its box (35 px rows)
-            page.get_by_test_id("stDataFrame").click(position={"x": 16, "y": 35 + 35 + 17})
+            # newest first: the upload, then the failed document; a click on a cell opens it (64 px rows)
+            page.get_by_test_id("stDataFrame").click(position={"x": 150, "y": 35 + 64 + 32})
             expect(page.get_by_text(shown(f"· ![e](https:{TRAP}/e).png"))).to_be_visible()
             expect(page.get_by_text(shown(image("error")))).to_be_visible()
             page.wait_for_timeout(1000)  # let any image the page asked for be requested
