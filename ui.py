@@ -167,6 +167,12 @@ def _batch_pdfs(batch_id: int, user: str | None) -> bytes:
     return target.getvalue()
 
 
+def _client_address() -> str | None:
+    """The browser's network address as the web server sees it: None on localhost, or wherever none is known."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
 def _sidebar(user: dict[str, Any]) -> None:
     """Drawn by every page (also when Streamlit runs it as a legacy page): who is signed in, sign-out, counts."""
     from services import status
@@ -277,7 +283,7 @@ def sign_in_screen() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            account = users.sign_in(name, password)
+            account = users.sign_in(name, password, source=_client_address())
         except SignInError as error:
             st.error(plain(error.message))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -16,15 +16,22 @@ from services.access import Permission, use_case
 from services.names import name_key
 from settings import Settings
 from storage import repository
+from storage.db import IntegrityError
 from storage.models import Role, User, utcnow
 
 FREE_ATTEMPTS = 5  # failures allowed for a name before each further try must wait
 FIRST_WAIT_S = 30  # doubles with each further failure
 MAX_WAIT_S = 15 * 60
+SOURCE_ATTEMPTS = 30  # sign-in attempts one network address may make per window, over all names
+SOURCE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 # Every refused sign-in gets this answer: a distinct one for a name that must wait told which names exist.
 REFUSED = (f"Wrong name or password, a disabled account, or a name that must wait after {FREE_ATTEMPTS} failed "
            f"attempts ({FIRST_WAIT_S} s, doubling up to {MAX_WAIT_S // 60} minutes): check them and try again later.")
+
+# A network address's limit says nothing about which names exist, so it may say what is going on.
+SOURCE_REFUSED = (f"Too many sign-in attempts from your network address ({SOURCE_ATTEMPTS} in "
+                  f"{SOURCE_WINDOW.seconds // 60} minutes): wait a quarter of an hour, or ask an admin.")
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # verified for unknown names so timing reveals nothing
@@ -66,13 +73,40 @@ def wait_seconds(failed_attempts: int, last_failed_at: datetime | None, now: dat
     return max(0.0, wait - (now - last_failed_at).total_seconds())
 
 
-def sign_in(name: str, password: str, *, settings: Settings | None = None) -> Account:
+def sign_in(name: str, password: str, *, source: str | None = None, settings: Settings | None = None) -> Account:
     """Check a name and password. Raises SignInError with one message for every refusal (an unknown name, a wrong
     password, a disabled account, a name that must wait), after one password check on every path: neither the
     answer nor its time tells whether a name exists. Each attempt is counted as failed before the password is
     checked (and the count cleared when it was right), so parallel attempts cannot slip past the wait; failures are
-    committed before the error is raised."""
+    committed before the error is raised. `source` (the browser's network address, when known) may make
+    SOURCE_ATTEMPTS attempts per SOURCE_WINDOW whatever the names; a right password gives its attempt back."""
     name = name.strip()
+    if source:
+        _count_source_attempt(source[:64], name, settings)
+    account = _sign_in_by_password(name, password, settings)
+    if source:
+        with use_case(settings=settings) as session:
+            repository.uncount_source_attempt(session, source[:64])
+    return account
+
+
+def _count_source_attempt(source: str, name: str, settings: Settings | None) -> None:
+    while True:
+        try:
+            with use_case(settings=settings) as session:
+                allowed = repository.count_source_attempt(session, source, now=utcnow(), window=SOURCE_WINDOW,
+                                                          limit=SOURCE_ATTEMPTS)
+                if not allowed:
+                    repository.add_audit(session, "sign_in_refused", user=_as_recorded(name), reason="source",
+                                         source=source)
+            break
+        except IntegrityError:  # a parallel first attempt from the same source made its row: count again
+            continue
+    if not allowed:
+        raise SignInError(SOURCE_REFUSED, code=ErrorCode.LOCKED)
+
+
+def _sign_in_by_password(name: str, password: str, settings: Settings | None) -> Account:
     try:
         user_id, password_hash = _count_attempt(name, settings) if _storable_name(name) else (None, None)
     except SignInError:  # the name must wait: answered after the same password check as every other answer

@@ -297,6 +297,17 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class SignInSource(Base):
+    """Sign-in attempts from one network address in its current window: a guesser who spreads guesses over many
+    names from one place is slowed down as well (services.users)."""
+
+    __tablename__ = "sign_in_sources"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+
+
 class ExportBatch(Base):
     """One export: who, when, what was asked for, which documents, and the files as they were delivered
     (kept in the blob store, so a batch downloads again byte for byte; the keys are the files' SHA-256)."""

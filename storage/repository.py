@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, String, Update, and_, cast, false, func, select, update
@@ -22,6 +22,7 @@ from storage.models import (
     Page,
     ProcessingRun,
     Role,
+    SignInSource,
     Source,
     Status,
     User,
@@ -110,6 +111,30 @@ def count_failed_attempt(session: Session, user_id: int, *, seen: int, now: date
     read again and decide again). One atomic UPDATE, so parallel attempts are each counted, never lost."""
     return rows_changed(session, update(User).where(User.id == user_id, User.failed_attempts == seen)
                         .values(failed_attempts=User.failed_attempts + 1, last_failed_at=now)) == 1
+
+
+def count_source_attempt(session: Session, source: str, *, now: datetime, window: timedelta, limit: int) -> bool:
+    """Count one sign-in attempt from `source`: True when it is within the `limit` attempts of its `window` (a new
+    window starts when the last one is over), False when the source must wait. Each step is one conditional
+    UPDATE or the first row's INSERT, so attempts racing each other are all counted."""
+    row = SignInSource.source == source
+    if rows_changed(session, update(SignInSource).where(row, SignInSource.window_started_at <= now - window)
+                    .values(attempts=1, window_started_at=now)):
+        return True
+    if rows_changed(session, update(SignInSource).where(row, SignInSource.attempts < limit)
+                    .values(attempts=SignInSource.attempts + 1)):
+        return True
+    if session.get(SignInSource, source) is not None:
+        return False
+    with session.begin_nested():  # a parallel first attempt may insert the row first: IntegrityError, tried again
+        session.add(SignInSource(source=source, attempts=1, window_started_at=now))
+    return True
+
+
+def uncount_source_attempt(session: Session, source: str) -> None:
+    """A sign-in that succeeded does not use up its source's attempts (but cannot clear the others' either)."""
+    rows_changed(session, update(SignInSource).where(SignInSource.source == source, SignInSource.attempts > 0)
+                 .values(attempts=SignInSource.attempts - 1))
 
 
 def rows_changed(session: Session, statement: Update) -> int:

@@ -6,13 +6,14 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from errors import DocDeskError
 from services import users
 from storage import repository
 from storage.db import session_factory
-from storage.models import AuditEvent, Role, User
+from storage.models import AuditEvent, Role, SignInSource, User, utcnow
 
 ROUNDS = 20
 
@@ -93,3 +94,35 @@ def test_parallel_right_passwords_all_sign_in_and_leave_no_count(migrated):
     assert all(isinstance(r, users.Account) for r in results), results
     with session_factory(migrated).begin() as session:
         assert session.scalar(select(User.failed_attempts).where(User.name == "dora")) == 0
+
+
+def test_guesses_spread_over_many_names_from_one_address_are_limited_too(migrated, monkeypatch):
+    """The per-name wait does not slow a guesser who tries one password on many names: their network address
+    may make SOURCE_ATTEMPTS attempts per window, counted atomically however many arrive at once."""
+    monkeypatch.setattr(users, "SOURCE_ATTEMPTS", 6)
+    users.add_user("erin", "uploader", "the-right-password", settings=migrated)
+    guesser = "203.0.113.7"
+    results = at_once(*[lambda i=i: users.sign_in(f"name-{i}", "a-guess", source=guesser, settings=migrated)
+                        for i in range(15)])
+
+    codes = Counter(getattr(r, "code", type(r).__name__) for r in results)
+    assert codes == {"sign_in_failed": 6, "locked": 9}
+    assert all("network address" in r.message for r in results if getattr(r, "code", "") == "locked")
+    with pytest.raises(users.SignInError, match="network address"):  # the right password waits too
+        users.sign_in("erin", "the-right-password", source=guesser, settings=migrated)
+    assert users.sign_in("erin", "the-right-password", source="198.51.100.2", settings=migrated).name == "erin"
+    assert users.sign_in("erin", "the-right-password", settings=migrated).name == "erin"  # no address known
+
+    with session_factory(migrated).begin() as session:  # a quarter of an hour later
+        session.execute(update(SignInSource).values(window_started_at=utcnow() - users.SOURCE_WINDOW))
+    assert users.sign_in("erin", "the-right-password", source=guesser, settings=migrated).name == "erin"
+
+
+def test_right_passwords_give_their_address_its_attempt_back(migrated, monkeypatch):
+    """An office behind one address signs in all day: only failures use up the address's attempts."""
+    monkeypatch.setattr(users, "SOURCE_ATTEMPTS", 3)
+    users.add_user("finn", "uploader", "the-right-password", settings=migrated)
+    for _ in range(10):
+        users.sign_in("finn", "the-right-password", source="192.0.2.1", settings=migrated)
+    with session_factory(migrated).begin() as session:
+        assert session.get(SignInSource, "192.0.2.1").attempts == 0
