@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,8 +39,6 @@ def _single_threaded_tesseract() -> None:
 
 def _read_password(password_stdin: bool, generate: bool, prompt: str) -> str | None:
     """The password from stdin, generated (None), or asked for twice at the terminal."""
-    import sys
-
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
     if generate:
@@ -176,14 +176,21 @@ def extract(files: list[str] = typer.Argument(..., help="Receipt files (JPEG, PN
             workers: int = typer.Option(0, "--workers", help="Parallel processes; default one per core.")) -> None:
     """Run the OCR pipeline (no database) on FILES; exit status 1 if any file failed."""
     import json
+    import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
     from contextlib import nullcontext
 
+    from ocr.pipeline import warm_up
+    from settings import get_settings
+
     _single_threaded_tesseract()
+    with contextlib.suppress(Exception):  # each file then fails with the reason, in its own line
+        warm_up(get_settings().ocr_config())  # loaded once here; the processes forked below inherit the models
     count = min(workers or os.cpu_count() or 1, len(files))
     failed = False
-    with ProcessPoolExecutor(max_workers=count) if count > 1 else nullcontext() as pool:
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=count, mp_context=fork) if count > 1 else nullcontext() as pool:
         results = pool.map(_extract_one, files) if pool else map(_extract_one, files)  # both keep input order
         for line in results:
             failed = failed or line["error"] is not None
@@ -191,40 +198,56 @@ def extract(files: list[str] = typer.Argument(..., help="Receipt files (JPEG, PN
     raise typer.Exit(1 if failed else 0)
 
 
-@app.command("eval")
-def eval_command(dataset: str = typer.Argument(..., help="Folder with img/, key/ (and box/) like sroie-dev."),
-                 limit: int = typer.Option(None, "--limit", help="Score only the first N receipts."),
-                 start: int = typer.Option(0, "--start", help="Skip the first N receipts (in name order)."),
-                 report: str = typer.Option(None, "--report", help="Write a markdown report to this file."),
-                 split_at: int = typer.Option(None, "--split-at", help="Also score receipts before / from N apart."),
-                 workers: int = typer.Option(2, "--workers", help="Parallel processes."),
-                 learn: bool = typer.Option(False, "--learn", help="Replay in order with the vendor memory, as if "
-                                            "each receipt's key were approved right after it was read.")) -> None:
-    """Score field extraction (vendor, address, date, total) and OCR against a labelled folder."""
-    import shlex
-    import sys
+_FOLDERS = typer.Argument(..., help="Labelled folders laid out like sroie-dev: img/, key/ (and box/).")
+_FOLDS = typer.Option(5, "--folds", min=2, help="Cross-validation folds (grouped by shop).")
+_SEED = typer.Option(0, "--seed", help="Seed of the split and of the training.")
+_CACHE = typer.Option(None, "--cache", help="Keep each receipt's reading in this folder and reuse it.")
+_WORKERS = typer.Option(2, "--workers", help="Parallel processes for reading.")
+_REPORT = typer.Option(None, "--report", help="Write a markdown report: the figures and every mistake.")
 
-    from ocr.evaluate import evaluate_dataset, render_report, summarize, summary_table, with_vendor_memory
+
+def _cross_validated(folders: list[str], folds: int, seed: int, cache: str | None, workers: int, report: str | None):
+    """Read the folders (the settings' reading), cross-validate grouped by shop, print the figures, the report."""
+    from ocr.evaluate import summary_table
+    from services import learning
     from settings import get_settings
-
     _single_threaded_tesseract()
-    config = get_settings().ocr_config()
-    results = evaluate_dataset(dataset, config, start=start, limit=limit, processes=workers)
-    if learn:
-        results = with_vendor_memory(results, config.extraction)
-    if not results:
-        typer.echo(f"no receipts found under {dataset}/img", err=True)
-        raise typer.Exit(1)
-    summaries = {"all": summarize(results)}
-    if split_at is not None and 0 < split_at < len(results):
-        summaries[f"before {split_at}"] = summarize(results[:split_at])
-        summaries[f"from {split_at}"] = summarize(results[split_at:])
-    typer.echo(summary_table(summaries))
+    paths = [Path(f) for f in folders]
+    if missing := [str(f) for f in paths if not (f / "img").is_dir() or not (f / "key").is_dir()]:
+        typer.echo(f"not a labelled folder (needs img/ and key/): {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    config, say = get_settings().ocr_config(), lambda message: typer.echo(message, err=True)
+    receipts = learning.read_folders(paths, config, cache=Path(cache) if cache else None, workers=workers, progress=say)
+    evaluation, prepared = learning.evaluate(receipts, config, folds=folds, seed=seed, progress=say)
+    typer.echo(summary_table(evaluation.summaries()))
+    command = "python " + " ".join(shlex.quote(arg) for arg in ["cli.py", *sys.argv[1:]])
     if report:
-        command = "python " + " ".join(shlex.quote(arg) for arg in sys.argv)
-        with open(report, "w", encoding="utf-8") as handle:
-            handle.write(render_report(results, command=command, split_at=split_at))
+        Path(report).write_text(learning.report(evaluation, command), encoding="utf-8")
         typer.echo(f"report written to {report}")
+    return evaluation, prepared, command
+
+
+@app.command("eval")
+def eval_command(folders: list[str] = _FOLDERS, folds: int = _FOLDS, seed: int = _SEED, cache: str = _CACHE,
+                 workers: int = _WORKERS, report: str = _REPORT) -> None:
+    """Measure field extraction honestly: each receipt is read by a model trained on the other folds, never on its
+    own shop's unless the shop is 'seen'; F1 overall, for seen and unseen shops, cold and with the vendor memory."""
+    _cross_validated(folders, folds, seed, cache, workers, report)
+
+
+@app.command("train")
+def train_command(folders: list[str] = _FOLDERS, folds: int = _FOLDS, seed: int = _SEED, cache: str = _CACHE,
+                  workers: int = _WORKERS, report: str = _REPORT,
+                  out: str = typer.Option("ocr/models/fields.json", "--out", help="Where to write the model file.")
+                  ) -> None:
+    """Train the field ranker from labelled folders: cross-validate it (figures as `eval`), then fit it on every
+    receipt and write the model file with the command, the seed, the split and the figures."""
+    from services import learning
+
+    evaluation, prepared, command = _cross_validated(folders, folds, seed, cache, workers, report)
+    learning.train(prepared, evaluation, Path(out), seed=seed, folds=folds, folders=[Path(f) for f in folders],
+                   command=command, progress=lambda message: typer.echo(message, err=True))
+    typer.echo(f"model written to {out} ({Path(out).stat().st_size // 1024} KB)")
 
 
 # --- ingestion, workers, status (services.ingest / process / worker) -----------------------------

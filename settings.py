@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ocr import catalogue
 from ocr.config import DateOrder, ExtractionConfig, LoadLimits, OcrConfig
 
 # The OCR layer's options are these settings; their defaults are its defaults (ocr/config.py).
@@ -58,13 +57,14 @@ class Settings(BaseSettings):
                                   "this are flagged for review.")
     unreadable_address_below: float = Field(_EXTRACT.unreadable_address_below, ge=0, le=1,
                                             description="An address read less surely than this is left empty, its "
-                                            "reading quoted in an `unreadable` flag, for the reviewer to type (on the "
-                                            "tuning receipts none read below 0.3 was right); 0 always fills it in.")
-    second_reading: str = Field(",".join(_OCR.second_reading),
-                                description="Fields read again by PP-OCR when Tesseract is unsure of them (by default "
-                                "all that can be): `date,vendor,vendor_address` (~19 ms a page), `date,vendor` (~14 "
-                                "ms; address 4 points worse), `date` (~4 ms; vendor 14 points worse) or empty for "
-                                "none.")
+                                            "reading quoted in an `unreadable` flag, for the reviewer to type; 0 "
+                                            "always fills it in.")
+    reading: Literal["accurate", "fast"] = Field(_OCR.reading, description="`accurate`: the lines that can hold a "
+                                                 "field (the header, labelled amounts, dates) are read a second time, "
+                                                 "by PP-OCRv6-small; `fast`: Tesseract only.")
+    locales: str = Field(",".join(_EXTRACT.locales), pattern=r"^\s*[a-z]{2}\s*(,\s*[a-z]{2}\s*)*$",
+                         description="Word lists the labels, legal forms and address words are read with "
+                         "(`ocr/fields/locales/*.toml`), comma-separated.")
     vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top "
                                 "lines read alike.")
     vendor_memory_similarity: float = Field(_EXTRACT.vendor_similarity, ge=0, le=100,
@@ -90,31 +90,28 @@ class Settings(BaseSettings):
 
     session_idle_minutes: int = Field(60, gt=0, description="Sign-in expires after this much inactivity.")
 
-    @field_validator("second_reading")
-    @classmethod
-    def _fields_that_can_be_read_again(cls, value: str) -> str:
-        readable = catalogue.FIELDS.read_again
-        unknown = [name.strip() for name in value.split(",") if name.strip() and name.strip() not in readable]
-        if unknown:
-            raise ValueError(f"{', '.join(unknown)} cannot be read again; name some of {', '.join(readable)} "
-                             "(comma-separated), or none")
-        return value
-
-    @property
-    def second_reading_fields(self) -> tuple[str, ...]:
-        return tuple(name.strip() for name in self.second_reading.split(",") if name.strip())
-
     def ocr_config(self) -> OcrConfig:
         """What the OCR layer is told (ocr.config): built here, at the entry points, and passed down."""
         return OcrConfig(
             language=self.ocr_language, page_timeout_s=self.ocr_page_timeout_s,
-            second_reading=self.second_reading_fields,
+            reading=self.reading,
             limits=LoadLimits(max_upload_bytes=self.max_upload_bytes, max_page_pixels=self.max_page_pixels,
                               max_pages=self.max_pages, pdf_dpi=self.pdf_dpi),
             extraction=ExtractionConfig(default_currency=self.default_currency, date_order=self.date_order,
                                         low_confidence=self.low_confidence,
                                         unreadable_address_below=self.unreadable_address_below,
-                                        vendor_similarity=self.vendor_memory_similarity))
+                                        vendor_similarity=self.vendor_memory_similarity,
+                                        locales=tuple(code.strip() for code in self.locales.split(","))))
+
+    @field_validator("locales")
+    @classmethod
+    def _known_locales(cls, value: str) -> str:
+        from ocr.fields.lexicon import available_locales
+
+        unknown = [code.strip() for code in value.split(",") if code.strip() not in available_locales()]
+        if unknown:
+            raise ValueError(f"no word list for {', '.join(unknown)}; choose from {', '.join(available_locales())}")
+        return value
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -1,8 +1,8 @@
 """The field catalogue: every field a receipt yields, described once.
 
-The review form (its labels and widgets), the CSV export's columns and numeric columns, the required-field checks,
-the second reading and the evaluation's scored fields are all derived from `FIELDS`, so adding a field is one entry
-here plus its extraction in ocr/fields.py (docs/architecture.md, "Adding a field"). Consumers read it as
+The review form (its labels and widgets), the CSV export's columns and numeric columns, the required-field checks
+and the evaluation's scored (and learned) fields are all derived from `FIELDS`, so adding a field is one entry here
+plus its extraction in ocr/fields/ (docs/architecture.md, "Adding a field"). Consumers read it as
 `catalogue.FIELDS` when they run, never copy it at import: one entry reaches all of them, and a test can add one.
 
 Also here: the currencies DocDesk knows, the one list the parsers, the extractor and the review form share.
@@ -27,35 +27,16 @@ class Kind(enum.StrEnum):
     CURRENCY = "currency"  # ISO 4217 'MYR'
 
 
-class Keep(enum.StrEnum):
-    """What the second reading of a field must keep for it to replace Tesseract's."""
-
-    ANYTHING = "anything"
-    DATE = "a date"  # the words must still hold a date (one that did not parse may now)
-    PUNCTUATION = "punctuation"  # the same punctuation marks in the same order (an address's commas and slashes)
-
-
-@dataclass(frozen=True)
-class SecondReading:
-    """How the second reader (ocr/reread.py) reads a field again: when Tesseract read it with less confidence than
-    `below`; the whole field, or (`by_words`) only its least sure words."""
-
-    below: float
-    by_words: bool = False
-    keep: Keep = Keep.ANYTHING
-
-
 @dataclass(frozen=True)
 class FieldSpec:
     """One field: its name (in Extraction.fields, the database and the flags), the form's label, its kind, whether
-    a receipt without it is flagged, how it is read again, its CSV column (default: the name) and the key a
-    labelled folder (sroie-dev's key/*.json) gives it under, if the evaluation scores it."""
+    a receipt without it is flagged, its CSV column (default: the name) and the key a labelled folder (sroie-dev's
+    key/*.json) gives it under, if the evaluation scores it (and the extractor learns it)."""
 
     name: str
     label: str
     kind: Kind = Kind.TEXT
     required: bool = False
-    second_reading: SecondReading | None = None
     column: str = ""
     scored_as: str | None = None
 
@@ -100,15 +81,6 @@ class Catalogue:
         return tuple(spec.name for spec in self.specs if spec.kind is kind)
 
     @property
-    def read_again(self) -> dict[str, SecondReading]:
-        """The fields the second reader can take, by name."""
-        return {spec.name: spec.second_reading for spec in self.specs if spec.second_reading is not None}
-
-    def read_again_below(self, *, by_words: bool) -> dict[str, float]:
-        """Name -> confidence threshold of the fields read again whole (by_words False) or word by word."""
-        return {name: how.below for name, how in self.read_again.items() if how.by_words == by_words}
-
-    @property
     def scored(self) -> dict[str, str]:
         """The labelled folder's key -> our field name, for the fields the evaluation scores."""
         return {spec.scored_as: spec.name for spec in self.specs if spec.scored_as}
@@ -117,18 +89,12 @@ class Catalogue:
         return Catalogue((*self.specs, spec))
 
 
-# Second-reading thresholds, measured on the tuning receipts (docs/decisions/field-extraction.md): vendors read at
-# 0.7 or more and dates at 0.9 or more were as often right without the second reading, which then costs nothing; the
-# vendor's wide crop costs most (~10 ms a page). An address spans rows the line model cannot read at once and most of it
-# reads well, so only its least sure words are read again: +4 points for ~5 ms a page.
 FIELDS = Catalogue((
-    FieldSpec("vendor", "Vendor", required=True, second_reading=SecondReading(0.7), scored_as="company"),
-    FieldSpec("vendor_address", "Address", second_reading=SecondReading(0.85, by_words=True, keep=Keep.PUNCTUATION),
-              scored_as="address"),
+    FieldSpec("vendor", "Vendor", required=True, scored_as="company"),
+    FieldSpec("vendor_address", "Address", scored_as="address"),
     FieldSpec("vendor_phone", "Phone"),
     FieldSpec("vendor_tax_id", "Tax id"),
-    FieldSpec("date", "Date", Kind.DATE, required=True, second_reading=SecondReading(0.9, keep=Keep.DATE),
-              scored_as="date"),
+    FieldSpec("date", "Date", Kind.DATE, required=True, scored_as="date"),
     FieldSpec("time", "Time", Kind.TIME),
     FieldSpec("receipt_number", "Receipt number"),
     FieldSpec("currency", "Currency", Kind.CURRENCY),

@@ -3,7 +3,7 @@
 Matching rules (the dataset README's): vendor and address equal after collapsing whitespace and upper-casing;
 date the same calendar day (the key's printed date read day-first unless impossible); total the same amount to
 the cent. Precision = correct / predicted, recall = correct / gold, both over labelled fields only (a field whose
-key is empty is not scored). The scoring functions are pure; `evaluate_dataset` runs the real pipeline.
+key is empty is not scored). Pure functions: ocr.labelled reads the folders, ocr.validation makes the figures honest.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +21,6 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr import catalogue
 from ocr.catalogue import Kind
-from ocr.config import ExtractionConfig, OcrConfig
 from ocr.parse import amounts_in, dates_in, normalize_text, parse_amount, parse_date
 
 
@@ -116,7 +114,7 @@ class ReceiptResult:
     error: str | None = None
     in_text: dict[str, bool] = field(default_factory=dict)  # the key's value appears in the OCR text
     flagged: frozenset[str] = frozenset()  # fields a flag of the extraction names: what a reviewer is told to check
-    reading: tuple[Any, Any] | None = field(default=None, repr=False)  # (pages, extraction), for with_vendor_memory
+    reading: tuple[Any, Any] | None = field(default=None, repr=False)  # (pages, extraction), for the replay
 
     def correct(self, name: str) -> bool | None:
         """True/False for a labelled field, None when the key leaves it empty."""
@@ -141,6 +139,7 @@ class Summary:
     # per field, (share of mistakes a flag points at, share of correct values flagged all the same): how far a
     # reviewer can trust an unflagged value, and how many good values they are sent to check for nothing
     flags: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    flags_overall: tuple[float | None, float | None] = (None, None)  # the same over every scored field
 
 
 def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] | None = None) -> Summary:
@@ -157,6 +156,9 @@ def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] | None = N
         correct_total += correct
         gold_total += len(labelled)
         predicted_total += sum(1 for r in labelled if r.predicted.get(name))
+    judged = [(r, name) for r in results if r.error is None for name in fields if r.correct(name) is not None]
+    overall = (_share([name in r.flagged for r, name in judged if not r.correct(name)]),
+               _share([name in r.flagged for r, name in judged if r.correct(name)]))
     precision = correct_total / predicted_total if predicted_total else 0.0
     recall = correct_total / gold_total if gold_total else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -164,11 +166,15 @@ def summarize(results: Sequence[ReceiptResult], fields: Iterable[str] | None = N
     per_page = [r.seconds / max(1, r.pages) for r in results if r.error is None]
     return Summary(len(results), accuracy, precision, recall, f1, sum(cers) / len(cers) if cers else None,
                    percentile(per_page, 50), percentile(per_page, 95), sum(1 for r in results if r.error), ceiling,
-                   flags)
+                   flags, overall)
+
+
+def _share(flags: Sequence[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
 
 
 def _share_flagged(results: Sequence[ReceiptResult], name: str) -> float | None:
-    return sum(1 for r in results if name in r.flagged) / len(results) if results else None
+    return _share([name in r.flagged for r in results])
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -197,6 +203,8 @@ def summary_table(summaries: dict[str, Summary]) -> str:
     rows += [(f"in OCR text {name}", functools.partial(_ceiling, name)) for name in first.accuracy]
     rows += [(f"flagged: mistakes / correct values, {name}", functools.partial(_flagged, name))
              for name in first.accuracy]
+    rows += [("flagged: mistakes / correct values, all fields",
+              lambda s: " / ".join(_fmt(share, 2) for share in s.flags_overall))]
     rows += [("precision", lambda s: _fmt(s.precision)), ("recall", lambda s: _fmt(s.recall)),
              (f"**F1 ({len(first.accuracy)} fields)**", lambda s: f"**{_fmt(s.f1)}**"),
              ("OCR CER (vs box text)", lambda s: _fmt(s.cer)),
@@ -228,21 +236,26 @@ def mistakes_table(results: Sequence[ReceiptResult], fields: Iterable[str] | Non
     return "\n".join(lines)
 
 
-def render_report(results: Sequence[ReceiptResult], *, title: str = "Field extraction", command: str = "",
-                  split_at: int | None = None) -> str:
-    summaries = {"all": summarize(results)}
-    if split_at is not None and 0 < split_at < len(results):
-        summaries[f"tune 0-{split_at - 1}"] = summarize(results[:split_at])
-        summaries[f"holdout {split_at}-{len(results) - 1}"] = summarize(results[split_at:])
+def render_report(summaries: dict[str, Summary], results: Sequence[ReceiptResult], *, title: str = "Field extraction",
+                  command: str = "", notes: Sequence[str] = ()) -> str:
+    """The summary table, `notes` (how the figures were made), and every mistake of `results`."""
     parts = [f"# {title}", ""]
     if command:
         parts += ["```", command, "```", ""]
-    parts += [summary_table(summaries), "", "## Mistakes (expected, got, raw OCR text, whether a flag pointed at it)",
-              "", mistakes_table(results), ""]
+    parts += [summary_table(summaries), "", *notes, "",
+              "## Mistakes (expected, got, raw OCR text, whether a flag pointed at it)", "",
+              mistakes_table(results), ""]
     return "\n".join(parts)
 
 
-# --- running the pipeline over a folder ---------------------------------------------------------
+def reading_scores(gold: dict[str, str], ocr_text: str, box: str) -> tuple[float | None, dict[str, bool]]:
+    """The OCR's character error rate against a folder's line transcriptions (None without them), and which of the
+    key's values are in the OCR text at all."""
+    cer = character_error_rate(box, ocr_text) if box else None
+    return cer, {name: readable(name, gold.get(name, ""), ocr_text) for name in scored_fields()}
+
+
+# --- labelled folders ---------------------------------------------------------------------------
 
 def load_gold(key_path: Path) -> dict[str, str]:
     data = json.loads(Path(key_path).read_text(encoding="utf-8"))
@@ -266,77 +279,7 @@ def list_receipts(dataset: Path, *, start: int = 0, limit: int | None = None) ->
     return images[:limit] if limit is not None else images
 
 
-def evaluate_one(image_path: str | Path, config: OcrConfig) -> ReceiptResult:
-    """Run the real pipeline (ocr.pipeline.extract_document) on one labelled receipt and score it."""
-    from ocr.pipeline import extract_document
-
-    image_path = Path(image_path)
-    root = image_path.parent.parent
-    gold = load_gold(root / "key" / f"{image_path.stem}.json")
-    start = time.perf_counter()
-    try:
-        result = extract_document(image_path.read_bytes(), config=config, keep_images=False)
-    except Exception as error:  # noqa: BLE001 - one failing receipt is a result, not a crash
-        return ReceiptResult(image_path.stem, gold, {}, error=f"{type(error).__name__}: {error}",
-                             seconds=time.perf_counter() - start)
-    seconds = time.perf_counter() - start
-    predicted, raw = _scored_values(result.extraction.fields)
-    cer = None
-    ocr_text = "\n".join(page.text for page in result.pages)
-    box_path = root / "box" / f"{image_path.stem}.csv"
-    if box_path.exists():
-        cer = character_error_rate(box_text(box_path), ocr_text)
-    in_text = {name: readable(name, gold[name], ocr_text) for name in scored_fields()}
-    return ReceiptResult(image_path.stem, gold, predicted, raw, cer, seconds, max(1, len(result.pages)),
-                         in_text=in_text, flagged=flagged_fields(result.extraction),
-                         reading=(result.pages, result.extraction))
-
-
-def _scored_values(fields: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, str | None]]:
-    """The scored fields' values and raw readings (None for a field not read)."""
-    scored = scored_fields()
-    return ({name: fields[name].value if name in fields else None for name in scored},
-            {name: fields[name].raw if name in fields else None for name in scored})
-
-
 def flagged_fields(extraction) -> frozenset[str]:
     """The fields a flag asks the reviewer to check (low confidence, missing, a total that does not add up ...);
     a note on where a value came from (a vendor recalled from an approved receipt) is no doubt about it."""
     return frozenset(name for flag in extraction.flags if not flag.is_note for name in flag.fields)
-
-
-def with_vendor_memory(results: Sequence[ReceiptResult], config: ExtractionConfig) -> list[ReceiptResult]:
-    """Replay the receipts in order as if a reviewer approved each one's key right after it was read, so every
-    receipt is read with the vendor memory (ocr.vendors) of the ones before it: what a back office sees once its
-    regular suppliers have been approved at least once. Only the labels of receipts already scored are used."""
-    from dataclasses import replace
-
-    from ocr.vendors import KnownVendor, header_text, recall_vendor
-
-    known: list[KnownVendor] = []
-    replayed = []
-    for number, result in enumerate(results):
-        if result.reading is None:
-            replayed.append(result)
-            continue
-        pages, extraction = result.reading
-        extraction = recall_vendor(extraction, pages, known, config)
-        predicted, raw = _scored_values(extraction.fields)
-        replayed.append(replace(result, predicted=predicted, raw=raw,
-                                flagged=flagged_fields(extraction)))
-        if result.gold.get("vendor") and pages:
-            known.append(KnownVendor(number, result.gold["vendor"], result.gold.get("vendor_address") or None,
-                                     header_text(pages[0].text)))
-    return replayed
-
-
-def evaluate_dataset(dataset: str | Path, config: OcrConfig, *, start: int = 0, limit: int | None = None,
-                     processes: int = 2) -> list[ReceiptResult]:
-    """Score every receipt in the folder (in name order) with `processes` worker processes."""
-    images = list_receipts(Path(dataset), start=start, limit=limit)
-    if processes <= 1 or len(images) <= 1:
-        return [evaluate_one(path, config) for path in images]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=processes) as pool:
-        return list(pool.map(evaluate_one, images, [config] * len(images), chunksize=1))

@@ -24,6 +24,16 @@ class Row:
         return " ".join(word.text for word in self.words)
 
     @cached_property
+    def second_text(self) -> str:
+        """The row as the second reader read it where it did (ocr.second_reading), Tesseract's words elsewhere."""
+        return " ".join(word.second if word.second is not None else word.text for word in self.words
+                        if word.second != "")
+
+    @cached_property
+    def read_twice(self) -> bool:
+        return any(word.second is not None for word in self.words)
+
+    @cached_property
     def box(self) -> BoundingBox:
         return BoundingBox.enclosing([word.box for word in self.words])
 
@@ -31,11 +41,14 @@ class Row:
     def confidence(self) -> float:
         return min_mean_confidence(self.words)
 
-    def span(self, start: int, end: int) -> tuple[Word, ...]:
-        """Words overlapping the character range [start, end) of `text`."""
+    def span(self, start: int, end: int, second: bool = False) -> tuple[Word, ...]:
+        """Words overlapping the character range [start, end) of `text` (of `second_text` when `second`)."""
         chosen, position = [], 0
         for word in self.words:
-            word_end = position + len(word.text)
+            text = (word.text if word.second is None else word.second) if second else word.text
+            if second and text == "":
+                continue
+            word_end = position + len(text)
             if position < end and start < word_end:
                 chosen.append(word)
             position = word_end + 1

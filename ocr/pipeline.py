@@ -1,4 +1,5 @@
-"""The OCR pipeline: load -> clean (named, traced steps) -> read words -> fields.
+"""The OCR pipeline: load -> clean (named, traced steps) -> read words (Tesseract, then the second reader on the
+lines that can hold a field) -> fields.
 
 Each page keeps a trace of what every step found and how long it took, so a bad result can be explained
 ("turned 90 by OSD", "deskewed -4.2 deg", "denoise skipped: clean").
@@ -18,8 +19,10 @@ from ocr import preprocess
 from ocr.config import OcrConfig
 from ocr.engine import Engine, TesseractEngine
 from ocr.fields import extract_fields
+from ocr.fields.lexicon import load_lexicon
+from ocr.fields.ranker import shipped_ranker
 from ocr.load import load_pages
-from ocr.reread import line_reader, reread_fields, targets_for
+from ocr.second_reading import line_recogniser, read_page_again
 from ocr.types import Extraction, PageResult, StepTrace, Word
 
 # A page read with mean word confidence below this gets a second orientation check (all four turns read on a
@@ -116,24 +119,31 @@ def read_page(index: int, image: np.ndarray, *, engine: Engine, dpi: int | None 
 
 
 def warm_up(config: OcrConfig) -> None:
-    """Load what every document needs once per process, before a child is forked for each document."""
-    if config.second_reading:
-        line_reader()
+    """Load what every document needs once per process (the ranker's model file, the second reader), before a
+    child is forked for each document."""
+    shipped_ranker()
+    if config.reading == "accurate":
+        line_recogniser()
 
 
 def default_engine(config: OcrConfig) -> TesseractEngine:
     return TesseractEngine(language=config.language, psm=6, timeout_s=config.page_timeout_s)
 
 
-def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None,
-                     keep_images: bool = True) -> DocumentResult:
-    """Bytes of one uploaded file -> pages with words, the cleaned images, the extracted fields and timings."""
+@dataclass(frozen=True)
+class Reading:
+    pages: tuple[PageResult, ...]
+    images: tuple[PageImages, ...]
+    timings: dict[str, float]  # ms per step summed over pages, plus 'load', 'ocr' and 'second_reading'
+
+
+def read_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None,
+                  keep_images: bool = True) -> Reading:
+    """Bytes of one uploaded file -> pages with words (both readings of the lines read twice) and cleaned images."""
     engine = engine or default_engine(config)
-    total_start = time.perf_counter()
-    timings: dict[str, float] = {"load": 0.0, "ocr": 0.0, "fields": 0.0}
+    timings: dict[str, float] = {"load": 0.0, "ocr": 0.0}
     pages: list[PageResult] = []
     images: list[PageImages] = []
-    cleaned: list[np.ndarray] = []  # what the second reading crops from (grayscale, so small)
     loader = load_pages(data, config.limits)
     while True:
         start = time.perf_counter()
@@ -142,26 +152,28 @@ def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = 
         if loaded is None:
             break
         page, page_images = read_page(loaded.index, loaded.image, engine=engine, dpi=loaded.dpi)
+        if config.reading == "accurate":
+            page = read_page_again(page, page_images.cleaned, line_recogniser(),
+                                   load_lexicon(config.extraction.locales), first=not pages)
         for trace in page.trace:
             timings[trace.name] = timings.get(trace.name, 0.0) + trace.ms
         timings["ocr"] += page.ocr_ms
         pages.append(page)
-        if config.second_reading:
-            cleaned.append(page_images.cleaned)
         if keep_images:
             images.append(page_images)
+    return Reading(tuple(pages), tuple(images), timings)
+
+
+def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None,
+                     keep_images: bool = True) -> DocumentResult:
+    """Bytes of one uploaded file -> pages with words, the cleaned images, the extracted fields and timings."""
+    total_start = time.perf_counter()
+    reading = read_document(data, config=config, engine=engine, keep_images=keep_images)
     start = time.perf_counter()
-    extraction = extract_fields(pages, config.extraction)
-    timings["fields"] = (time.perf_counter() - start) * 1000
-    if config.second_reading and pages:
-        start = time.perf_counter()
-        targets = targets_for(pages, extraction, config.second_reading)
-        pages, changed = reread_fields(pages, cleaned, targets, line_reader())
-        if changed:
-            extraction = extract_fields(pages, config.extraction)
-        timings["second_reading"] = (time.perf_counter() - start) * 1000
-    timings["total"] = (time.perf_counter() - total_start) * 1000
-    return DocumentResult(tuple(pages), tuple(images), extraction, {k: round(v, 2) for k, v in timings.items()})
+    extraction = extract_fields(reading.pages, config.extraction)
+    timings = {**reading.timings, "fields": (time.perf_counter() - start) * 1000,
+               "total": (time.perf_counter() - total_start) * 1000}
+    return DocumentResult(reading.pages, reading.images, extraction, {k: round(v, 2) for k, v in timings.items()})
 
 
 def document_to_json(file: str, result: DocumentResult | None = None, error: Exception | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,23 @@ class Word:
     block: int = 0
     paragraph: int = 0
     line: int = 0
+    # The second reader's letters for this word (ocr.second_reading), re-cut at Tesseract's word breaks; None when
+    # the word was read once, '' when the second reader saw no letters there. Its confidence is the line's.
+    second: str | None = None
+    second_confidence: float | None = None
+
+    def as_row(self) -> list[Any]:
+        """The JSON row a page's words are stored as: [text, confidence, left, top, width, height], plus the second
+        reading and its confidence when the word has one."""
+        row: list[Any] = [self.text, round(self.confidence, 4), *self.box.as_list()]
+        return row + [self.second, self.second_confidence] if self.second is not None else row
+
+    @staticmethod
+    def from_row(row: Sequence[Any]) -> Word:
+        text, confidence, left, top, width, height = row[:6]
+        second, second_confidence = (row[6], row[7]) if len(row) >= 8 else (None, None)
+        return Word(text, confidence, BoundingBox(left, top, width, height), second=second,
+                    second_confidence=second_confidence)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ time, so the OCR text of the top of a new receipt looks like the OCR text of an 
 even when neither reads the name correctly. When it looks alike enough, the vendor (and, if it is printed there
 too, the address) that a reviewer approved for that earlier receipt is better than a fresh reading.
 
+The memory also knows where each supplier prints its total and date and how it writes its address
+(ocr.fields.memory.Remembered): when the header matches, the receipt is read again with that as the ranker's
+features, then the approved vendor (and address) replace the read ones.
+
 Pure functions; the approved receipts come from storage (services.vendors) or, in the evaluation, from the keys of
 receipts scored earlier.
 """
@@ -12,12 +16,14 @@ receipts scored earlier.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rapidfuzz import fuzz, process
 
 from ocr.config import ExtractionConfig
-from ocr.fields import check_fields
+from ocr.fields import check_fields, extract_fields
+from ocr.fields.memory import Remembered
+from ocr.fields.ranker import Ranker
 from ocr.layout import group_rows
 from ocr.parse import normalize_text
 from ocr.types import RECALLED, BoundingBox, Extraction, Field, Flag, PageResult
@@ -29,6 +35,8 @@ HEADER_LINES = 6
 # has the same name but another address).
 ADDRESS_LINES = 12
 ADDRESS_MIN_SIMILARITY = 80.0
+# A surely read vendor less alike than this to the approved one names another shop (0-100).
+SAME_NAME_SIMILARITY = 60.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class KnownVendor:
     vendor: str
     address: str | None
     header: str  # header_text() of the approved receipt's OCR text
+    profile: Remembered | None = None  # where its total and date were found; None: not known (yet)
 
 
 @dataclass(frozen=True)
@@ -78,17 +87,24 @@ def _printed_address(page_text: str, vendor: str, known: Sequence[KnownVendor]) 
 
 
 def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Sequence[KnownVendor],
-                  config: ExtractionConfig) -> Extraction:
-    """Replace the read vendor (and address) by an approved one when the header matches; otherwise unchanged.
+                  config: ExtractionConfig, ranker: Ranker | None = None,
+                  profile_of: Callable[[KnownVendor], Remembered | None] | None = None) -> Extraction:
+    """When the header matches an approved receipt's: the receipt read again with what the memory knows of that
+    supplier (if it knows more than the name), and the read vendor (and address) replaced by the approved ones;
+    otherwise unchanged.
 
     The field keeps the box of the header it matched, so reviewers still see where it came from, and a
-    `vendor_recalled` flag says which approved document it was taken from.
+    `vendor_recalled` flag says which approved document it was taken from. `profile_of` looks up what the memory
+    knows of a match whose profile is not loaded yet (storage keeps only names and headers at hand).
     """
     if not pages:
         return extraction
     match = best_match(pages[0].text, known, min_similarity=config.vendor_similarity)
-    if match is None:
+    if match is None or _another_shop(extraction, match.known.vendor, config):
         return extraction
+    profile = match.known.profile or (profile_of(match.known) if profile_of else None)
+    if profile is not None:
+        extraction = extract_fields(pages, config, ranker, memory=profile)
     header_box = _header_box(pages[0])
     confidence = round(match.similarity / 100, 3)
     fields = dict(extraction.fields)
@@ -109,6 +125,14 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
     # checked again (no more missing_vendor, say), keeping the notes on where values came from
     checks = check_fields(fields, extraction.line_items, config, notes=notes)
     return replace(extraction, fields=fields, flags=(*checks, flag))
+
+
+def _another_shop(extraction: Extraction, approved: str, config: ExtractionConfig) -> bool:
+    """A receipt whose vendor was read surely and reads unlike the approved one is from another shop with a
+    header laid out alike (the same till, the same mall), not from this one."""
+    read = extraction.fields.get("vendor")
+    return bool(read and read.value and read.confidence >= config.low_confidence
+                and fuzz.ratio(normalize_text(read.value), normalize_text(approved)) < SAME_NAME_SIMILARITY)
 
 
 def _header_box(page: PageResult) -> BoundingBox | None:

@@ -341,7 +341,7 @@ def _page_row(page, keys: tuple[str | None, str | None], image_hash: str | None)
                 mean_confidence=page.mean_confidence,
                 trace=[_jsonable({"name": t.name, "ms": t.ms, "details": t.details, "skipped": t.skipped})
                        for t in page.trace],
-                words=[[w.text, round(w.confidence, 4), *w.box.as_list()] for w in page.words],
+                words=[w.as_row() for w in page.words],
                 original_key=keys[0], cleaned_key=keys[1], image_hash=image_hash, ocr_ms=page.ocr_ms)
 
 

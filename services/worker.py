@@ -48,10 +48,12 @@ def check_ready(settings: Settings) -> None:
     from ocr.pipeline import warm_up
 
     try:
-        warm_up(settings.ocr_config())  # loads the second reader once; the worker processes forked from us inherit it
+        # the field ranker and the second reader, loaded once; the worker processes forked from us inherit them
+        warm_up(settings.ocr_config())
     except Exception as error:  # noqa: BLE001 - any reason it cannot load means the same to the admin
-        raise WorkerNotReady(f"The second reader (PP-OCR on onnxruntime) does not load: {error}. Run `make "
-                             "install`, or set DOCDESK_SECOND_READING= (empty) to work without it.") from error
+        raise WorkerNotReady(f"The field ranker or the second reader (PP-OCR on onnxruntime) does not load: {error}. "
+                             "Run `make install` (the model file ocr/models/fields.json is rebuilt by `cli.py train`, "
+                             "see docs), or set DOCDESK_READING=fast to read with Tesseract only.") from error
 
 
 def _worker_gone(worker: str | None, settings: Settings) -> bool:

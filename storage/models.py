@@ -11,7 +11,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, S
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from ocr.types import BoundingBox, Flag, Word
+from ocr.types import Flag, Word
 
 # Stable constraint names, so batch migrations on SQLite can find and alter them.
 NAMING_CONVENTION = {
@@ -204,7 +204,8 @@ class Page(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     mean_confidence: Mapped[float | None]
     trace: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "ms", "details", "skipped"}]
-    words: Mapped[list[Any]] = mapped_column(default=list)  # [[text, confidence, left, top, width, height]]
+    words: Mapped[list[Any]] = mapped_column(default=list)  # Word.as_row(): [text, confidence, left, top, width,
+    # height], plus the second reading and its confidence when there is one
     original_key: Mapped[str | None] = mapped_column(String(64))  # blob key of the page as loaded
     cleaned_key: Mapped[str | None] = mapped_column(String(64))  # blob key of the page as read by OCR
     image_hash: Mapped[str | None] = mapped_column(String(80))  # ocr.duplicates.PageHash.as_text() of that page
@@ -213,9 +214,8 @@ class Page(Base):
     document: Mapped[Document] = relationship(back_populates="pages")
 
     def ocr_words(self) -> tuple[Word, ...]:
-        """The words as read, boxes on the cleaned page (`words` holds [text, confidence, left, top, width, height])."""
-        return tuple(Word(text, confidence, BoundingBox(left, top, width, height))
-                     for text, confidence, left, top, width, height in self.words)
+        """The words as read (both readings), boxes on the cleaned page."""
+        return tuple(Word.from_row(row) for row in self.words)
 
 
 class Field(Base):

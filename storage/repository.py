@@ -269,6 +269,15 @@ def approved_vendors(session: Session, *, limit: int, text_chars: int = 600) -> 
     return [(i, name, place, text or "") for i, name, place, text in session.execute(query)]
 
 
+def document_reading(session: Session, document_id: int) -> tuple[list[Page], dict[str, str]]:
+    """A document's pages (with their words) and its fields' current values: what it teaches as a labelled
+    receipt once approved (the vendor memory's profile of a supplier; retraining from approvals)."""
+    pages = list(session.scalars(select(Page).where(Page.document_id == document_id).order_by(Page.index)))
+    values = {name: value or "" for name, value in
+              session.execute(select(Field.name, Field.value).where(Field.document_id == document_id))}
+    return pages, values
+
+
 def line_items_of(session: Session, document_ids: list[int]) -> list[LineItem]:
     items: list[LineItem] = []
     for start in range(0, len(document_ids), 500):

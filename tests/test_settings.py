@@ -38,13 +38,14 @@ def test_invalid_values_are_refused(monkeypatch, name, value):
         Settings(_env_file=None)
 
 
-def test_the_setting_names_fields_that_can_be_read_again():
-    assert Settings().second_reading_fields == ("date", "vendor", "vendor_address")  # all, by default
-    assert Settings(second_reading=" date , vendor ").second_reading_fields == ("date", "vendor")
-    assert Settings(second_reading="").second_reading_fields == ()
-    assert Settings(second_reading="date,vendor,vendor_address").second_reading_fields[-1] == "vendor_address"
-    with pytest.raises(ValueError, match="total cannot be read again; name some of vendor, vendor_address, date"):
-        Settings(second_reading="date,total")
+def test_the_reading_is_accurate_or_fast_and_the_locales_have_word_lists():
+    assert Settings(_env_file=None).reading == "accurate"
+    assert Settings(reading="fast").ocr_config().reading == "fast"
+    with pytest.raises(ValidationError):
+        Settings(reading="thorough")
+    assert Settings(locales="ms, en").ocr_config().extraction.locales == ("ms", "en")
+    with pytest.raises(ValueError, match="no word list for xx; choose from en, ms"):
+        Settings(locales="en,xx")
 
 
 def test_the_ocr_layer_is_told_the_settings_as_one_config(monkeypatch):
@@ -53,11 +54,11 @@ def test_the_ocr_layer_is_told_the_settings_as_one_config(monkeypatch):
     assert Settings(_env_file=None).ocr_config() == OcrConfig()  # the same defaults
     for name, value in [("OCR_LANGUAGE", "eng+msa"), ("OCR_PAGE_TIMEOUT_S", "5"), ("MAX_PAGES", "3"),
                         ("PDF_DPI", "150"), ("DEFAULT_CURRENCY", "SGD"), ("DATE_ORDER", "MDY"),
-                        ("LOW_CONFIDENCE", "0.8"), ("UNREADABLE_ADDRESS_BELOW", "0"), ("SECOND_READING", "date"),
+                        ("LOW_CONFIDENCE", "0.8"), ("UNREADABLE_ADDRESS_BELOW", "0"), ("READING", "fast"),
                         ("VENDOR_MEMORY_SIMILARITY", "90")]:
         monkeypatch.setenv(f"DOCDESK_{name}", value)
     config = Settings(_env_file=None).ocr_config()
-    assert (config.language, config.page_timeout_s, config.second_reading) == ("eng+msa", 5.0, ("date",))
+    assert (config.language, config.page_timeout_s, config.reading) == ("eng+msa", 5.0, "fast")
     assert (config.limits.max_pages, config.limits.pdf_dpi) == (3, 150)
     extraction = config.extraction
     assert (extraction.default_currency, extraction.date_order, extraction.low_confidence) == ("SGD", "MDY", 0.8)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ocr.catalogue import FIELDS, Catalogue, FieldSpec, Keep, Kind, SecondReading
+from ocr.catalogue import FIELDS, Catalogue, FieldSpec, Kind
 
 
 def test_the_fields_in_form_and_export_order():
@@ -13,10 +13,7 @@ def test_the_fields_in_form_and_export_order():
     assert FIELDS.get("vendor_address").label == "Address" and FIELDS.get("tip") is None
 
 
-def test_what_the_second_reader_and_the_evaluation_take():
-    assert FIELDS.read_again_below(by_words=False) == {"vendor": 0.7, "date": 0.9}
-    assert FIELDS.read_again_below(by_words=True) == {"vendor_address": 0.85}
-    assert FIELDS.read_again["date"].keep is Keep.DATE
+def test_what_the_evaluation_scores_and_the_extractor_learns():
     assert FIELDS.scored == {"company": "vendor", "address": "vendor_address", "date": "date", "total": "total"}
 
 
@@ -26,10 +23,10 @@ def test_a_field_exports_under_its_name_unless_given_a_column():
 
 
 def test_an_added_field_comes_last_and_names_and_columns_stay_unique():
-    tip = FieldSpec("tip", "Tip", Kind.AMOUNT, second_reading=SecondReading(0.8))
+    tip = FieldSpec("tip", "Tip", Kind.AMOUNT, scored_as="tip")
     extended = FIELDS.with_field(tip)
     assert extended.names[-1] == "tip" and "tip" in extended and "tip" not in FIELDS
-    assert extended.read_again_below(by_words=False)["tip"] == 0.8
+    assert extended.scored["tip"] == "tip"
     with pytest.raises(ValueError, match="names must be unique; given twice: total"):
         FIELDS.with_field(FieldSpec("total", "Total again", Kind.AMOUNT))
     with pytest.raises(ValueError, match="columns must be unique; given twice: total"):

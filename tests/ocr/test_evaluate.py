@@ -75,11 +75,15 @@ def test_summary_says_how_many_mistakes_and_correct_values_were_flagged():
     results = [replace(result("a", vendor="ACME SDN BHD", total="10.00"), flagged=frozenset({"total"})),
                replace(result("b", vendor="ACME SDN BHD", total="11.00"), flagged=frozenset({"total"})),
                replace(result("c", vendor="WRONG", total="12.00"), flagged=frozenset())]
-    flags = summarize(results).flags
-    assert flags["total"] == (0.5, 1.0)  # mistakes b (flagged) and c (not); the right one, a, flagged
-    assert flags["vendor"] == (0.0, 0.0)
-    report = render_report(results)
+    summary = summarize(results)
+    assert summary.flags["total"] == (0.5, 1.0)  # mistakes b (flagged) and c (not); the right one, a, flagged
+    assert summary.flags["vendor"] == (0.0, 0.0)
+    # over every labelled field: 9 mistakes (no address or date read; b's total, c's vendor and total), b's total
+    # flagged; 3 right values (a's vendor and total, b's vendor), a's total flagged
+    assert summary.flags_overall == (pytest.approx(1 / 9), pytest.approx(1 / 3))
+    report = render_report({"all": summary}, results)
     assert "flagged: mistakes / correct values, total | 0.50 / 1.00" in report
+    assert "flagged: mistakes / correct values, all fields | 0.11 / 0.33" in report
     assert "| b | total | 10.00 | 11.00 | TOTAL 11.00 | yes |" in report and "| c | total | 10.00 | 12.00 |" in report
 
 
@@ -100,8 +104,10 @@ def test_report_lists_mistakes_with_raw_text():
                result("b", vendor="ACME SDN BHD", date="2019-02-01", total="11.00")]
     table = mistakes_table(results)
     assert "| b | total | 10.00 | 11.00 | TOTAL 11.00 | no |" in table
-    report = render_report(results, command="python cli.py eval X", split_at=1)
-    assert "python cli.py eval X" in report and "holdout 1-1" in report and "F1" in report
+    report = render_report({"all": summarize(results), "first": summarize(results[:1])}, results,
+                           command="python cli.py eval X", notes=["How the figures were made."])
+    assert "python cli.py eval X" in report and "| metric | all | first |" in report and "F1" in report
+    assert "How the figures were made." in report
 
 
 def test_folder_helpers(tmp_path):
@@ -118,6 +124,12 @@ def test_folder_helpers(tmp_path):
     assert box_text(tmp_path / "box" / "001.csv") == "HELLO, WORLD\nTOTAL 1.00"
     assert [p.name for p in evaluate.list_receipts(tmp_path)] == ["001.jpg", "002.jpg"]
     assert [p.name for p in evaluate.list_receipts(tmp_path, start=1, limit=5)] == ["002.jpg"]
+
+
+def test_reading_scores_give_the_cer_against_the_box_text_and_the_ceiling():
+    cer, in_text = evaluate.reading_scores({"vendor": "ACME", "total": "9.90"}, "ACME\nTOTAL 9.90", "ACME\nTOTAL 9.99")
+    assert cer == pytest.approx(1 / 15) and in_text["vendor"] and in_text["total"] and not in_text["date"]
+    assert evaluate.reading_scores({}, "ACME", "")[0] is None  # no box text: no CER
 
 
 def test_readable_is_the_ocr_ceiling():

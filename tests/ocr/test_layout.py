@@ -2,7 +2,7 @@
 
 from ocr.layout import group_rows
 from ocr.types import BoundingBox, Word
-from tests.ocr.test_fields import words_at
+from tests.ocr.words import words_at
 
 
 def test_group_rows_by_position_not_line_ids():

@@ -71,3 +71,17 @@ def test_the_note_stays_through_a_save_until_the_reviewer_changes_the_vendor(mig
     review.save(second, review.open_document(second, settings=migrated).version, {"vendor": "Another Shop"},
                 settings=migrated)
     assert not any(f.code == "vendor_recalled" for f in _fields_and_flags(migrated, second)[1])
+
+
+def test_the_memory_knows_where_an_approved_receipt_printed_its_total_and_date(migrated):
+    from services import vendors
+
+    first = _read(migrated, 0)
+    review.approve(first, review.open_document(first, settings=migrated).version, {}, settings=migrated)
+    with session_factory(migrated).begin() as session:
+        pages, values = vendors.stored_pages(session, first)
+        assert any(w.second is not None for w in pages[0].words)  # both readings are stored
+        [known] = vendors.known_vendors(session)
+        profile = vendors.profile(session, known, migrated.ocr_config().extraction)
+    assert profile.vendor == values["vendor"] and profile.total_label == "TOTAL"
+    assert profile.date_shape == "99/99/9999" and profile.total_position > profile.date_position

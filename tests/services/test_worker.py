@@ -163,7 +163,7 @@ def test_stopping_a_worker_mid_document_gives_the_document_back(migrated):
 
 def test_a_worker_will_not_start_without_its_readers_and_says_what_to_do(migrated, monkeypatch):
     from errors import WorkerNotReady
-    from ocr import reread
+    from ocr import second_reading
     from services.worker import check_ready
 
     check_ready(migrated)  # everything installed: ready
@@ -171,11 +171,11 @@ def test_a_worker_will_not_start_without_its_readers_and_says_what_to_do(migrate
     def broken() -> None:
         raise ImportError("libonnxruntime.so: cannot open shared object file")
 
-    reread.line_reader.cache_clear()
-    monkeypatch.setattr(reread, "PaddleLineReader", broken)  # the fault: a broken onnxruntime install
+    second_reading.line_recogniser.cache_clear()
+    monkeypatch.setattr(second_reading, "LineRecogniser", broken)  # the fault: a broken onnxruntime install
     try:
-        with pytest.raises(WorkerNotReady, match="make install.*DOCDESK_SECOND_READING"):
+        with pytest.raises(WorkerNotReady, match="make install.*DOCDESK_READING=fast"):
             check_ready(migrated)
-        check_ready(migrated.model_copy(update={"second_reading": ""}))  # switched off: no need for it
+        check_ready(migrated.model_copy(update={"reading": "fast"}))  # Tesseract only: no need for it
     finally:
-        reread.line_reader.cache_clear()
+        second_reading.line_recogniser.cache_clear()

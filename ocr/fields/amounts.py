@@ -1,0 +1,194 @@
+"""Amount candidates: every amount printed on the receipt, in either reading, with what its label says it is and
+how it agrees with the other amounts (subtotal + tax + rounding, cash - change); plus the totals those sums give."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import product
+
+from ocr.fields.candidates import MISSING, Candidate, reading_features
+from ocr.fields.document import Document, words_of
+from ocr.fields.labels import amount_kind, has_word, label_of
+from ocr.parse import amounts_in, format_amount
+
+KINDS = ("total", "subtotal", "tax", "rounding", "paid", "change", "summary")
+CENT = Decimal("0.005")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """One amount read on a row, and what its label (on the row, or alone on the row above) says it is."""
+
+    value: Decimal
+    raw: str
+    row: int
+    reading: str
+    kind: str | None
+    strength: float
+    rightmost: bool
+    on_row: int  # amounts on the row
+    label_above: bool
+
+
+def close(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) < CENT
+
+
+def _kind_of(doc: Document, i: int, reading: str, found: int) -> tuple[tuple[str, float] | None, bool]:
+    kind = amount_kind(doc.text(i, reading), doc.lexicon)
+    if kind is not None or i == 0:
+        return kind, False
+    above = doc.rows[i - 1]
+    if above.page == doc.rows[i].page and not amounts_in(above.text) and found == 1:
+        kind = amount_kind(above.text, doc.lexicon)  # 'TOTAL' alone, its amount on the row below
+        return kind, kind is not None
+    return None, False
+
+
+def amounts_of(doc: Document) -> list[Amount]:
+    """Every amount of every row in each reading; an amount both readings found is listed once, as Tesseract's."""
+    found: list[Amount] = []
+    for i in range(len(doc.rows)):
+        seen: set[Decimal] = set()
+        for reading in doc.readings(i):
+            amounts = amounts_in(doc.text(i, reading))
+            kind, label_above = _kind_of(doc, i, reading, len(amounts))
+            name, strength = kind if kind else (None, 0.0)
+            for k, (value, raw) in enumerate(amounts):
+                if value in seen:
+                    continue
+                seen.add(value)
+                if name in ("paid", "change"):
+                    value = abs(value)
+                found.append(Amount(value, raw, i, reading, name, strength, k == len(amounts) - 1, len(amounts),
+                                    label_above))
+    return found
+
+
+def _labelled(amounts: list[Amount], kind: str) -> list[Amount]:
+    return [a for a in amounts if a.kind == kind and a.rightmost]
+
+
+def _sums(amounts: list[Amount]) -> list[tuple[Decimal, tuple[Amount, ...], str]]:
+    """The totals other amounts give: subtotal (+ tax) (+ rounding), and cash paid - change."""
+    subtotals, taxes, roundings = (_labelled(amounts, kind)[:3] for kind in ("subtotal", "tax", "rounding"))
+    paid, change = _labelled(amounts, "paid")[:3], _labelled(amounts, "change")[:2]
+    sums = []
+    for subtotal, tax, rounding in product(subtotals, [None, *taxes], [None, *roundings]):
+        parts = tuple(p for p in (subtotal, tax, rounding) if p is not None)
+        sums.append((sum((p.value for p in parts), Decimal(0)), parts, "sum"))
+    for cash, given in product(paid, change):
+        if cash.value - given.value > 0:
+            sums.append((cash.value - given.value, (cash, given), "change"))
+    return sums
+
+
+def _tax_rates(doc: Document) -> set[Decimal]:
+    """Tax rates the receipt prints ('GST @6%', 'SR 6%'), other than 0%."""
+    rates = {Decimal(m) for row in doc.rows for m in re.findall(r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?) ?%", row.text)}
+    return {rate for rate in rates if 0 < rate < 30}
+
+
+def _value_features(value: Decimal, amounts: list[Amount], sums: list, rates: set[Decimal],
+                    row: int) -> dict[str, float]:
+    values = sorted({a.value for a in amounts if a.value > 0}, reverse=True)
+    lower = [a.value for a in amounts if a.value > 0 and a.row >= row]
+    taxes = [a.value for a in _labelled(amounts, "tax") if a.value > 0]
+    paid = [a.value for a in _labelled(amounts, "paid")]
+    subtotals = [a.value for a in _labelled(amounts, "subtotal")]
+    return {
+        "log_value": math.log1p(float(value)),
+        "value_rank": float(values.index(value)) if value in values else MISSING,
+        "share_of_largest": float(value / values[0]) if values else MISSING,
+        "largest_below": 1.0 if lower and value >= max(lower) else 0.0,
+        "same_value_rows": float(len({a.row for a in amounts if a.value == value})),
+        "same_value_totals": float(len({a.row for a in amounts if a.value == value and a.kind == "total"})),
+        "sum_agrees": 1.0 if any(close(s, value) and kind == "sum" and len(parts) > 1 for s, parts, kind in sums)
+        else 0.0,
+        "subtotal_equal": 1.0 if any(close(s, value) for s in subtotals) else 0.0,
+        "change_agrees": 1.0 if any(close(s, value) and kind == "change" for s, _, kind in sums) else 0.0,
+        "paid_equal": 1.0 if any(close(p, value) for p in paid) else 0.0,
+        "above_paid": 1.0 if paid and value > max(paid) + CENT else 0.0,
+        "five_cents": 1.0 if (value * 100) % 5 == 0 else 0.0,
+        "tax_fits": 1.0 if any(abs(value * r / (100 + r) - t) <= Decimal("0.006") for t in taxes for r in rates)
+        else 0.0,
+    }
+
+
+def _row_features(doc: Document, amount: Amount, amounts: list[Amount]) -> dict[str, float]:
+    tokens = label_of(doc.text(amount.row, amount.reading))
+    lexicon = doc.lexicon
+    later_totals = [a for a in amounts if a.kind == "total" and a.row > amount.row]
+    roundings_below = [a for a in amounts if a.kind == "rounding" and a.row > amount.row and a.value != 0]
+    features = {f"kind_{kind}": 1.0 if amount.kind == kind else 0.0 for kind in KINDS}
+    features.update({
+        "label_strength": amount.strength,
+        "label_above": 1.0 if amount.label_above else 0.0,
+        "label_tokens": float(len(tokens)),
+        "strong_total_word": 1.0 if has_word(tokens, *lexicon.total_strong) else 0.0,
+        "including": 1.0 if has_word(tokens, *lexicon.including) else 0.0,
+        "excluding": 1.0 if has_word(tokens, *lexicon.excluding) else 0.0,
+        "summary_words": 1.0 if has_word(tokens, *lexicon.summary) else 0.0,
+        "percent_on_row": 1.0 if re.search(r"%|@", doc.text(amount.row, amount.reading)) else 0.0,
+        "position": doc.positions[amount.row],
+        "rows_below": float(len(doc.rows) - 1 - amount.row),
+        "totals_below": float(len({a.row for a in later_totals})),
+        "before_rounding": 1.0 if any(r.row < t.row for r in roundings_below for t in later_totals) else 0.0,
+        "rightmost": 1.0 if amount.rightmost else 0.0,
+        "amounts_on_row": float(amount.on_row),
+        "height": doc.heights[amount.row],
+    })
+    return features
+
+
+def _among_totals(doc: Document, amount: Amount, amounts: list[Amount]) -> dict[str, float]:
+    """How this amount compares with the other amounts labelled as a total: the strongest label, the last, the
+    largest? (A tax summary's 'Total 6% supplies' is a total too, but a weaker, earlier or smaller one.)"""
+    totals = [a for a in amounts if a.kind == "total" and a.rightmost and a.value > 0]
+    if amount.kind != "total" or not totals:
+        return {"total_strength_rank": MISSING, "last_total": MISSING, "largest_total": MISSING,
+                "share_of_largest_total": float(amount.value / max(a.value for a in totals)) if totals else MISSING}
+    stronger = {a.row for a in totals if a.strength > amount.strength}
+    summary = 1.0 if re.search(r"%|@", doc.text(amount.row, amount.reading)) or \
+        has_word(label_of(doc.text(amount.row, amount.reading)), *doc.lexicon.summary) else 0.0
+    return {"total_strength_rank": float(len(stronger)),
+            "last_total": 1.0 if amount.row == max(a.row for a in totals) else 0.0,
+            "largest_total": 1.0 if amount.value == max(a.value for a in totals) else 0.0,
+            "share_of_largest_total": float(amount.value / max(a.value for a in totals)),
+            "summary_total": summary}
+
+
+def total_candidates(doc: Document) -> list[Candidate]:
+    """Every positive amount as a possible total, and the totals the sums of other amounts give."""
+    amounts = amounts_of(doc)
+    sums, rates = _sums(amounts), _tax_rates(doc)
+    candidates = []
+    for amount in amounts:
+        if amount.value <= 0:
+            continue
+        row = doc.rows[amount.row]
+        words = words_of(row, amount.raw, amount.reading)
+        features = _row_features(doc, amount, amounts)
+        features.update(_among_totals(doc, amount, amounts))
+        features.update(_value_features(amount.value, amounts, sums, rates, amount.row))
+        features.update(reading_features(words, amount.reading))
+        features["derived"] = 0.0
+        candidates.append(Candidate("total", format_amount(amount.value), doc.text(amount.row, amount.reading), words,
+                                    row.page, amount.row, amount.reading, features))
+    printed = {c.value for c in candidates}
+    for value, parts, kind in sums:
+        if format_amount(value) in printed or value <= 0:
+            continue
+        printed.add(format_amount(value))
+        last = max(parts, key=lambda p: p.row)
+        words = tuple(w for p in parts for w in words_of(doc.rows[p.row], p.raw, p.reading))
+        features = {name: MISSING for name in candidates[0].features} if candidates else {}
+        features.update(_value_features(value, amounts, sums, rates, last.row))
+        features.update({"derived": 1.0 if kind == "sum" else 2.0, "position": doc.positions[last.row]})
+        raw = " + ".join(p.raw for p in parts) if kind == "sum" else " - ".join(p.raw for p in parts)
+        candidates.append(Candidate("total", format_amount(value), raw, words, doc.rows[last.row].page, last.row,
+                                    last.reading, features))
+    return candidates

@@ -1,0 +1,80 @@
+"""Cross-field selection: the ranked candidates of each field made into one consistent set. The address is not
+the vendor's own lines; the subtotal, tax and rounding are the amounts that add up to the chosen total (else the
+best labelled of each); a total other amounts confirm carries a note naming them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import product
+from typing import Sequence
+
+from ocr.fields.amounts import Amount, close
+from ocr.fields.candidates import Candidate
+from ocr.fields.document import Document, words_of
+from ocr.parse import format_amount
+from ocr.types import CONFIRMED, Flag
+
+PARTS = ("subtotal", "tax", "rounding")
+PART_CONFIDENCE = 0.9  # an amount that adds up to the chosen total
+LABEL_CONFIDENCE = 0.6  # the best labelled amount of its kind, when none adds up
+
+
+def address_apart(ranked: Sequence[Candidate], vendor: Candidate | None) -> Candidate | None:
+    """The best address that shares no line with the chosen vendor."""
+    taken = set(vendor.rows) if vendor else set()
+    return next((c for c in ranked if not taken.intersection(c.rows)), None)
+
+
+def _candidate(doc: Document, name: str, amount: Amount, confidence: float) -> Candidate:
+    row = doc.rows[amount.row]
+    return Candidate(name, format_amount(amount.value), doc.text(amount.row, amount.reading),
+                     words_of(row, amount.raw, amount.reading), row.page, amount.row, amount.reading,
+                     confidence=confidence)
+
+
+def _labelled(amounts: Sequence[Amount], kind: str) -> list[Amount]:
+    """Amounts of a kind, strongest label first, then the lowest on the page."""
+    return sorted((a for a in amounts if a.kind == kind and a.rightmost), key=lambda a: (-a.strength, -a.row))
+
+
+def _adding_up(total: Candidate | None, labelled: dict[str, list[Amount]]) -> dict[str, Amount]:
+    """The subtotal (+ tax) (+ rounding) that add up to the total, if some do."""
+    if total is None:
+        return {}
+    value = Decimal(total.value)
+    for subtotal, tax, rounding in product(labelled["subtotal"], [None, *labelled["tax"]],
+                                           [None, *labelled["rounding"]]):
+        parts = {"subtotal": subtotal, "tax": tax, "rounding": rounding}
+        if close(sum((p.value for p in parts.values() if p), Decimal(0)), value):
+            return {name: part for name, part in parts.items() if part}
+    return {}
+
+
+def parts_of(doc: Document, total: Candidate | None, amounts: Sequence[Amount]) -> dict[str, Candidate]:
+    """Subtotal, tax and rounding: those that add up to the total, else the best labelled of each kind."""
+    labelled = {kind: _labelled(amounts, kind)[:3] for kind in PARTS}
+    chosen = {name: _candidate(doc, name, part, PART_CONFIDENCE) for name, part in _adding_up(total, labelled).items()}
+    for kind in PARTS:
+        if kind not in chosen and labelled[kind]:
+            chosen[kind] = _candidate(doc, kind, labelled[kind][0], LABEL_CONFIDENCE)
+    return chosen
+
+
+def confirmation(doc: Document, total: Candidate | None, amounts: Sequence[Amount]) -> Flag | None:
+    """A note when other amounts read separately agree with the total: subtotal + tax + rounding, cash - change.
+    (A total that is such a sum, read nowhere as itself, confirms nothing.)"""
+    if total is None or total.features.get("derived", 0):
+        return None
+    value = Decimal(total.value)
+    parts = [p for p in _adding_up(total, {kind: _labelled(amounts, kind)[:3] for kind in PARTS}).values()
+             if p.row != total.row]
+    def printed(amount: Amount) -> str:
+        return doc.text(amount.row, amount.reading)
+
+    support = [" + ".join(printed(p) for p in parts)] if len(parts) > 1 else []
+    paid = [a for a in amounts if a.kind == "paid" and a.row != total.row]
+    change = [a for a in amounts if a.kind == "change"]
+    support += [f"{printed(p)} - {printed(c)}" for p, c in product(paid, change) if close(p.value - c.value, value)]
+    if not support:
+        return None
+    return Flag(CONFIRMED, f"the total {total.value} agrees with {support[0]}", ("total",))
