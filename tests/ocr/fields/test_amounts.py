@@ -1,0 +1,64 @@
+"""ocr.fields.amounts: every amount a candidate total, with what its label says and how the other amounts agree."""
+
+from dataclasses import replace
+from datetime import date
+
+from ocr.config import ExtractionConfig
+from ocr.fields.amounts import amounts_of, total_candidates
+from ocr.fields.extract import document_of
+from tests.ocr.words import page, receipt, words_at
+
+CONFIG = ExtractionConfig(today=date(2024, 6, 1))
+
+
+def candidates(pages):
+    return total_candidates(document_of(pages, CONFIG))
+
+
+def by_value(found):
+    return {c.value: c for c in found if not c.features["derived"]}
+
+
+def test_every_amount_is_a_candidate_with_its_labels_kind():
+    found = by_value(candidates([receipt()]))
+    assert {"12.00", "40.50", "2.43", "0.02", "42.95", "50.00", "7.05"} <= set(found)
+    total, subtotal = found["42.95"], found["40.50"]
+    assert total.features["kind_total"] == 1.0 and subtotal.features["kind_subtotal"] == 1.0
+    assert total.features["sum_agrees"] == 1.0 and total.features["change_agrees"] == 1.0
+    assert total.features["last_total"] == 1.0 and subtotal.features["sum_agrees"] == 0.0
+    assert total.raw == "TOTAL 42.95" and [w.text for w in total.words] == ["42.95"]
+
+
+def test_an_amount_under_its_label_takes_the_label():
+    found = by_value(candidates([page([words_at(20, (10, "KEDAI")), words_at(60, (10, "GRAND TOTAL")),
+                                      words_at(85, (300, "15.40"))])]))
+    assert found["15.40"].features["kind_total"] == 1.0 and found["15.40"].features["label_above"] == 1.0
+
+
+def test_sums_of_other_amounts_are_candidates_too():
+    rows = [words_at(20, (10, "KEDAI")), words_at(60, (10, "SUBTOTAL"), (300, "10.00")),
+            words_at(85, (10, "GST 6%"), (300, "0.60")), words_at(110, (10, "CASH"), (300, "20.00")),
+            words_at(135, (10, "CHANGE"), (300, "9.40"))]
+    derived = {c.value: c for c in candidates([page(rows)]) if c.features["derived"]}
+    assert derived["10.60"].features["derived"] == 1.0 and derived["10.60"].raw == "10.00 + 0.60"
+    assert derived["10.60"].features["change_agrees"] == 1.0  # the sum and cash - change agree
+
+
+def test_a_tax_summary_row_is_no_total():
+    rows = [words_at(20, (10, "KEDAI")), words_at(60, (10, "Total 6% supplies:"), (300, "26.60")),
+            words_at(85, (10, "Total Payable:"), (300, "34.21"))]
+    found = by_value(candidates([page(rows)]))
+    assert found["26.60"].features["kind_summary"] == 1.0 and found["26.60"].features["kind_total"] == 0.0
+    assert found["34.21"].features["kind_total"] == 1.0
+
+
+def test_each_reading_gives_its_amounts():
+    misread = receipt(total="42.96")
+    read_twice = replace(misread, words=tuple(replace(w, second="42.95", second_confidence=0.98) if w.text == "42.96"
+                                              else w for w in misread.words))
+    doc = document_of([read_twice], CONFIG)
+    totals = {str(a.value): a.reading for a in amounts_of(doc) if a.kind == "total"}
+    assert totals == {"42.96": "tesseract", "42.95": "second"}
+    found = by_value(total_candidates(doc))
+    assert found["42.95"].features["from_second"] == 1.0 and found["42.95"].words[0].text == "42.96"
+    assert found["42.95"].features["sum_agrees"] == 1.0 and found["42.96"].features["sum_agrees"] == 0.0

@@ -1,0 +1,49 @@
+"""ocr.fields.identifiers: the fields read by their labels (no labelled data to learn them from yet)."""
+
+from datetime import date
+
+from ocr.config import ExtractionConfig
+from ocr.fields import identifiers
+from ocr.fields.extract import document_of
+from tests.ocr.words import page, receipt, words_at
+
+CONFIG = ExtractionConfig(today=date(2024, 6, 1))
+
+
+def doc(*rows):
+    return document_of([page([words_at(20 + 25 * n, (10, text)) for n, text in enumerate(rows)])], CONFIG)
+
+
+def test_the_sample_receipts_identifiers():
+    read = document_of([receipt()], CONFIG)
+    assert identifiers.phone(read).value == "03-8061 2345"
+    assert identifiers.tax_id(read).value == "001234567890"
+    assert identifiers.receipt_number(read).value == "INV-000482"
+    assert identifiers.payment(read, total_row=15).value == "CASH"
+    assert identifiers.currency(read, "MYR").value == "MYR"
+    assert all(0 < c.confidence <= 1 for c in (identifiers.phone(read), identifiers.tax_id(read)))
+
+
+def test_an_unlabelled_phone_is_never_the_tax_number_printed_in_the_header():
+    header = ("KEDAI RUNCIT MAJU", "LOT 5, JALAN CEMPAKA,", "47100 PUCHONG")
+    assert identifiers.phone(doc(*header, "SST Reg No. : 000123456789")) is None
+    assert identifiers.tax_id(doc(*header, "SST Reg No. : 000123456789")).value == "000123456789"
+    assert identifiers.phone(doc(*header, "03-5566 7788")).value == "03-5566 7788"
+    assert identifiers.phone(doc(*header, "000123456789")) is None  # no phone number starts 00 after its trunk 0
+
+
+def test_a_date_after_an_unreadable_document_number_is_not_the_receipt_number():
+    assert identifiers.receipt_number(doc("CORNER SHOP", "Doc No * ©S§00024680 Date: 14/03/2024")).value == "00024680"
+
+
+def test_currency_and_card_payment():
+    read = document_of([page([words_at(20, (60, "CORNER SHOP LTD")), words_at(100, (10, "TOTAL"), (400, "€5.00")),
+                              words_at(125, (10, "VISA"), (400, "€5.00"))])], CONFIG)
+    assert identifiers.currency(read, "MYR").value == "EUR" and identifiers.payment(read, 0).value == "VISA"
+
+
+def test_one_stray_currency_sign_does_not_make_a_foreign_receipt_and_a_refund_is_no_payment():
+    assert identifiers.currency(doc("CORNER SHOP", "¥", "TOTAL 5.00"), "MYR").value == "MYR"
+    assert identifiers.currency(doc("CORNER SHOP"), "SGD").value == "SGD"
+    assert identifiers.payment(doc("CASH REFUND 5.00"), 0) is None
+    assert identifiers.payment(doc("TUNAI 5.00"), 0).value == "CASH"  # Malay, from the ms word list

@@ -1,0 +1,58 @@
+"""cli.py train and eval on a small labelled folder of generated receipts (real pipeline, real LightGBM)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ocr.fields.ranker import Ranker
+from tests import receipts
+from tests.ocr.golden.make_golden import SHOPS, lines_of
+from tests.services.worker_proc import ROOT
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """Six receipts of three invented shops, laid out like sroie-dev: img/, key/ (printed values)."""
+    root = tmp_path_factory.mktemp("labelled")
+    (root / "img").mkdir()
+    (root / "key").mkdir()
+    for number in range(6):
+        lines, truth = lines_of(SHOPS[number % 3], "TOTAL", f"{10 + number:02d}/03/2024", False, number)
+        (root / "img" / f"{number:03d}.png").write_bytes(receipts.encode(receipts.render(lines).image, "PNG"))
+        (root / "key" / f"{number:03d}.json").write_text(json.dumps(
+            {"company": truth["vendor"], "address": truth["vendor_address"], "date": truth["date"],
+             "total": truth["total"]}))
+    return root
+
+
+def _cli(*args, timeout=600):
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def test_train_writes_a_model_with_its_card_and_eval_reports_seen_and_unseen_shops(folder, tmp_path):
+    model, cache = tmp_path / "model.json", tmp_path / "cache"
+    trained = _cli("train", str(folder), "--folds", "2", "--out", str(model), "--cache", str(cache),
+                   "--workers", "1", "--report", str(tmp_path / "report.md"))
+    assert trained.returncode == 0, trained.stderr
+    assert "read 6 of 6 receipts" in trained.stderr and f"model written to {model}" in trained.stdout
+    assert "| metric | all | seen shops | unseen shops | replay all |" in trained.stdout
+    card = Ranker.load(model).card
+    assert card["command"].startswith("python cli.py train") and "--folds 2" in card["command"]
+    assert card["receipts"] == 6 and card["shops"] == 3 and card["seed"] == 0
+    assert sorted(card["validation_fold"]) == [f"{folder.name}/{n:03d}.png" for n in range(6)]
+    assert set(card["figures"]["all"]) >= {"f1", "accuracy", "flagged_mistakes", "flagged_correct"}
+    assert "## Mistakes" in (tmp_path / "report.md").read_text()
+    assert len(list(cache.glob("*.json"))) == 6  # the readings, kept
+
+    evaluated = _cli("eval", str(folder), "--folds", "2", "--cache", str(cache), "--workers", "1")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "**F1 (4 fields)**" in evaluated.stdout and "read 6 of 6" in evaluated.stderr
+
+
+def test_a_folder_that_is_not_labelled_is_refused_with_what_it_needs(tmp_path):
+    result = _cli("eval", str(tmp_path))
+    assert result.returncode == 2 and "needs img/ and key/" in result.stderr
