@@ -34,13 +34,23 @@ class Evaluation:
     replayed: list[Validated]  # read again with the vendor memory of the receipts before
 
     def summaries(self) -> dict[str, Summary]:
-        """The figures: overall, shops seen in training, shops never seen; cold and with the vendor memory."""
+        """The figures: overall, shops seen in training, shops never seen, and each folder when there are several;
+        cold and with the vendor memory."""
+        folders = sorted({folder_of(v.result.name) for v in self.validated})
         columns = {}
         for label, results in (("", self.validated), ("replay ", self.replayed)):
             columns[f"{label}all"] = summarize([v.result for v in results])
             columns[f"{label}seen shops"] = summarize([v.result for v in results if v.seen])
             columns[f"{label}unseen shops"] = summarize([v.result for v in results if not v.seen])
+            for folder in folders if len(folders) > 1 else ():
+                columns[f"{label}{folder}"] = summarize([v.result for v in results
+                                                         if folder_of(v.result.name) == folder])
         return columns
+
+
+def folder_of(name: str) -> str:
+    """The folder a labelled receipt's name ('sroie-dev/002.jpg') comes from."""
+    return name.split("/", 1)[0]
 
 
 def _read(config: OcrConfig, data: bytes) -> tuple[Sequence[PageResult], float]:

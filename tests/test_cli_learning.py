@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -33,6 +34,7 @@ def _cli(*args, timeout=600):
     return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_train_writes_a_model_with_its_card_and_eval_reports_seen_and_unseen_shops(folder, tmp_path):
     model, cache = tmp_path / "model.json", tmp_path / "cache"
     trained = _cli("train", str(folder), "--folds", "2", "--out", str(model), "--cache", str(cache),
@@ -51,6 +53,16 @@ def test_train_writes_a_model_with_its_card_and_eval_reports_seen_and_unseen_sho
     evaluated = _cli("eval", str(folder), "--folds", "2", "--cache", str(cache), "--workers", "1")
     assert evaluated.returncode == 0, evaluated.stderr
     assert "**F1 (4 fields)**" in evaluated.stdout and "read 6 of 6" in evaluated.stderr
+
+
+@pytest.mark.slow
+def test_eval_over_several_folders_reports_each_folder_too(folder, tmp_path):
+    second = tmp_path / "second"
+    shutil.copytree(folder, second)
+    evaluated = _cli("eval", str(folder), str(second), "--folds", "2", "--workers", "1", "--cache", str(tmp_path / "c"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "read 12 of 12" in evaluated.stderr
+    assert f"| unseen shops | {folder.name} | second | replay all |" in evaluated.stdout
 
 
 def test_a_folder_that_is_not_labelled_is_refused_with_what_it_needs(tmp_path):
