@@ -28,7 +28,7 @@ def to_grayscale(image: np.ndarray) -> np.ndarray:
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _ink_mask(gray: np.ndarray) -> np.ndarray:
+def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Thin dark strokes as a 0/1 mask: darker than the local paper (a grey closing that removes strokes) by an
     Otsu-chosen margin of at least 25 levels. Unlike a global Otsu, shade or a dark table around the paper is
     not 'ink' (on SROIE that alone caused most false 'sideways' alarms)."""
@@ -47,7 +47,7 @@ def _rotate_bound(image: np.ndarray, degrees: float, *, cubic: bool = False) -> 
     new_w, new_h = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
-    border = int(_percentile(image, 90))  # paper colour
+    border = int(percentile(image, 90))  # paper colour
     return cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR,
                           borderValue=border)
 
@@ -64,7 +64,7 @@ class _Profile:
 
     def __init__(self, gray: np.ndarray, *, longest: int = 1000, max_points: int = 30_000):
         small, self.scale = small_copy(gray, longest)
-        mask = _ink_mask(small)
+        mask = ink_mask(small)
         ys, xs = np.nonzero(mask)
         self.ink_fraction = len(xs) / max(1, mask.size)
         if len(xs) > max_points:  # an even stride keeps every line represented, and is cheaper than sampling
@@ -240,7 +240,7 @@ def paint_borders(gray: np.ndarray, *, reach: float = 0.2, min_kept: float = 0.2
     Characters never run a fifth of the page, so text is not painted.
     """
     small, _ = small_copy(gray, 500)  # fine enough to keep the paint off the text beside a strip; ~1.3 ms
-    paper = _percentile(small, 90)
+    paper = percentile(small, 90)
     frame = np.concatenate((small[0], small[-1], small[:, 0], small[:, -1]))
     if not (frame < paper / 2).any():  # a border touches the edge: without a dark edge pixel there is none
         return gray, {"skipped": True, "reason": "no dark border"}
@@ -265,7 +265,7 @@ def paint_borders(gray: np.ndarray, *, reach: float = 0.2, min_kept: float = 0.2
     return out, details
 
 
-def _percentile(gray: np.ndarray, q: float) -> float:
+def percentile(gray: np.ndarray, q: float) -> float:
     """np.percentile of a uint8 image from its histogram (a sort of the pixels costs ~5 ms on a 1200-px copy)."""
     counts = np.bincount(gray.ravel(), minlength=256).cumsum()
     return float(np.searchsorted(counts, counts[-1] * q / 100))
@@ -300,7 +300,7 @@ def flatten_light(gray: np.ndarray, *, min_range: float = 30.0, max_range: float
     flattened + Otsu, 0.292 flattened + Sauvola, 0.453 adaptive Gaussian (Tesseract binarizes a flat page well).
     """
     bg = background(gray, full_size=False)  # decide on the small copy; scale up only when applying
-    low, high = _percentile(bg, 2), _percentile(bg, 98)
+    low, high = percentile(bg, 2), percentile(bg, 98)
     details: Details = {"paper_range": round(float(high - low), 1)}
     if high - low < min_range:
         return gray, {**details, "skipped": True, "reason": "even lighting"}
