@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from errors import DocDeskError, ErrorCode
-from ocr import preprocess
+from ocr import photo, preprocess
 from ocr.config import OcrConfig
 from ocr.engine import Engine, TesseractEngine
 from ocr.fields import extract_fields
@@ -71,9 +71,11 @@ def _run(name: str, step: Step, image: np.ndarray) -> tuple[np.ndarray, StepTrac
 
 
 def clean_page(image: np.ndarray, *, engine: Engine) -> tuple[np.ndarray, tuple[StepTrace, ...]]:
-    """Grayscale, rescale, even out the light, denoise, orient, deskew. Returns the cleaned page and the trace."""
+    """Flatten a photographed receipt, grayscale, rescale, even out the light, denoise, orient, deskew. Returns the
+    cleaned page and the trace."""
+    image, found = _run("photo", photo.flatten_photo, image)
     image, first = _run("grayscale", lambda img: (preprocess.to_grayscale(img), {"channels": img.ndim}), image)
-    traces = [first]
+    traces = [found, first]
     for name, step in _steps(engine):
         image, trace = _run(name, step, image)
         traces.append(trace)

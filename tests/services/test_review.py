@@ -206,3 +206,35 @@ def test_an_unreadable_address_stays_flagged_after_a_save_until_the_reviewer_typ
     review.save(document_id, after.version, {"vendor_address": "12 JALAN CEMPAKA, 47100 PUCHONG"}, settings=migrated)
     final = review.open_document(document_id, settings=migrated)
     assert "unreadable" not in [f.code for f in final.flags]
+
+
+def test_the_cleaned_image_of_a_photo_is_the_flattened_receipt_with_its_boxes(migrated):
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    from services.ingest import ingest_file
+    from services.process import process_document
+    from tests import photos
+
+    receipt = sample_receipt()
+    shot = photos.photograph(receipt.image, photos.Conditions(background="wood", turn=9.0, tilt=(14.0, -6.0),
+                                                              shadow=0.4, tint=(1.0, 0.93, 0.8), blur=0.6, seed=5))
+    document_id = ingest_file(shot.jpeg(), "desk.jpg", settings=migrated).document_id
+    process_document(document_id, settings=migrated)
+
+    view = review.open_document(document_id, settings=migrated)
+    [page] = view.pages
+    assert abs(page.width / page.height - receipt.image.shape[1] / receipt.image.shape[0]) < 0.03  # not the photo's
+    cleaned = Image.open(BytesIO(review.page_image(document_id, 0, selected="total", settings=migrated)))
+    original = Image.open(BytesIO(review.page_image(document_id, 0, cleaned=False, settings=migrated)))
+    assert cleaned.size == (min(page.width, 1100), round(page.height * min(1.0, 1100 / page.width)))
+    assert original.size[0] / original.size[1] == pytest.approx(shot.image.shape[1] / shot.image.shape[0], abs=0.01)
+    total = next(f for f in view.fields if f.name == "total")
+    assert total.value == receipt.fields["total"]
+    left, top, width, height = (round(v * cleaned.size[0] / page.width) for v in total.box)
+    pixels = np.asarray(cleaned.convert("RGB")).astype(int)
+    around = pixels[top - 3:top + height + 4, left - 3:left + width + 4]
+    assert ((around[..., 0] > 180) & (around[..., 1] < 80) & (around[..., 2] < 100)).any()  # the selected box, red
+    assert np.median(pixels[:, :8]) > 200  # paper to the edge: no desk
