@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ocr.config import DateOrder, ExtractionConfig, LoadLimits, OcrConfig
+from ocr.config import DateOrder, ExtractionConfig, LoadLimits, OcrConfig, SplitPages
 
 # The OCR layer's options are these settings; their defaults are its defaults (ocr/config.py).
 _OCR, _LOAD, _EXTRACT = OcrConfig(), LoadLimits(), ExtractionConfig()
@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     locales: str = Field(",".join(_EXTRACT.locales), pattern=r"^\s*[a-z]{2}\s*(,\s*[a-z]{2}\s*)*$",
                          description="Word lists the labels, legal forms and address words are read with "
                          "(`ocr/fields/locales/*.toml`), comma-separated.")
+    split_pages: SplitPages = Field(_OCR.split_pages, description="How the pages of a multi-page file (a stack from "
+                                    "a sheet-feed scanner) become receipts: `auto` judges each page (a page with its "
+                                    "own header starts a receipt that holds its own total; see Stacks in "
+                                    "docs/user-guide.md), `always` makes each page a receipt, `never` keeps the file "
+                                    "one receipt.")
     vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top "
                                 "lines read alike.")
     vendor_memory_similarity: float = Field(_EXTRACT.vendor_similarity, ge=0, le=100,
@@ -94,7 +99,7 @@ class Settings(BaseSettings):
         """What the OCR layer is told (ocr.config): built here, at the entry points, and passed down."""
         return OcrConfig(
             language=self.ocr_language, page_timeout_s=self.ocr_page_timeout_s,
-            reading=self.reading,
+            reading=self.reading, split_pages=self.split_pages,
             limits=LoadLimits(max_upload_bytes=self.max_upload_bytes, max_page_pixels=self.max_page_pixels,
                               max_pages=self.max_pages, pdf_dpi=self.pdf_dpi),
             extraction=ExtractionConfig(default_currency=self.default_currency, date_order=self.date_order,

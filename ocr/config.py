@@ -12,6 +12,8 @@ from datetime import date
 from typing import Literal
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
+# How the pages of a multi-page file become receipts (ocr.split): judged, one receipt per page, or one per file.
+SplitPages = Literal["auto", "always", "never"]
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,12 @@ class ExtractionConfig:
 @dataclass(frozen=True)
 class OcrConfig:
     """Everything ocr.pipeline needs: Tesseract's language and time limit, the fields read a second time (by default
-    all the catalogue allows), the loader's limits and the extraction's options."""
+    all the catalogue allows), how a multi-page file's pages become receipts, the loader's limits and the
+    extraction's options."""
 
     language: str = "eng"  # Tesseract language(s), e.g. 'eng+msa'
     page_timeout_s: float = 60.0
     reading: Literal["accurate", "fast"] = "accurate"  # accurate: lines that can hold a field are read twice
+    split_pages: SplitPages = "auto"
     limits: LoadLimits = LoadLimits()
     extraction: ExtractionConfig = ExtractionConfig()

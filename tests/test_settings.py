@@ -31,7 +31,8 @@ def test_environment_overrides_with_prefix(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("name, value", [("DOCDESK_MAX_PAGES", "0"), ("DOCDESK_MAX_UPLOAD_BYTES", "lots"),
-                                         ("DOCDESK_DATE_ORDER", "DDMM"), ("DOCDESK_DEFAULT_CURRENCY", "RINGGIT")])
+                                         ("DOCDESK_DATE_ORDER", "DDMM"), ("DOCDESK_DEFAULT_CURRENCY", "RINGGIT"),
+                                         ("DOCDESK_SPLIT_PAGES", "sometimes")])
 def test_invalid_values_are_refused(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
@@ -55,11 +56,11 @@ def test_the_ocr_layer_is_told_the_settings_as_one_config(monkeypatch):
     for name, value in [("OCR_LANGUAGE", "eng+msa"), ("OCR_PAGE_TIMEOUT_S", "5"), ("MAX_PAGES", "3"),
                         ("PDF_DPI", "150"), ("DEFAULT_CURRENCY", "SGD"), ("DATE_ORDER", "MDY"),
                         ("LOW_CONFIDENCE", "0.8"), ("UNREADABLE_ADDRESS_BELOW", "0"), ("READING", "fast"),
-                        ("VENDOR_MEMORY_SIMILARITY", "90")]:
+                        ("VENDOR_MEMORY_SIMILARITY", "90"), ("SPLIT_PAGES", "never")]:
         monkeypatch.setenv(f"DOCDESK_{name}", value)
     config = Settings(_env_file=None).ocr_config()
     assert (config.language, config.page_timeout_s, config.reading) == ("eng+msa", 5.0, "fast")
-    assert (config.limits.max_pages, config.limits.pdf_dpi) == (3, 150)
+    assert (config.limits.max_pages, config.limits.pdf_dpi, config.split_pages) == (3, 150, "never")
     extraction = config.extraction
     assert (extraction.default_currency, extraction.date_order, extraction.low_confidence) == ("SGD", "MDY", 0.8)
     assert (extraction.unreadable_address_below, extraction.vendor_similarity, extraction.today) == (0.0, 90.0, None)
