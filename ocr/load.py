@@ -68,17 +68,20 @@ def inspect(data: bytes, limits: LoadLimits) -> FileInfo:
     return FileInfo(media_type, frames)
 
 
-def load_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
-    """Yield the pages one at a time (a 50-page PDF is never all in memory)."""
+def load_pages(data: bytes, limits: LoadLimits, only: range | None = None) -> Iterator[LoadedPage]:
+    """Yield the pages one at a time (a 50-page PDF is never all in memory); `only`: just these page indices (the
+    pages of one receipt of a stack), the others are not decoded."""
     media_type = _check_bytes(data, limits)
     if media_type == "application/pdf":
-        yield from _pdf_pages(data, limits)
+        yield from _pdf_pages(data, limits, only)
         return
     frames = _frame_count(data, media_type, limits)
     with _open_image(data, limits) as image:
         if frames == 1:
             _check_still(image)
         for index in range(frames):
+            if only is not None and index not in only:
+                continue
             if frames > 1:
                 try:
                     image.seek(index)
@@ -332,7 +335,7 @@ def _pdfinfo(data: bytes, *, last_page: int) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
-def _pdf_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
+def _pdf_pages(data: bytes, limits: LoadLimits, only: range | None) -> Iterator[LoadedPage]:
     from pdf2image import convert_from_path
     from pdf2image.exceptions import PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
 
@@ -342,6 +345,8 @@ def _pdf_pages(data: bytes, limits: LoadLimits) -> Iterator[LoadedPage]:
         with open(path, "wb") as handle:
             handle.write(data)
         for index in range(pages):
+            if only is not None and index not in only:
+                continue
             dpi = limits.pdf_dpi
             size = sizes[index]
             if size is not None:

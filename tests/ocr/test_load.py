@@ -60,6 +60,17 @@ def test_multipage_tiff_and_pdf(page):
     assert abs(pages[0].image.shape[0] - page.shape[0]) <= 2  # saved at 150 dpi, rasterized at 150 dpi
 
 
+def test_only_the_chosen_pages_are_loaded(page):
+    """One receipt of a stack is read again from its own pages: the others are not decoded."""
+    frames = [Image.fromarray(page), Image.fromarray(255 - page), Image.fromarray(page)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    loaded = list(load_pages(buffer.getvalue(), cfg(), only=range(1, 3)))
+    assert [p.index for p in loaded] == [1, 2] and loaded[0].image.mean() < loaded[1].image.mean()
+    pdf = pdf_bytes([page, 255 - page, page])
+    assert [p.index for p in load_pages(pdf, cfg(pdf_dpi=100), only=range(1, 2))] == [1]
+
+
 def test_exif_orientation_applied_and_dpi(page):
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 CW to display"
