@@ -90,17 +90,20 @@ def payment(doc: Document, total_row: int) -> Candidate | None:
 
 
 def currency(doc: Document, default_currency: str) -> Candidate:
-    """The currency most signs on the receipt name; one stray sign does not make a foreign receipt."""
-    counts: dict[str, list] = {}
+    """The currency most signs on the receipt name; one stray sign does not make a foreign receipt. Its page is the
+    page the sign was read on (a receipt of a stack starts on a later page of its file)."""
+    counts: dict[str, list] = {}  # code -> [(word, its page)]
     for row in doc.rows:
         for word in row.words:
             code = currency_of(word.text, default_currency=default_currency)
             if code:
-                counts.setdefault(code, []).append(word)
+                counts.setdefault(code, []).append((word, row.page))
     if counts:
-        code, words = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0] == default_currency))
-        if code == default_currency or len(words) > 1:
-            return _sure(Candidate("currency", code, words[0].text, (words[0],), 0, -1, TESSERACT),
-                         0.9 if len(words) > 1 else 0.75)
+        code, found = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0] == default_currency))
+        if code == default_currency or len(found) > 1:
+            word, page = found[0]
+            return _sure(Candidate("currency", code, word.text, (word,), page, -1, TESSERACT),
+                         0.9 if len(found) > 1 else 0.75)
     # no sign at all: the installation's own currency, which the receipts it is given are nearly always in
-    return Candidate("currency", default_currency, "", (), 0, -1, TESSERACT, confidence=ASSUMED_CURRENCY)
+    first_page = doc.rows[0].page if doc.rows else 0
+    return Candidate("currency", default_currency, "", (), first_page, -1, TESSERACT, confidence=ASSUMED_CURRENCY)
