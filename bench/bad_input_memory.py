@@ -88,7 +88,7 @@ def main() -> None:
                   f"(largest single process {result['peak_single_mb']:.0f} MB), {result['wall_s']:.1f} s, "
                   f"exit {result['exit']}")
         for line in result["lines"]:
-            code = line["error"]["code"] if line["error"] else f"ok, {line['pages']} page(s)"
+            code = line["error"]["code"] if line["error"] else f"ok, page(s) {line['pages']}"
             print(f"  {Path(line['file']).name:<28} {code}")
         if result["stderr"].strip():
             print("stderr:", result["stderr"][-2000:])

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from errors import DocDeskError, ErrorCode
-from ocr import photo, preprocess
+from ocr import photo, preprocess, split
 from ocr.config import OcrConfig
 from ocr.engine import Engine, TesseractEngine
 from ocr.fields import extract_fields
@@ -37,11 +37,19 @@ class PageImages:
 
 
 @dataclass(frozen=True)
-class DocumentResult:
-    pages: tuple[PageResult, ...]
-    images: tuple[PageImages, ...]
+class Receipt:
+    """One receipt of a file: the file's pages it was read from (PageResult.index, in order) and its fields."""
+
+    pages: tuple[int, ...]
     extraction: Extraction
-    timings: dict[str, float]  # ms per step summed over pages, plus 'load', 'ocr', 'fields', 'total'
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    pages: tuple[PageResult, ...]  # every page read, in the file's order
+    images: tuple[PageImages, ...]
+    receipts: tuple[Receipt, ...]  # one for a single receipt; several for a stack (DOCDESK_SPLIT_PAGES)
+    timings: dict[str, float]  # ms per step summed over pages, plus 'load', 'ocr', 'split', 'fields', 'total'
 
 
 Step = Callable[..., tuple[np.ndarray, dict[str, Any]]]
@@ -134,53 +142,76 @@ def default_engine(config: OcrConfig) -> TesseractEngine:
 
 @dataclass(frozen=True)
 class Reading:
-    pages: tuple[PageResult, ...]
+    pages: tuple[PageResult, ...]  # every page read, with the second reading where it was made
     images: tuple[PageImages, ...]
-    timings: dict[str, float]  # ms per step summed over pages, plus 'load', 'ocr' and 'second_reading'
+    judged: tuple[split.Judged, ...]  # each page: does it start a receipt, and the signs that said so
+    receipts: tuple[tuple[int, ...], ...]  # positions in `pages` of each receipt's pages
+    timings: dict[str, float]  # ms per step summed over pages, plus 'load', 'ocr', 'split'
 
 
-def read_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None,
-                  keep_images: bool = True) -> Reading:
-    """Bytes of one uploaded file -> pages with words (both readings of the lines read twice) and cleaned images."""
+def read_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None, keep_images: bool = True,
+                  only: range | None = None) -> Reading:
+    """Bytes of one uploaded file -> its pages with words, judged into receipts (ocr.split, as
+    `config.split_pages` says; `only`: just these pages, as one receipt), then the lines that can hold a field read
+    a second time, the header on each receipt's first page. The cleaned images are kept until then (grayscale)."""
     engine = engine or default_engine(config)
     timings: dict[str, float] = {"load": 0.0, "ocr": 0.0}
     pages: list[PageResult] = []
     images: list[PageImages] = []
-    loader = load_pages(data, config.limits)
-    while True:
-        start = time.perf_counter()
-        loaded = next(loader, None)
-        timings["load"] += (time.perf_counter() - start) * 1000
-        if loaded is None:
-            break
+    cleaned: list[np.ndarray] = []
+    loader = load_pages(data, config.limits, only)
+    while (loaded := _timed(timings, "load", lambda: next(loader, None))) is not None:
         page, page_images = read_page(loaded.index, loaded.image, engine=engine, dpi=loaded.dpi)
-        if config.reading == "accurate":
-            page = read_page_again(page, page_images.cleaned, line_recogniser(),
-                                   load_lexicon(config.extraction.locales), first=not pages)
-        for trace in page.trace:
-            timings[trace.name] = timings.get(trace.name, 0.0) + trace.ms
         timings["ocr"] += page.ocr_ms
         pages.append(page)
+        cleaned.append(page_images.cleaned)
         if keep_images:
             images.append(page_images)
-    return Reading(tuple(pages), tuple(images), timings)
+    judged = _timed(timings, "split", lambda: split.judge(pages))
+    groups = split.receipts(judged, "never" if only is not None else config.split_pages)
+    if config.reading == "accurate":
+        starts = {group[0] for group in groups if group}
+        lexicon = load_lexicon(config.extraction.locales)
+        pages = [read_page_again(page, image, line_recogniser(), lexicon, first=i in starts)
+                 for i, (page, image) in enumerate(zip(pages, cleaned, strict=True))]
+    for page in pages:
+        for trace in page.trace:
+            timings[trace.name] = timings.get(trace.name, 0.0) + trace.ms
+    return Reading(tuple(pages), tuple(images), judged, tuple(tuple(group) for group in groups), timings)
 
 
-def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None,
-                     keep_images: bool = True) -> DocumentResult:
-    """Bytes of one uploaded file -> pages with words, the cleaned images, the extracted fields and timings."""
-    total_start = time.perf_counter()
-    reading = read_document(data, config=config, engine=engine, keep_images=keep_images)
+def _timed(timings: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
     start = time.perf_counter()
-    extraction = extract_fields(reading.pages, config.extraction)
-    timings = {**reading.timings, "fields": (time.perf_counter() - start) * 1000,
-               "total": (time.perf_counter() - total_start) * 1000}
-    return DocumentResult(reading.pages, reading.images, extraction, {k: round(v, 2) for k, v in timings.items()})
+    result = work()
+    timings[name] = timings.get(name, 0.0) + (time.perf_counter() - start) * 1000
+    return result
 
 
-def document_to_json(file: str, result: DocumentResult | None = None, error: Exception | None = None
-                     ) -> dict[str, Any]:
-    """One `cli.py extract --jsonl` line: {"file", "pages", "fields", "text", "timings", "error"}."""
+def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None, keep_images: bool = True,
+                     only: range | None = None) -> DocumentResult:
+    """Bytes of one uploaded file -> pages with words, the cleaned images, its receipts' fields and timings. Each
+    receipt's fields are read from its own pages only (see read_document)."""
+    total_start = time.perf_counter()
+    reading = read_document(data, config=config, engine=engine, keep_images=keep_images, only=only)
+    timings = dict(reading.timings)
+    receipts = []
+    for group in reading.receipts:
+        group_pages = [reading.pages[i] for i in group]
+        extraction = _timed(timings, "fields", lambda group_pages=group_pages: extract_fields(group_pages,
+                                                                                              config.extraction))
+        mixed = split.mixed(reading.judged, group)
+        if mixed is not None:  # kept together by the setting, though they look like separate receipts
+            extraction = replace(extraction, flags=(*extraction.flags, mixed))
+        receipts.append(Receipt(tuple(reading.pages[i].index for i in group), extraction))
+    timings["total"] = (time.perf_counter() - total_start) * 1000
+    return DocumentResult(reading.pages, reading.images, tuple(receipts), {k: round(v, 2) for k, v in timings.items()})
+
+
+def receipts_to_json(file: str, result: DocumentResult | None = None, error: Exception | None = None
+                     ) -> list[dict[str, Any]]:
+    """The `cli.py extract --jsonl` lines of one file, one per receipt in the file's order:
+    {"file", "pages" (the file's page numbers, from 1), "fields", "text", "timings", "error"}. The file's timings
+    are on its first line (so they add up over lines); a file that failed is one line with its "error"."""
     if result is None:
         if isinstance(error, DocDeskError):
             err = error.as_dict()
@@ -188,12 +219,15 @@ def document_to_json(file: str, result: DocumentResult | None = None, error: Exc
             err = {"code": ErrorCode.INTERNAL, "message": f"{type(error).__name__}: {error}"}
         else:
             err = {"code": ErrorCode.INTERNAL, "message": "no result"}
-        return {"file": file, "pages": 0, "fields": {}, "text": "", "timings": {}, "error": err}
-    fields = {
-        name: {"value": f.value, "raw": f.raw, "confidence": round(f.confidence, 3), "page": f.page,
-               "box": f.box.as_list() if f.box is not None else None}
-        for name, f in result.extraction.fields.items()
-    }
-    text = "\n\f\n".join(page.text for page in result.pages)  # pages separated by a form feed line
-    return {"file": file, "pages": len(result.pages), "fields": fields, "text": text,
-            "timings": dict(result.timings), "error": None}
+        return [{"file": file, "pages": [], "fields": {}, "text": "", "timings": {}, "error": err}]
+    by_index = {page.index: page for page in result.pages}
+    return [{"file": file, "pages": [index + 1 for index in receipt.pages], "fields": _fields_json(receipt.extraction),
+             "text": "\n\f\n".join(by_index[index].text for index in receipt.pages),  # a form feed line between pages
+             "timings": dict(result.timings) if number == 0 else {}, "error": None}
+            for number, receipt in enumerate(result.receipts)]
+
+
+def _fields_json(extraction: Extraction) -> dict[str, Any]:
+    return {name: {"value": f.value, "raw": f.raw, "confidence": round(f.confidence, 3), "page": f.page,
+                   "box": f.box.as_list() if f.box is not None else None}
+            for name, f in extraction.fields.items()}

@@ -19,7 +19,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -159,7 +159,8 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
     from ocr.duplicates import page_hash
     from ocr.pipeline import extract_document
 
-    result = extract_document(data, config=settings.ocr_config(), engine=engine, keep_images=True)
+    config = replace(settings.ocr_config(), split_pages="never")  # one document per file (a file's receipts: next)
+    result = extract_document(data, config=config, engine=engine, keep_images=True)
     hashes = [page_hash(images_of.cleaned, page.words).as_text()
               for page, images_of in zip(result.pages, result.images, strict=True)]
     start = time.perf_counter()
@@ -170,7 +171,7 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
             for page in result.images]
     timings = dict(result.timings)
     timings["store_images"] = round((time.perf_counter() - start) * 1000, 2)
-    return _Output(result.pages, result.extraction, timings, keys, hashes)
+    return _Output(result.pages, result.receipts[0].extraction, timings, keys, hashes)
 
 
 # --- the child process: time, memory and CPU limits per document (services.sandbox) ------------

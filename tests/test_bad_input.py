@@ -116,7 +116,7 @@ def test_cli_extract_and_ingest_over_the_corpus(corpus_settings, tmp_path):
     for line in lines:
         case = written[line["file"]]
         if case.code is None:
-            assert line["error"] is None and line["pages"] == 1, line
+            assert line["error"] is None and line["pages"] == [1], line
         else:
             assert line["error"]["code"] == case.code, line
             assert _actionable(line["error"]["message"]), line

@@ -63,7 +63,8 @@ def test_the_fields_of_a_photographed_receipt_are_read(receipt, case):
 
     result = extract_document(photo.jpeg(), config=OcrConfig(), engine=TesseractEngine(psm=6))
 
-    fields = {name: field.value for name, field in result.extraction.fields.items()}
+    [read] = result.receipts
+    fields = {name: field.value for name, field in read.extraction.fields.items()}
     for name in ("vendor", "vendor_address", "date", "total"):
         assert fields.get(name) == receipt.fields[name], (name, fields.get(name))
     [page] = result.pages

@@ -13,7 +13,7 @@ import pytest
 from errors import InputError
 from ocr.config import OcrConfig
 from ocr.engine import TesseractEngine
-from ocr.pipeline import DocumentResult, clean_page, document_to_json, extract_document, read_page
+from ocr.pipeline import DocumentResult, clean_page, extract_document, read_page, receipts_to_json
 from ocr.types import PageResult
 from tests import receipts
 
@@ -90,9 +90,9 @@ def test_extract_document_and_json_line(receipt, engine):
     assert isinstance(result, DocumentResult) and len(result.pages) == len(result.images) == 1
     for key in ("load", "ocr", "fields", "total", "deskew"):
         assert key in result.timings
-    line = document_to_json("a.png", result)
+    [line] = receipts_to_json("a.png", result)
     json.dumps(line)
-    assert line["error"] is None and line["pages"] == 1 and "TOTAL" in line["text"]
+    assert line["error"] is None and line["pages"] == [1] and "TOTAL" in line["text"]
     for field in line["fields"].values():
         assert set(field) == {"value", "raw", "confidence", "page", "box"}
         assert field["box"] is None or len(field["box"]) == 4
@@ -101,9 +101,9 @@ def test_extract_document_and_json_line(receipt, engine):
 
 
 def test_json_line_for_a_failed_file():
-    line = document_to_json("x.jpg", error=InputError("bad", code="damaged_file"))
-    assert line["error"] == {"code": "damaged_file", "message": "bad"} and line["pages"] == 0
-    assert document_to_json("y.jpg", error=ValueError("boom"))["error"]["code"] == "internal"
+    [line] = receipts_to_json("x.jpg", error=InputError("bad", code="damaged_file"))
+    assert line["error"] == {"code": "damaged_file", "message": "bad"} and line["pages"] == []
+    assert receipts_to_json("y.jpg", error=ValueError("boom"))[0]["error"]["code"] == "internal"
 
 
 @pytest.mark.slow
@@ -119,4 +119,4 @@ def test_cli_extract_keeps_input_order_and_fails_on_a_bad_file(tmp_path, receipt
     assert [line["file"] for line in lines] == [str(first), str(bad), str(second)]
     assert lines[1]["error"]["code"] == "unsupported_type"
     assert lines[0]["error"] is None and lines[2]["error"] is None
-    assert "TOTAL" in lines[0]["text"] and lines[0]["pages"] == 1
+    assert "TOTAL" in lines[0]["text"] and lines[0]["pages"] == [1]
