@@ -300,7 +300,8 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
            wait: bool = typer.Option(False, "--wait", help="Wait until a running worker has processed them."),
            user: str = typer.Option(None, "--user", help="Recorded as the uploader: an account allowed to upload."),
            ) -> None:
-    """Queue receipts for OCR: one line per file; exit status 1 if any file was refused or failed."""
+    """Queue receipts for OCR: one line per file; exit status 1 if any file was refused or failed. With --wait, the
+    files found to hold several receipts are named, and the count is of receipts."""
     import time
 
     from errors import PermissionDenied
@@ -337,13 +338,7 @@ def ingest(paths: list[str] = typer.Argument(..., help="Files or folders (search
             if not waiting:
                 break
             time.sleep(0.5)
-        summary = documents.batch_summary(queued)
-        counts = summary["counts"]
-        failed = counts["failed"]
-        bad = bad or failed > 0
-        p50, p95 = summary["s_per_page_p50"], summary["s_per_page_p95"]
-        per_page = f"{p50:.2f} / {p95:.2f} s per page (p50 / p95)" if p50 is not None else "no timings"
-        typer.echo(f"processed {len(queued) - failed}, failed {failed} in {time.monotonic() - start:.1f} s; {per_page}")
+        bad = _report_batch(queued, time.monotonic() - start) or bad
     raise typer.Exit(1 if bad else 0)
 
 
@@ -374,6 +369,21 @@ def watch(folder: Path = typer.Argument(None, help="The folder to watch; default
             signal.signal(signum, lambda *_: watcher.stop())
         typer.echo(f"watching {watcher.folder} (after taking: {options.after}); Ctrl-C stops")
         watcher.run()
+
+
+def _report_batch(queued: list[int], seconds: float) -> bool:
+    """Print what a processed batch became (stacks split into receipts, timings); True if any receipt failed."""
+    from services import documents
+
+    for stack in documents.batch_stacks(queued):
+        typer.echo(f"#{stack.document_id}: {stack.message}: {', '.join(f'#{n}' for n in stack.receipts)}")
+    summary = documents.batch_summary(queued)
+    counts = summary["counts"]
+    failed = counts["failed"]
+    p50, p95 = summary["s_per_page_p50"], summary["s_per_page_p95"]
+    per_page = f"{p50:.2f} / {p95:.2f} s per page (p50 / p95)" if p50 is not None else "no timings"
+    typer.echo(f"processed {sum(counts.values()) - failed}, failed {failed} in {seconds:.1f} s; {per_page}")
+    return failed > 0
 
 
 @app.command("status")

@@ -107,7 +107,8 @@ def _criteria(filters: DocumentFilter) -> dict[str, Any]:
 
 def _row(r: dict[str, Any]) -> DocumentRow:
     error = f"{r['error_code']}: {r['error_message'] or ''}".strip() if r["error_code"] else None
-    return DocumentRow(r["id"], r["original_name"], r["status"], r["vendor"], r["date"], r["total"],
+    file = file_label(r["original_name"], r["source_first_page"], r["source_last_page"])
+    return DocumentRow(r["id"], file, r["status"], r["vendor"], r["date"], r["total"],
                        r["uploaded_by"], r["created_at"], r["reviewed_by"], error, r["review_note"], r["version"],
                        r["export_batch"], r["changed_at"] is not None, r["original_key"] or r["cleaned_key"])
 
@@ -216,6 +217,16 @@ def _bulk(document_ids: list[int], target: Status, act, user: str | None, settin
     return BulkOutcome(done, skipped)
 
 
+def pages_text(first: int, last: int | None) -> str:
+    """'page 2' or 'pages 2-3' for 0-based page indices."""
+    return f"page {first + 1}" if last is None or last == first else f"pages {first + 1}-{last + 1}"
+
+
+def file_label(name: str, first_page: int | None, last_page: int | None) -> str:
+    """A document's file name, with the pages for a receipt of a stack: 'stack.pdf (pages 2-3)'."""
+    return name if first_page is None else f"{name} ({pages_text(first_page, last_page)})"
+
+
 def retry(document_ids: list[int] | None = None, *, user: str | None = None,
           settings: Settings | None = None) -> list[int]:
     """Put failed documents back on the queue (None: every failed one); returns the ids re-queued.
@@ -233,12 +244,36 @@ def retry(document_ids: list[int] | None = None, *, user: str | None = None,
     return requeued_ids
 
 
+@dataclass(frozen=True)
+class Stack:
+    """An uploaded file that held several receipts, each now a document of its own."""
+
+    document_id: int
+    name: str
+    receipts: list[int]
+
+    @property
+    def message(self) -> str:
+        return f"{len(self.receipts)} receipts found in {self.name}"
+
+
 def batch_progress(document_ids: list[int], *, user: str | None = None,
                    settings: Settings | None = None) -> dict[str, int]:
-    """How many of an upload batch's documents are in each status (every status, zeros included);
-    an uploader's own documents only."""
+    """How many of an upload batch's receipts are in each status (every status, zeros included): a file split into
+    several receipts counts as those; an uploader's own documents only."""
     with use_case(user, Permission.UPLOAD, settings=settings) as session:
-        return jobs.status_counts_for(session, _visible(session, document_ids, user))
+        return jobs.status_counts_for(session, jobs.receipt_ids(session, _visible(session, document_ids, user)))
+
+
+def batch_stacks(document_ids: list[int], *, user: str | None = None,
+                 settings: Settings | None = None) -> list[Stack]:
+    """The files of an upload batch found to hold several receipts (once processed), in the batch's order."""
+    with use_case(user, Permission.UPLOAD, settings=settings) as session:
+        visible = _visible(session, document_ids, user)
+        split = jobs.receipts_by_file(session, visible)
+        names = {d.id: d.original_name for d in jobs.documents_by_ids(session, list(split))}
+        return [Stack(document_id, names[document_id], split[document_id]) for document_id in visible
+                if document_id in split]
 
 
 def batch_summary(document_ids: list[int], *, user: str | None = None,
@@ -246,7 +281,7 @@ def batch_summary(document_ids: list[int], *, user: str | None = None,
     """`batch_progress`'s counts plus seconds per page (p50, p95) over these documents' successful runs."""
     with use_case(user, Permission.UPLOAD, settings=settings) as session:
         document_ids = _visible(session, document_ids, user)
-        counts = jobs.status_counts_for(session, document_ids)
+        counts = jobs.status_counts_for(session, jobs.receipt_ids(session, document_ids))
         per_page = [run.total_ms / 1000 / run.pages for run in jobs.successful_runs(session, document_ids)
                     if run.total_ms is not None and run.pages]
     return {"counts": counts, "s_per_page_p50": percentile(per_page, 50), "s_per_page_p95": percentile(per_page, 95)}

@@ -22,6 +22,7 @@ from errors import ConflictError, ErrorCode, InputError
 from ocr import catalogue
 from services import audit, duplicates, pdfs
 from services.access import Permission, use_case
+from services.documents import file_label
 from settings import Settings, get_settings
 from storage import batches, repository
 from storage import export as files
@@ -124,7 +125,8 @@ def _collect(session, filters: ExportFilter, *, with_items: bool) -> _Data:
     values = repository.field_values(session, ids)
     rows = []
     for r in found:
-        row = {"id": r["id"], "file": r["original_name"], "status": r["status"], "uploaded_by": r["uploaded_by"],
+        file = file_label(r["original_name"], r["source_first_page"], r["source_last_page"])  # a stack's pages
+        row = {"id": r["id"], "file": file, "status": r["status"], "uploaded_by": r["uploaded_by"],
                "uploaded_at": r["created_at"].isoformat(timespec="seconds") if r["created_at"] else None,
                "reviewed_by": r["reviewed_by"], "review_note": r["review_note"], "export_batch": r["export_batch"],
                "changed_since_export": r["changed_at"] is not None}

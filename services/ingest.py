@@ -143,7 +143,9 @@ def ingest_path(path: str | Path, *, user: str | None = None, settings: Settings
 
 def _duplicate(session, shown: str, document_id: int, user: str | None) -> IngestResult:
     repository.add_audit(session, "upload_duplicate", user=user, document_id=document_id, name=shown)
-    return IngestResult(shown, "duplicate", document_id, None, f"duplicate of document #{document_id}")
+    receipts = jobs.receipts_by_file(session, [document_id]).get(document_id)
+    split = f" (its receipts: {', '.join(f'#{n}' for n in receipts)})" if receipts else ""
+    return IngestResult(shown, "duplicate", document_id, None, f"duplicate of document #{document_id}{split}")
 
 
 def _refuse(shown: str, code: str, message: str, user: str | None, settings: Settings) -> IngestResult:

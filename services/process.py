@@ -4,6 +4,10 @@ process_document: claim (lease, attempts+1, ProcessingRun) -> read the original 
 images in a forked child with a time limit -> ONE transaction writes pages, fields, line items, flags and
 confidences and moves the document to needs_review -> the run gets its outcome and timings.
 
+A file judged to hold several receipts (ocr.split, DOCDESK_SPLIT_PAGES) is split in that same transaction: one
+document per receipt, each with its own pages and fields and the file's pages it came from; the file's document
+becomes `split`. A receipt split from a file is read again from its own pages of that file.
+
 Failures: InputError -> failed at once; TransientError / timeout / a crashed child -> retried with backoff
 up to settings.max_attempts, then failed; another DocDeskError -> failed with its code; anything else ->
 failed 'internal' with the traceback logged. Running it twice is harmless (the second is a no-op), and
@@ -30,7 +34,7 @@ from services.access import use_case
 from settings import Settings, get_settings
 from storage import images, jobs, repository, space
 from storage.blobs import BlobStore
-from storage.models import Field, LineItem, Page, RunOutcome, Source, Status, utcnow
+from storage.models import Document, Field, LineItem, Page, RunOutcome, Source, Status, utcnow
 
 log = logging.getLogger("docdesk.process")
 
@@ -138,7 +142,7 @@ def _read(lease: Lease, engine, claim_ms: float) -> _Output:
     the claim, and the fork with the result's transfer ('isolation')."""
     data = BlobStore(lease.settings.blob_dir).get(lease.blob_key)
     child_start = time.perf_counter()
-    output = _run_isolated(data, lease.settings, engine)
+    output = _run_isolated(data, lease.settings, engine, lease.only, lease.may_split)
     child_ms = (time.perf_counter() - child_start) * 1000
     output.timings["claim"] = round(claim_ms, 2)
     output.timings["isolation"] = round(child_ms - output.timings.get("total", 0) - output.timings["store_images"], 2)
@@ -147,20 +151,20 @@ def _read(lease: Lease, engine, claim_ms: float) -> _Output:
 
 @dataclass
 class _Output:
-    pages: tuple  # PageResult
-    extraction: Any  # Extraction
+    pages: tuple  # PageResult, every page read
+    receipts: tuple  # ocr.pipeline.Receipt: the file's pages each receipt was read from, and its fields
     timings: dict[str, float]
     keys: list[tuple[str, str]]  # (original_key, cleaned_key) per page
     hashes: list[str]  # ocr.duplicates' page hash per page, as text
 
 
-def _extract(data: bytes, settings: Settings, engine) -> _Output:
+def _extract(data: bytes, settings: Settings, engine, only: range | None, may_split: bool) -> _Output:
     """The heavy part, run in the child: OCR pipeline, then page images into the blob store."""
     from ocr.duplicates import page_hash
     from ocr.pipeline import extract_document
 
-    config = replace(settings.ocr_config(), split_pages="never")  # one document per file (a file's receipts: next)
-    result = extract_document(data, config=config, engine=engine, keep_images=True)
+    config = settings.ocr_config() if may_split else replace(settings.ocr_config(), split_pages="never")
+    result = extract_document(data, config=config, engine=engine, keep_images=True, only=only)
     hashes = [page_hash(images_of.cleaned, page.words).as_text()
               for page, images_of in zip(result.pages, result.images, strict=True)]
     start = time.perf_counter()
@@ -171,16 +175,16 @@ def _extract(data: bytes, settings: Settings, engine) -> _Output:
             for page in result.images]
     timings = dict(result.timings)
     timings["store_images"] = round((time.perf_counter() - start) * 1000, 2)
-    return _Output(result.pages, result.receipts[0].extraction, timings, keys, hashes)
+    return _Output(result.pages, result.receipts, timings, keys, hashes)
 
 
 # --- the child process: time, memory and CPU limits per document (services.sandbox) ------------
 
 
-def _run_isolated(data: bytes, settings: Settings, engine) -> _Output:
+def _run_isolated(data: bytes, settings: Settings, engine, only: range | None, may_split: bool) -> _Output:
     """Run `_extract` in a forked child under the document's limits, so one bad file can never hold or take
     down a worker (see services.sandbox for how each way a child can end is reported)."""
-    return sandbox.run(_extract, data, settings, engine, limits=sandbox.Limits.from_settings(settings))
+    return sandbox.run(_extract, data, settings, engine, only, may_split, limits=sandbox.Limits.from_settings(settings))
 
 
 # --- the lease: one claim on one document, and the ways its run ends -----------------------------
@@ -194,7 +198,9 @@ class Lease:
     started_at: datetime
     run_id: int
     attempt: int  # 1 for the first try
-    blob_key: str  # the original
+    blob_key: str  # the original: the uploaded file, or the file this receipt was split from
+    only: range | None  # a receipt split from a file: that file's pages it is read from
+    may_split: bool  # an uploaded file nobody has reviewed yet: its pages may become several receipts
     settings: Settings
     start: float  # perf_counter() when the claim began: the run's total time counts from here
 
@@ -207,7 +213,8 @@ class Lease:
             if claimed is None:
                 return None
             document, run = claimed
-            return cls(document_id, document.started_at, run.id, document.attempts, document.sha256, settings, start)
+            return cls(document_id, document.started_at, run.id, document.attempts, document.blob_key,
+                       document.source_pages, jobs.may_split(document), settings, start)
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.start) * 1000
@@ -302,43 +309,67 @@ def _signals_held():
 
 # --- the rows a successful run writes ------------------------------------------------------------
 
-def _write_results(session, document, output: _Output, settings: Settings) -> None:
+def _write_results(session, document: Document, output: _Output, settings: Settings) -> None:
+    """A single receipt onto its document; several (a stack) each onto a document of its own, the file's document
+    marked `split`. Re-running it finds the same receipts' documents (one per first page), never a second set."""
+    if len(output.receipts) == 1:
+        _write_receipt(session, document, output, output.receipts[0], settings)
+        return
+    receipts = jobs.receipts_of(session, document, [(r.pages[0], r.pages[-1]) for r in output.receipts])
+    for receipt_document, receipt in zip(receipts, output.receipts, strict=True):
+        _write_receipt(session, receipt_document, output, receipt, settings)
+    repository.replace_ocr_results(session, document, pages=[], fields=[], line_items=[])
+    _finish(document, Status.SPLIT, page_count=len(output.pages), flags=[], min_confidence=None,
+            mean_ocr_confidence=None)
+    repository.add_audit(session, "split", document_id=document.id, receipts=[d.id for d in receipts],
+                         pages=[[n + 1 for n in r.pages] for r in output.receipts])
+
+
+def _write_receipt(session, document: Document, output: _Output, receipt, settings: Settings) -> None:
+    """One receipt's pages (numbered from 0 in the document), fields, line items, flags and confidences."""
     keys = _pad(output.keys, len(output.pages))
     hashes = list(output.hashes) + [None] * (len(output.pages) - len(output.hashes))
-    pages = [_page_row(page, page_keys, page_hash)
-             for page, page_keys, page_hash in zip(output.pages, keys, hashes, strict=True)]
-    extraction = vendors.recall(session, document.id, output.extraction, output.pages, settings)
-    fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=f.page,
+    by_index = {page.index: (page, page_keys, page_hash)
+                for page, page_keys, page_hash in zip(output.pages, keys, hashes, strict=True)}
+    read = [by_index[index][0] for index in receipt.pages]
+    local = {index: number for number, index in enumerate(receipt.pages)}
+    pages = [_page_row(page, by_index[page.index][1], local[page.index], by_index[page.index][2]) for page in read]
+    extraction = vendors.recall(session, document.id, receipt.extraction, read, settings)
+    fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=local.get(f.page),
                     box=f.box.as_list() if f.box is not None else None, source=Source.OCR)
               for f in extraction.fields.values()]
     items = [LineItem(position=i, description=item.description, quantity=item.quantity,
                       unit_price=item.unit_price, amount=item.amount, confidence=item.confidence,
-                      page_index=item.page, box=item.box.as_list() if item.box is not None else None,
+                      page_index=local.get(item.page), box=item.box.as_list() if item.box is not None else None,
                       source=Source.OCR)
              for i, item in enumerate(extraction.line_items)]
     repository.replace_ocr_results(session, document, pages=pages, fields=fields, line_items=items)
 
     flags = [*extraction.flags, *(Flag("no_text", f"no text found on page {page.index + 1}")
-                                  for page in output.pages if not page.words)]
+                                  for page in read if not page.words)]
     confidences = [f.confidence for f in document.fields if f.confidence is not None]
-    words = [w.confidence for page in output.pages for w in page.words]
-    document.flags = flags
-    document.min_confidence = min(confidences) if confidences else 0.0
-    document.mean_ocr_confidence = sum(words) / len(words) if words else None
-    document.page_count = len(output.pages)
-    document.status = Status.NEEDS_REVIEW
+    words = [w.confidence for page in read for w in page.words]
+    _finish(document, Status.NEEDS_REVIEW, page_count=len(read), flags=flags,
+            min_confidence=min(confidences) if confidences else 0.0,
+            mean_ocr_confidence=sum(words) / len(words) if words else None)
+    duplicates.refresh(session, document)
+
+
+def _finish(document: Document, status: Status, **columns: Any) -> None:
+    for column, value in columns.items():
+        setattr(document, column, value)
+    document.status = status
     document.error_code = None
     document.error_message = None
     document.finished_at = utcnow()
-    duplicates.refresh(session, document)
 
 
 def _pad(keys: list, n: int) -> list:
     return list(keys) + [(None, None)] * (n - len(keys))
 
 
-def _page_row(page, keys: tuple[str | None, str | None], image_hash: str | None) -> Page:
-    return Page(index=page.index, width=page.width, height=page.height, dpi=page.dpi, text=page.text,
+def _page_row(page, keys: tuple[str | None, str | None], index: int, image_hash: str | None) -> Page:
+    return Page(index=index, width=page.width, height=page.height, dpi=page.dpi, text=page.text,
                 mean_confidence=page.mean_confidence,
                 trace=[_jsonable({"name": t.name, "ms": t.ms, "details": t.details, "skipped": t.skipped})
                        for t in page.trace],

@@ -21,6 +21,7 @@ from ocr.types import LINE_ITEMS, Flag
 from services import duplicates, inputs
 from services.access import Permission, use_case
 from services.checks import item_decimal, normalise_value, recheck
+from services.documents import pages_text
 from services.queue import enqueue_quietly
 from settings import Settings, get_settings
 from storage import batches, jobs, repository
@@ -93,6 +94,7 @@ class DocumentReview:
     queue_length: int = 0
     export_batch: int | None = None  # the batch it was last exported in
     changed_since_export: bool = False
+    origin: str | None = None  # 'page 2 of stack.pdf' for a receipt split from a file; for the file, its receipts
 
     def field(self, name: str) -> FieldView | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -190,7 +192,20 @@ def _view(document: Document, history: list[RevisionView], settings: Settings) -
               "amount": _num(i.amount)} for i in document.line_items]
     return DocumentReview(document.id, document.original_name, document.status, document.version,
                           document.created_at, document.uploaded_by, document.reviewed_by, document.review_note,
-                          document.error_code, document.error_message, flags, fields, pages, items, history)
+                          document.error_code, document.error_message, flags, fields, pages, items, history,
+                          origin=origin(document))
+
+
+def origin(document: Document) -> str | None:
+    """Where a receipt of a stack comes from ('page 2 of stack.pdf', 'pages 2-3 of stack.pdf'), or which receipts a
+    split file became ('stack.pdf holds 4 receipts: #5, #6, #7, #8'); None for a file of one receipt."""
+    pages = document.source_pages
+    if pages is not None:
+        return f"{pages_text(pages.start, pages.stop - 1)} of {document.original_name}"
+    if document.status == Status.SPLIT:
+        ids = ", ".join(f"#{receipt.id}" for receipt in document.receipts)
+        return f"{document.original_name} holds {len(document.receipts)} receipts: {ids}"
+    return None
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -370,6 +385,9 @@ def reprocess(document_id: int, *, user: str | None = None, settings: Settings |
             raise InputError(f"There is no document #{document_id}.", code=ErrorCode.NOT_FOUND)
         if document.status == Status.PROCESSING:
             raise ConflictError(f"Document #{document_id} is being processed right now; try again when it is done.")
+        if document.status == Status.SPLIT:
+            raise InputError(f"Document #{document_id} is a file of several receipts ({origin(document)}): re-process "
+                             "those instead.", code=ErrorCode.NOT_REVIEWABLE)
         if document.status != Status.QUEUED:
             jobs.reset_for_queue(document)
         exported_in = batches.mark_changed(session, document_id, user)

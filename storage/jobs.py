@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Document, ProcessingRun, RunOutcome, Status, utcnow
+from storage.models import Document, ProcessingRun, RunOutcome, Source, Status, utcnow
 from storage.repository import rows_changed
 
 
@@ -58,6 +58,33 @@ def add_document_unless_duplicate(session: Session, **columns: Any) -> tuple[Doc
         if existing is None:
             raise
         return existing, False
+
+
+def may_split(document: Document) -> bool:
+    """Whether a run may split this document into several receipts: an uploaded file (not a receipt split from one)
+    that no reviewer has touched (a split would leave their corrections and approval behind on the file)."""
+    if document.source_id is not None or document.reviewed_by is not None:
+        return False
+    return not any(f.source == Source.USER for f in document.fields) and \
+        not any(item.source == Source.USER for item in document.line_items)
+
+
+def receipts_of(session: Session, file: Document, page_ranges: list[tuple[int, int]]) -> list[Document]:
+    """The documents of the receipts split from `file`, one per (first, last) page range (0-based): the existing one
+    for a first page (a run repeated), else a new one that inherits the file's name, type and uploader."""
+    existing = {d.source_first_page: d for d in file.receipts}
+    documents = []
+    for first, last in page_ranges:
+        document = existing.get(first)
+        if document is None:
+            document = Document(sha256=None, original_name=file.original_name, media_type=file.media_type,
+                                size_bytes=file.size_bytes, uploaded_by=file.uploaded_by, status=Status.PROCESSING,
+                                source=file, source_first_page=first)
+            session.add(document)
+        document.source_last_page = last
+        documents.append(document)
+    session.flush()
+    return documents
 
 
 # --- the processing lease ----------------------------------------------------------------------
@@ -184,6 +211,24 @@ def documents_by_ids(session: Session, document_ids: list[int]) -> list[Document
     for chunk in _chunks(sorted(set(document_ids))):
         found.extend(session.scalars(select(Document).where(Document.id.in_(chunk))))
     return sorted(found, key=lambda d: d.id)
+
+
+def receipts_by_file(session: Session, document_ids: list[int]) -> dict[int, list[int]]:
+    """{file's document id: its receipts' ids, in page order} for those of `document_ids` that were split."""
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(sorted(set(document_ids))):
+        for source_id, receipt_id in session.execute(
+                select(Document.source_id, Document.id).where(Document.source_id.in_(chunk))
+                .order_by(Document.source_id, Document.source_first_page)):
+            if source_id is not None:
+                found.setdefault(source_id, []).append(receipt_id)
+    return found
+
+
+def receipt_ids(session: Session, document_ids: list[int]) -> list[int]:
+    """The ids with each split file replaced by its receipts: what an upload batch became."""
+    split = receipts_by_file(session, document_ids)
+    return [receipt for document_id in document_ids for receipt in split.get(document_id, [document_id])]
 
 
 def failed_ids(session: Session) -> list[int]:

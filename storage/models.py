@@ -99,6 +99,7 @@ class Status(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     FAILED = "failed"
+    SPLIT = "split"  # a file of several receipts: each became a document of its own (Document.source_id)
 
 
 class ExportState(enum.StrEnum):
@@ -154,11 +155,15 @@ class User(Base):
 
 
 class Document(Base):
+    """One receipt, or one uploaded file. A file found to hold several receipts is `split`: each receipt is a document
+    of its own that names the file (`source_id`, the uploaded document) and the file's pages it was read from."""
+
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_status_created", "status", "created_at"),)
+    __table_args__ = (Index("ix_documents_status_created", "status", "created_at"),
+                      UniqueConstraint("source_id", "source_first_page"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)  # of the uploaded file; None for its receipts
     original_name: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int]
@@ -178,17 +183,37 @@ class Document(Base):
     started_at: Mapped[datetime | None]  # start of the current processing lease
     finished_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    source_first_page: Mapped[int | None]  # the file's pages this receipt was read from, 0-based, both included
+    source_last_page: Mapped[int | None]
 
     pages: Mapped[list[Page]] = relationship(back_populates="document", cascade="all, delete-orphan",
                                              order_by="Page.index")
     fields: Mapped[list[Field]] = relationship(back_populates="document", cascade="all, delete-orphan")
     line_items: Mapped[list[LineItem]] = relationship(back_populates="document", cascade="all, delete-orphan",
                                                       order_by="LineItem.position")
+    source: Mapped[Document | None] = relationship(remote_side=[id], back_populates="receipts")
+    receipts: Mapped[list[Document]] = relationship(back_populates="source", order_by="Document.source_first_page")
 
     __mapper_args__ = {"version_id_col": version}  # optimistic locking: a stale save raises StaleDataError
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def blob_key(self) -> str:
+        """The blob of the file this document is read from: its own upload, or the file it was split from."""
+        file = self.source or self
+        if file.sha256 is None:
+            raise ValueError(f"document #{self.id} has neither a file nor a source")
+        return file.sha256
+
+    @property
+    def source_pages(self) -> range | None:
+        """The file's pages (0-based) a receipt split from a file was read from; None for an uploaded file."""
+        if self.source_id is None or self.source_first_page is None or self.source_last_page is None:
+            return None
+        return range(self.source_first_page, self.source_last_page + 1)
 
 
 class Page(Base):

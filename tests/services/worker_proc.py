@@ -2,7 +2,8 @@
 
 `python -m tests.services.worker_proc --workers 1` runs the real worker command; when
 DOCDESK_TEST_SLOW_S is set, the OCR engine sleeps that long before reading each page — a fault
-injected only here, so a test can kill the worker while a document is being processed.
+injected only here, so a test can kill the worker while a document is being processed (and
+DOCDESK_TEST_KILL_MID_SPLIT kills it while it writes a stack's receipts).
 """
 
 from __future__ import annotations
@@ -104,9 +105,30 @@ def _install_slow_engine() -> None:
     ocr.pipeline.default_engine = lambda config: SlowEngine(real_default(config))
 
 
+def _install_kill_mid_split() -> None:
+    """DOCDESK_TEST_KILL_MID_SPLIT=FILE: the worker process kills itself (SIGKILL) after writing the second receipt of
+    a split, before the transaction commits; once (it creates FILE first)."""
+    marker = os.environ.get("DOCDESK_TEST_KILL_MID_SPLIT")
+    if not marker:
+        return
+    import services.process
+
+    real = services.process._write_receipt
+
+    def write_then_die(session, document, output, receipt, settings):
+        real(session, document, output, receipt, settings)
+        if len(output.receipts) > 2 and receipt is output.receipts[1] and not os.path.exists(marker):
+            Path(marker).touch()
+            session.flush()  # the rows are in the database's open transaction
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    services.process._write_receipt = write_then_die
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     _install_slow_engine()
+    _install_kill_mid_split()
     from cli import app
 
     app(["worker", *sys.argv[1:]])
