@@ -63,6 +63,8 @@ with st.sidebar:
             st.rerun()
 
 st.subheader(f"#{view.id} · {ui.plain(view.name)}")
+if view.origin:  # a receipt of a stack: which pages of which file (or, for the file, its receipts)
+    st.text(view.origin)
 st.caption(f"status **{view.status.replace('_', ' ')}** · uploaded {view.created_at:%Y-%m-%d %H:%M} UTC"
            f"{' by ' + ui.plain(view.uploaded_by) if view.uploaded_by else ''}"
            f"{' · reviewed by ' + ui.plain(view.reviewed_by) if view.reviewed_by else ''}")

@@ -17,7 +17,8 @@ SHOWN_FILES = 100  # per-file lines drawn (problems first); the counts cover eve
 # (label, badge colour) per status, in the words an uploader uses
 STATUS_BADGES = {Status.QUEUED: ("queued", "gray"), Status.PROCESSING: ("processing", "blue"),
                  Status.NEEDS_REVIEW: ("ready for review", "green"), Status.APPROVED: ("approved", "green"),
-                 Status.REJECTED: ("rejected", "orange"), Status.FAILED: ("failed", "red")}
+                 Status.REJECTED: ("rejected", "orange"), Status.FAILED: ("failed", "red"),
+                 Status.SPLIT: ("split into receipts", "green")}
 RETRIED_CODES = ("internal", "document_timeout", "worker_crashed")  # not the file's fault: a retry may work
 
 st.title("Upload")
@@ -45,7 +46,8 @@ def line_for(result: dict, row: DocumentRow | None) -> tuple[str, str, str]:
     said = {Status.QUEUED: "Waiting for a free worker.", Status.PROCESSING: "Being read now.",
             Status.NEEDS_REVIEW: "Read; a reviewer checks it next.", Status.APPROVED: "Checked and approved.",
             Status.REJECTED: f"Rejected by {row.reviewed_by or 'a reviewer'}: {row.review_note or 'no reason given'}",
-            Status.FAILED: row.error or "Failed."}[Status(row.status)]
+            Status.FAILED: row.error or "Failed.",
+            Status.SPLIT: "A stack of receipts: each is a document of its own (below)."}[Status(row.status)]
     if row.status == Status.FAILED and (row.error or "").split(":")[0] in RETRIED_CODES:
         said += (" Retry it on the Documents page." if ui.allowed_here(Permission.REVIEW)
                  else " Ask a reviewer to retry it; upload it again if that fails too.")
@@ -84,6 +86,8 @@ def live_status() -> None:
     st.caption(" · ".join(f"{count} {label}" for label, count in counts.items()))
     st.progress((len(labels) - waiting) / len(labels), text=f"{len(labels) - waiting} of {len(labels)} files done")
     file_lines(results, rows)
+    for stack in documents.batch_stacks(ids, user=user):  # a scanned stack: one document per receipt
+        st.text(stack.message)
     if not waiting and ids:
         if ui.allowed_here(Permission.REVIEW):
             st.success("All processed: check them on the Review page.")

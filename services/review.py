@@ -21,7 +21,7 @@ from ocr.types import LINE_ITEMS, Flag
 from services import duplicates, inputs
 from services.access import Permission, use_case
 from services.checks import item_decimal, normalise_value, recheck
-from services.documents import pages_text
+from services.documents import file_label, pages_text
 from services.queue import enqueue_quietly
 from settings import Settings, get_settings
 from storage import batches, jobs, repository
@@ -134,8 +134,8 @@ def queue(*, limit: int = 50, user: str | None = None, settings: Settings | None
     with use_case(user, Permission.REVIEW, settings=settings) as session:
         documents = repository.review_queue(session, limit=limit)
         length = repository.count_with_status(session, Status.NEEDS_REVIEW)
-        return [QueueItem(d.id, d.original_name, d.min_confidence, d.created_at,
-                          sum(not flag.is_note for flag in d.flags))
+        return [QueueItem(d.id, file_label(d.original_name, d.source_first_page, d.source_last_page),
+                          d.min_confidence, d.created_at, sum(not flag.is_note for flag in d.flags))
                 for d in documents], length
 
 

@@ -285,3 +285,38 @@ def test_review_shows_a_possible_duplicate_side_by_side_until_it_is_marked_not_o
     assert not app.exception, app.exception
     assert not [w for w in app.warning if "duplicate" in w.value]
     assert duplicates.of_document(second, settings=migrated)[0].dismissed_by == "admin-user"
+
+
+def _stack(settings, receipts: list[tuple[int, int]]) -> tuple[int, list[int]]:
+    """A file split into receipts of the given (first, last) pages, as processing leaves them."""
+    with session_factory(settings).begin() as session:
+        file = make_document(session, settings, status=Status.SPLIT, fields={}, items=False)
+        file.original_name, file.pages = "stack.pdf", []
+        ids = []
+        for first, last in receipts:
+            receipt = make_document(session, settings, source_id=file.id, source_first_page=first,
+                                    source_last_page=last)
+            receipt.original_name = "stack.pdf"
+            ids.append(receipt.id)
+        return file.id, ids
+
+
+def test_review_says_which_pages_of_which_file_a_receipt_of_a_stack_is(migrated):
+    file_id, (first, long) = _stack(migrated, [(0, 0), (1, 2)])
+    app = page("pages/review.py", review_doc=long)
+    assert "pages 2-3 of stack.pdf" in [t.value for t in app.text]
+    assert [b.label for b in app.button if b.label.startswith(f"#{long} ")] == [f"#{long} stack.pdf (pages 2-3) · 0.9"]
+    app.session_state["review_doc"] = first
+    app.run()
+    assert "page 1 of stack.pdf" in [t.value for t in app.text]
+    app.session_state["review_doc"] = file_id
+    app.run()
+    assert not app.exception and f"stack.pdf holds 2 receipts: #{first}, #{long}" in [t.value for t in app.text]
+
+
+def test_upload_says_how_many_receipts_a_stack_held(migrated):
+    file_id, ids = _stack(migrated, [(0, 0), (1, 2), (3, 3)])
+    app = page("pages/upload.py", upload_results=[{"file": "stack.pdf", "outcome": "queued", "document": file_id,
+                                                   "code": None, "message": "queued"}])
+    assert "3 receipts found in stack.pdf" in [t.value for t in app.text]
+    assert "1 of 1 files done" in app.get("progress")[0].proto.text  # split: done, its receipts wait for review
