@@ -1,6 +1,6 @@
 """How well scanned stacks are split into their receipts (a script, not a test).
 
-    .venv/bin/python bench/split_stacks.py DATASET_DIR [--generated N] [--stacks 1000] [--seed 0] [--workers 2]
+    .venv/bin/python bench/split_stacks.py DATASET_DIR [--generated N] [--fitted-on DIR] [--stacks 1000] [--seed 0]
     .venv/bin/python bench/split_stacks.py DATASET_DIR --fit      # refit ocr.split's page-start model on its pages
 
 Pages: each labelled receipt of DATASET_DIR (img/, box/) is read by the real pipeline (cleaning + Tesseract) whole,
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import pickle
 import random
@@ -236,6 +237,11 @@ def fit(pieces: list[Pieces], l2: float = 1.0) -> None:
     print(f"CLOSED_SHARE = {closed:.3f}  # of {len(pieces)} whole receipts")
 
 
+def shop(key_json: Path) -> str:
+    """A labelled receipt's shop: its company name, spaces and case aside."""
+    return " ".join(str(json.loads(key_json.read_text(encoding="utf-8")).get("company", "")).upper().split())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", type=Path, nargs="?")
@@ -245,10 +251,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fit", action="store_true", help="refit the page-start model on DATASET_DIR's pages")
+    parser.add_argument("--fitted-on", type=Path, help="also score DATASET_DIR's receipts of shops not in this folder")
     args = parser.parse_args()
     sources = []
     if args.dataset:
         sources.append((args.dataset.name, read_all(args.dataset, args.cache, args.seed, args.workers)))
+        if args.fitted_on:
+            seen = {shop(path) for path in (args.fitted_on / "key").glob("*.json")}
+            unseen = [p for p in sources[0][1] if shop(args.dataset / "key" / f"{p.name}.json") not in seen]
+            sources.append((f"{args.dataset.name}, shops not in {args.fitted_on.name}", unseen))
     if args.generated:
         sources.append(("generated", read_all_generated(args.generated, args.cache, args.workers)))
     if args.fit:
