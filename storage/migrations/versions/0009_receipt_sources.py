@@ -3,14 +3,14 @@
 A receipt split from a file has no file of its own: its sha256 is NULL (the file's row keeps it, and with it the
 duplicate check).
 
-Revision ID: 0004_receipt_sources
-Revises: 0003_search
+Revision ID: 0009_receipt_sources
+Revises: 0008_sign_in_sources
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_receipt_sources'
-down_revision = '0003_search'
+revision = '0009_receipt_sources'
+down_revision = '0008_sign_in_sources'
 branch_labels = None
 depends_on = None
 
