@@ -14,6 +14,7 @@ from ocr import catalogue
 from ocr.evaluate import percentile  # the one percentile helper
 from services import inputs, queue, review
 from services.access import Permission, holds, use_case
+from services.origin import file_label
 from settings import Settings, get_settings
 from storage import jobs, repository
 from storage.blobs import BlobStore
@@ -215,16 +216,6 @@ def _bulk(document_ids: list[int], target: Status, act, user: str | None, settin
             except (InputError, ConflictError) as error:
                 skipped[document_id] = error.message
     return BulkOutcome(done, skipped)
-
-
-def pages_text(first: int, last: int | None) -> str:
-    """'page 2' or 'pages 2-3' for 0-based page indices."""
-    return f"page {first + 1}" if last is None or last == first else f"pages {first + 1}-{last + 1}"
-
-
-def file_label(name: str, first_page: int | None, last_page: int | None) -> str:
-    """A document's file name, with the pages for a receipt of a stack: 'stack.pdf (pages 2-3)'."""
-    return name if first_page is None else f"{name} ({pages_text(first_page, last_page)})"
 
 
 def retry(document_ids: list[int] | None = None, *, user: str | None = None,

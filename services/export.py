@@ -22,7 +22,7 @@ from errors import ConflictError, ErrorCode, InputError
 from ocr import catalogue
 from services import audit, duplicates, pdfs
 from services.access import Permission, use_case
-from services.documents import file_label
+from services.origin import file_label
 from settings import Settings, get_settings
 from storage import batches, repository
 from storage import export as files

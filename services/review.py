@@ -21,7 +21,7 @@ from ocr.types import LINE_ITEMS, Flag
 from services import duplicates, inputs
 from services.access import Permission, use_case
 from services.checks import item_decimal, normalise_value, recheck
-from services.documents import file_label, pages_text
+from services.origin import file_label, pages_text
 from services.queue import enqueue_quietly
 from settings import Settings, get_settings
 from storage import batches, jobs, repository

@@ -305,7 +305,8 @@ def test_review_says_which_pages_of_which_file_a_receipt_of_a_stack_is(migrated)
     file_id, (first, long) = _stack(migrated, [(0, 0), (1, 2)])
     app = page("pages/review.py", review_doc=long)
     assert "pages 2-3 of stack.pdf" in [t.value for t in app.text]
-    assert [b.label for b in app.button if b.label.startswith(f"#{long} ")] == [f"#{long} stack.pdf (pages 2-3) · 0.9"]
+    assert [b.label for b in app.button if b.label.startswith(f"#{long} ")] == [
+        f"#{long} {ui.plain('stack.pdf (pages 2-3)')} · 0.9"]  # a file name is shown as text
     app.session_state["review_doc"] = first
     app.run()
     assert "page 1 of stack.pdf" in [t.value for t in app.text]

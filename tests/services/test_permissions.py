@@ -47,6 +47,7 @@ CALLS = {
     "documents.thumbnails": (Permission.VIEW_OWN, lambda s, u, d: documents.thumbnails(
         documents.list_documents(settings=s).rows, user=u, settings=s)),
     "documents.upload_rows": (Permission.UPLOAD, lambda s, u, d: documents.upload_rows([d], user=u, settings=s)),
+    "documents.batch_stacks": (Permission.UPLOAD, lambda s, u, d: documents.batch_stacks([d], user=u, settings=s)),
     "documents.approve_many": (Permission.REVIEW, lambda s, u, d: documents.approve_many([d], user=u, settings=s)),
     "documents.reject_many": (Permission.REVIEW, lambda s, u, d: documents.reject_many([d], "blurred", user=u,
                                                                                        settings=s)),

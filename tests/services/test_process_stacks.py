@@ -102,7 +102,7 @@ def test_a_processed_stack_is_idempotent_and_each_receipt_is_read_again_from_its
     assert review.open_document(file_id, user=rita, settings=migrated).origin == f"stack.pdf holds 4 receipts: {ids}"
     listed = {row.id: (row.file, row.status) for row in documents.list_documents(user=rita, settings=migrated).rows}
     assert listed[long_id] == ("stack.pdf (pages 2-3)", "needs_review") and listed[file_id] == ("stack.pdf", "split")
-    rows, _ = export.preview(export.ExportFilter(statuses=("needs_review",)), user=rita, settings=migrated)
+    rows = export.preview(export.ExportFilter(statuses=("needs_review",)), user=rita, settings=migrated).rows
     assert [(row["file"], row["total"]) for row in rows] == [
         ("stack.pdf (page 1)", SHORT[0].total), ("stack.pdf (pages 2-3)", LONG.total),
         ("stack.pdf (page 4)", SHORT[1].total), ("stack.pdf (page 5)", SHORT[2].total)]
