@@ -96,7 +96,7 @@ def read(job: tuple[str, str, str]) -> dict:
         return json.loads(cached.read_text())
     result = extract_document(copy_of(path, kind), config=get_settings().ocr_config(), keep_images=True)
     page, cleaned = result.pages[0], result.images[0].cleaned
-    fields = {name: field.value for name, field in result.extraction.fields.items()}
+    fields = {name: field.value for name, field in result.receipts[0].extraction.fields.items()}
     reading = {"page": cv2.imencode(".png", cleaned)[1].tobytes().hex(), "fields": fields,
                "words": [[w.text, *w.box.as_list()] for w in page.words]}
     if cached is not None:

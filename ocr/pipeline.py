@@ -196,9 +196,9 @@ def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = 
     timings = dict(reading.timings)
     receipts = []
     for group in reading.receipts:
-        group_pages = [reading.pages[i] for i in group]
-        extraction = _timed(timings, "fields", lambda group_pages=group_pages: extract_fields(group_pages,
-                                                                                              config.extraction))
+        start = time.perf_counter()
+        extraction = extract_fields([reading.pages[i] for i in group], config.extraction)
+        timings["fields"] = timings.get("fields", 0.0) + (time.perf_counter() - start) * 1000
         mixed = split.mixed(reading.judged, group)
         if mixed is not None:  # kept together by the setting, though they look like separate receipts
             extraction = replace(extraction, flags=(*extraction.flags, mixed))

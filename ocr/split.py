@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ocr.config import SplitPages
-from ocr.fields import amount_kind
+from ocr.fields.labels import amount_kind
+from ocr.fields.lexicon import load_lexicon
 from ocr.layout import Row, group_rows
 from ocr.parse import amounts_in, dates_in
 from ocr.types import Flag, PageResult
@@ -103,8 +104,9 @@ CLOSING = ("total", "subtotal", "paid", "change")  # what an amount's label says
 
 def _closes(rows: Sequence[Row]) -> bool:
     """A total-like label (or cash paid, change) with an amount on its row or the next."""
+    lexicon = load_lexicon()  # the shipped word lists: the page-start model was fitted with them
     for i, row in enumerate(rows):
-        kind = amount_kind(row.text)
+        kind = amount_kind(row.text, lexicon)
         if kind and kind[0] in CLOSING and (amounts_in(row.text) or i + 1 < len(rows) and amounts_in(rows[i + 1].text)):
             return True
     return False

@@ -101,6 +101,6 @@ def test_the_reading_setting_chooses_between_both_readings_and_tesseract_only():
     accurate = extract_document(data, config=OcrConfig(reading="accurate"), keep_images=False)
     assert accurate.timings["second_reading"] > 0 and any(w.second is not None for w in accurate.pages[0].words)
     for result in (fast, accurate):
-        fields = result.extraction.fields
+        fields = result.receipts[0].extraction.fields
         assert (fields["vendor"].value, fields["date"].value, fields["total"].value) == (
             receipts.SAMPLE_FIELDS["vendor"], receipts.SAMPLE_FIELDS["date"], receipts.SAMPLE_FIELDS["total"])
