@@ -154,6 +154,35 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
 
 
+class SessionEnd(enum.StrEnum):
+    """Why a signed-in session ended."""
+
+    SIGN_OUT = "sign_out"
+    IDLE = "idle"
+    DISABLED = "disabled"
+    PASSWORD_CHANGED = "password_changed"
+    ROLE_CHANGED = "role_changed"
+
+
+class UserSession(Base):
+    """One sign-in, shared by the browser tabs that carry its cookie. Only hashes of the cookie's token and of
+    the one-time claim code that sets the cookie are stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    claim_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    via: Mapped[str] = mapped_column(String(16), default="password")  # or "sso"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship()
+
+
 class Document(Base):
     """One receipt, or one uploaded file. A file found to hold several receipts is `split`: each receipt is a document
     of its own that names the file (`source_id`, the uploaded document) and the file's pages it was read from."""
@@ -178,6 +207,7 @@ class Document(Base):
     uploaded_by: Mapped[str | None] = mapped_column(String(64), index=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     review_note: Mapped[str | None] = mapped_column(Text)  # e.g. the reason for a rejection
+    approval_override: Mapped[str | None] = mapped_column(Text)  # why it was approved although its checks failed
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None]  # start of the current processing lease

@@ -26,6 +26,7 @@ from storage.models import (
     Source,
     Status,
     User,
+    UserSession,
 )
 
 # --- documents ---------------------------------------------------------------------------------
@@ -141,6 +142,21 @@ def rows_changed(session: Session, statement: Update) -> int:
     """Run an UPDATE that leaves the session's objects alone; how many rows it changed."""
     result = session.execute(statement.execution_options(synchronize_session=False))
     return typing.cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a CursorResult
+
+
+def user_session(session: Session, *, session_id: int | None = None, token_hash: str | None = None,
+                 claim_hash: str | None = None) -> UserSession | None:
+    """A sign-in session by its id, its cookie token's hash or its claim code's hash (exactly one given)."""
+    if session_id is not None:
+        return session.get(UserSession, session_id)
+    column, value = (UserSession.token_hash, token_hash) if token_hash is not None else (UserSession.claim_hash,
+                                                                                         claim_hash)
+    return session.scalars(select(UserSession).where(column == value)).first()
+
+
+def live_sessions_of(session: Session, user: User) -> list[UserSession]:
+    return list(session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                          UserSession.ended_at.is_(None))))
 
 
 def add_audit(session: Session, action: str, *, user: str | None = None, document_id: int | None = None,

@@ -17,6 +17,11 @@ def add(settings, name: str, role: str = "reviewer", password: str = PASSWORD) -
     return name
 
 
+def account(settings, name: str) -> users.Account | None:
+    """The account named `name` as the Users page lists it."""
+    return next((a for a in users.list_users(settings=settings) if a.name == name), None)
+
+
 def sign_in(app: AppTest, name: str, password: str = PASSWORD) -> AppTest:
     """Fill the sign-in form of a started app and submit it."""
     [t for t in app.text_input if t.label == "Name"][0].set_value(name)

@@ -4,6 +4,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from services import users
+from tests.signin import account
 
 runner = CliRunner()
 
@@ -28,9 +29,9 @@ def test_add_with_password_from_stdin_then_list_set_role_disable(migrated):
     assert "rita" in listing and "admin" in listing and "active" in listing
 
     assert runner.invoke(app, ["users", "disable", "rita"]).exit_code == 0
-    assert users.current_account("rita") is None
+    assert not account(migrated, "rita").active
     assert runner.invoke(app, ["users", "disable", "rita", "--enable"]).exit_code == 0
-    assert users.current_account("rita") is not None
+    assert account(migrated, "rita").active
 
 
 def test_generated_password_and_reset(migrated):

@@ -5,7 +5,7 @@ import pytest
 import ui
 from errors import SignInError
 from services import audit, users
-from tests.signin import add, signed_in_app
+from tests.signin import account, add, signed_in_app
 
 
 def test_users_page_adds_with_a_generated_password_changes_role_disables_and_resets(migrated):
@@ -31,7 +31,7 @@ def test_users_page_adds_with_a_generated_password_changes_role_disables_and_res
     [s for s in app.selectbox if s.label == "User"][0].set_value("nina").run()
     [b for b in app.button if b.label == "Disable"][0].click().run()
     assert "nina is disabled" in app.success[0].value
-    assert users.current_account("nina", settings=migrated) is None
+    assert not account(migrated, "nina").active
     [s for s in app.selectbox if s.label == "User"][0].set_value("nina").run()
     [b for b in app.button if b.label == "Reset password"][0].click().run()
     new_password = app.success[0].value.split("`")[1]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from errors import PermissionDenied, SignInError
-from services import audit, export, ingest, review, users
+from services import audit, export, ingest, review, sessions, users
 from storage import repository
 from storage.db import session_factory
 from storage.models import AuditEvent, Document, FieldRevision, utcnow
@@ -39,7 +39,8 @@ def test_every_action_leaves_one_event_with_its_user(people):
     users.sign_in("rita", PASSWORD, settings=settings)
     with pytest.raises(SignInError):
         users.sign_in("rita", "wrong-password!", settings=settings)
-    users.sign_out("rita", settings=settings)
+    started, _ = sessions.start("rita", settings=settings)
+    sessions.end(started.id, settings=settings)
 
     uploaded = ingest.ingest_file(encode(sample_receipt().image), "r.png", user="una", settings=settings)
     with session_factory(settings).begin() as session:

@@ -6,6 +6,7 @@ from errors import DocDeskError, PermissionDenied, SignInError
 from services import users
 from storage.db import session_factory
 from storage.models import AuditEvent, Role, utcnow
+from tests.signin import account
 
 
 def audit_actions(settings):
@@ -91,7 +92,7 @@ def test_disabled_users_cannot_sign_in_and_lose_their_session(migrated):
     users.set_active("dave", False, settings=migrated)
     with pytest.raises(SignInError):
         users.sign_in("dave", "dave-password", settings=migrated)
-    assert users.current_account("dave", settings=migrated) is None
+    assert not account(migrated, "dave").active
 
 
 def test_first_admin_is_created_once_with_a_random_password(migrated):
@@ -143,7 +144,7 @@ def test_in_the_app_the_last_active_admin_cannot_be_demoted_or_disabled(migrated
     users.add_user("root", "admin", "a-long-password", settings=migrated)
     with pytest.raises(DocDeskError, match="last active admin"):
         users.set_role("root", "reviewer", user="root", settings=migrated)
-    assert users.current_account("root", settings=migrated).role == "admin"
+    assert account(migrated, "root").role == "admin"
     users.add_user("second", "admin", "a-long-password", settings=migrated)
     users.set_active("second", False, user="root", settings=migrated)
     with pytest.raises(DocDeskError, match="last active admin"):
