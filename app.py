@@ -12,10 +12,9 @@ workdir.use_private_temp(get_settings())  # uploads' temp files (a PDF's preflig
 
 user = ui.signed_in_user()
 if user is None:
-    # Only the sign-in screen: no counts, no navigation (calling st.navigation also keeps Streamlit from
-    # listing the pages/ folder in the sidebar).
-    st.navigation([st.Page(ui.sign_in_screen, title="Sign in", icon=":material/login:", url_path="sign-in")],
-                  position="hidden").run()
+    # Only the sign-in screen (also under each page's address, for links): no counts, no navigation (calling
+    # st.navigation also keeps Streamlit from listing the pages/ folder in the sidebar).
+    st.navigation(ui.sign_in_pages(), position="hidden").run()
     st.stop()
 
 if user.get("must_change_password"):

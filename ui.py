@@ -1,9 +1,10 @@
-"""The one gate every screen goes through: who is signed in (idle expiry, account re-read each run), which
-pages their role may open, the sign-in screen (password, optional single sign-on), and sign-out.
+"""The one gate every screen goes through: who is signed in (a server-side session, services.sessions, checked at
+every run and resumed from the browser's cookie after a reload or in a new tab), which pages their role may open,
+the sign-in screen (password, optional single sign-on), and sign-out.
 
 Lives outside pages/ so Streamlit never lists it as a page. Every page starts with `user = ui.guard(Permission.X)`:
-it sends a visitor who reached the page without app.py (Streamlit's legacy pages/ mode on a fresh server) or
-without a valid session through app.py, and stops with "not allowed" when the role lacks the permission.
+it sends a visitor who reached the page without app.py (Streamlit's legacy pages/ mode, when app.py is run without
+serve.py) or without a valid session through app.py, and stops with "not allowed" when the role lacks the permission.
 The services check the same permission again: hiding a page is not a permission.
 """
 
@@ -11,20 +12,22 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NoReturn
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from errors import DocDeskError, SignInError
-from services import users
+from services import sessions, users
 from services.access import Permission, allowed
-from settings import get_settings
+from services.sessions import SessionEnd
+from widgets import session_cookie
 
 USER = "user"  # {"name", "role", "via"}
-SEEN = "user_seen_at"  # time.time() of the last run with a valid session
+SESSION = "session_id"  # the server-side session (services.sessions) this tab belongs to
+CLAIM = "session_claim"  # the one-time code the browser trades for the session cookie, until it has
 NOTICE = "sign_in_notice"
 ENTERED = "entered_through_app"
 
@@ -66,41 +69,52 @@ def pages_for(role: str) -> list[tuple[str, str, str, Permission]]:
 # --- the session ---------------------------------------------------------------------------------
 
 def start_session(account: users.Account, via: str = "password") -> None:
-    st.session_state[USER] = {"name": account.name, "role": account.role, "via": via}
-    st.session_state[SEEN] = time.time()
+    """A new server-side session for a user who has just signed in; the browser gets its cookie through
+    widgets.session_cookie, drawn by the next page run (guard)."""
+    live, claim_code = sessions.start(account.name, via=via)
+    st.session_state[USER] = {"name": live.name, "role": live.role, "via": live.via}
+    st.session_state[SESSION] = live.id
+    st.session_state[CLAIM] = claim_code
     st.session_state.pop(NOTICE, None)
 
 
 def signed_in_user() -> dict[str, Any] | None:
-    """The signed-in user, or None. Expires an idle session and drops a disabled or deleted account at once;
-    otherwise refreshes the last-activity time and the role (an admin may have changed it)."""
-    user = st.session_state.get(USER)
-    if not user:
+    """The signed-in user, or None. A tab without a session (a reload, a new tab) resumes the one its browser's
+    cookie names. Each run re-checks the session on the server: ended by sign-out in another tab, by inactivity, or
+    by an admin (disabled, password reset, role changed) means signed out here too, with a notice saying why."""
+    session_id = st.session_state.get(SESSION)
+    if session_id is None:
+        token = st.context.cookies.get(sessions.COOKIE)
+        state = sessions.resume(token) if isinstance(token, str) and token else None
+        if state is None:
+            return None
+    else:
+        state = sessions.check(session_id)
+    if isinstance(state, sessions.Ended):
+        _forget(notice=None if session_id is None and state.reason is SessionEnd.SIGN_OUT else state.notice())
         return None
-    idle_minutes = get_settings().session_idle_minutes
-    now = time.time()
-    if now - st.session_state.get(SEEN, 0) > idle_minutes * 60:
-        sign_out(reason="idle", notice=f"You were signed out after {idle_minutes} minutes without activity.")
-        return None
-    account = users.current_account(user["name"])
-    if account is None:
-        sign_out(reason="disabled", notice="Your account is disabled: ask an admin.")
-        return None
-    user = {**user, "role": account.role, "must_change_password": account.must_change_password}
+    user = {"name": state.name, "role": state.role, "via": state.via,
+            "must_change_password": state.must_change_password}
     st.session_state[USER] = user
-    st.session_state[SEEN] = now
+    st.session_state[SESSION] = state.id
+    if state.claimed:
+        st.session_state.pop(CLAIM, None)
     return user
 
 
-def sign_out(*, reason: str = "sign_out", notice: str | None = None) -> None:
-    """End the session (audited), forget everything it held, and leave single sign-on too."""
-    user = st.session_state.get(USER) or {}
-    if user.get("name"):
-        users.sign_out(user["name"], reason=reason)
+def sign_out() -> None:
+    """End the session in every tab (audited), forget everything this tab held, and leave single sign-on too."""
+    if (session_id := st.session_state.get(SESSION)) is not None:
+        sessions.end(session_id)
+    _forget()
+
+
+def _forget(*, notice: str | None = None) -> None:
+    via = (st.session_state.get(USER) or {}).get("via")
     st.session_state.clear()
     if notice:
         st.session_state[NOTICE] = notice
-    if user.get("via") == "sso" and _is_logged_in_externally():
+    if via == "sso" and _is_logged_in_externally():
         st.logout()
 
 
@@ -178,6 +192,8 @@ def _sidebar(user: dict[str, Any]) -> None:
     from services import status
 
     with st.sidebar:
+        if claim_code := st.session_state.get(CLAIM):
+            session_cookie.claim(claim_code)
         st.markdown(f"**{plain(user['name'])}** · {user['role']}")
         if st.button("Sign out", key="sign-out", icon=":material/logout:"):
             sign_out()
@@ -260,6 +276,14 @@ def _is_logged_in_externally() -> bool:
 
 
 # --- the sign-in screen --------------------------------------------------------------------------
+
+def sign_in_pages() -> list[Any]:
+    """The sign-in screen, at the start address and at every page's, so that a link such as /review?doc=12 opened
+    signed out shows the sign-in form (not "page not found") and, once signed in, the page and document it names."""
+    start = st.Page(sign_in_screen, title="Sign in", icon=":material/login:", url_path="sign-in", default=True)
+    return [start, *(st.Page(sign_in_screen, title="Sign in", icon=":material/login:", url_path=Path(script).stem)
+                     for script, *_ in PAGES)]
+
 
 def sign_in_screen() -> None:
     st.title("DocDesk")

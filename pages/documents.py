@@ -168,8 +168,7 @@ ui.pager(result, "documents_page")
 clicked = [result.rows[cell[0]] for cell in selection.cells if cell[0] < len(result.rows)]
 ticked = [result.rows[i] for i in selection.rows if i < len(result.rows)]
 if clicked and reviewer:
-    st.session_state["review_doc"] = clicked[0].id
-    st.switch_page("pages/review.py")
+    st.switch_page("pages/review.py", query_params={"doc": clicked[0].id})
 if clicked:
     read_only(clicked[0])
 if ticked and reviewer:

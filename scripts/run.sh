@@ -10,7 +10,7 @@ upload_mb=$($PY -c 'from settings import get_settings; print(get_settings().uplo
 
 $PY cli.py worker &
 pids=($!)
-$PY -m streamlit run app.py --server.port "${PORT:-8501}" --server.maxUploadSize "$upload_mb" &
+$PY -m streamlit run serve.py --server.port "${PORT:-8501}" --server.maxUploadSize "$upload_mb" &
 pids+=($!)
 if [ -n "$($PY -c 'from settings import get_settings; print(get_settings().watch_dir or "")')" ]; then
   $PY cli.py watch &

@@ -44,6 +44,7 @@ class Live:
     role: str
     via: str
     claimed: bool
+    must_change_password: bool = False  # a password someone else saw: to be replaced before anything else
 
 
 @dataclass(frozen=True)
@@ -136,5 +137,6 @@ def _end(session: Session, row: UserSession, reason: SessionEnd) -> Ended:
 
 
 def _live(row: UserSession) -> Live:
-    return Live(row.id, row.user.name, row.user.role, row.via, claimed=row.token_hash is not None)
+    return Live(row.id, row.user.name, row.user.role, row.via, claimed=row.token_hash is not None,
+                must_change_password=bool(row.user.must_change_password))
 

@@ -1,5 +1,6 @@
 """The sign-in gate (app.py + ui.py) through AppTest: what a visitor, each role and an expired session see."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 import ui
 from services import users
 from storage.db import session_factory
-from storage.models import AuditEvent
+from storage.models import AuditEvent, UserSession
 from tests.seeding import make_document
 from tests.signin import PASSWORD, add, sign_in, signed_in_app
 
@@ -85,7 +86,7 @@ def test_each_role_sees_only_its_pages_and_is_refused_the_others(migrated, role)
     for path in set(PAGE_TITLES) - ALLOWED[role]:
         # a deep link run as a legacy page (no app.py) in this signed-in session: the page's guard refuses
         direct = AppTest.from_file(str(ROOT / path), default_timeout=30)
-        for key in ("user", "user_seen_at", "entered_through_app"):
+        for key in ("user", "session_id", "entered_through_app"):
             direct.session_state[key] = app.session_state[key]
         direct.run()
         assert not direct.exception, (path, direct.exception)
@@ -117,9 +118,16 @@ def test_uploader_sees_only_their_own_documents(migrated):
     assert "receipt" not in repr(app.sidebar)  # no counts over everyone's documents
 
 
+def idle_for(settings, app: AppTest, minutes: float) -> None:
+    """Move the app's session's last activity `minutes` into the past."""
+    with session_factory(settings).begin() as session:
+        row = session.get(UserSession, app.session_state["session_id"])
+        row.last_seen_at -= timedelta(minutes=minutes)
+
+
 def test_session_expires_after_inactivity(migrated):
     app = signed_in_app(migrated, "reviewer")
-    app.session_state["user_seen_at"] = app.session_state["user_seen_at"] - (migrated.session_idle_minutes * 60 + 1)
+    idle_for(migrated, app, migrated.session_idle_minutes + 0.1)
     app.run()
     assert [b.label for b in app.button] == ["Sign in"]
     assert f"signed out after {migrated.session_idle_minutes} minutes without activity" in app.info[0].value
@@ -128,7 +136,10 @@ def test_session_expires_after_inactivity(migrated):
 
 def test_activity_keeps_the_session(migrated):
     app = signed_in_app(migrated, "reviewer")
-    app.session_state["user_seen_at"] = app.session_state["user_seen_at"] - (migrated.session_idle_minutes * 60 - 30)
+    idle_for(migrated, app, migrated.session_idle_minutes - 0.5)
+    app.run()
+    assert app.title[0].value == "DocDesk" and "user" in app.session_state
+    idle_for(migrated, app, migrated.session_idle_minutes - 0.5)  # the click above counted as activity
     app.run()
     assert app.title[0].value == "DocDesk" and "user" in app.session_state
 
@@ -142,20 +153,34 @@ def test_sign_out_forgets_the_session_and_is_audited(migrated):
     assert actions(migrated)[-2:] == [("sign_in", "admin-user"), ("sign_out", "admin-user")]
 
 
-def test_a_disabled_user_is_out_at_their_next_click(migrated):
+@pytest.mark.parametrize("change, notice", [
+    (lambda settings: users.set_role("reviewer-user", "uploader", settings=settings), "role was changed"),
+    (lambda settings: users.reset_password("reviewer-user", settings=settings), "password was changed"),
+    (lambda settings: users.set_active("reviewer-user", False, settings=settings), "disabled"),
+])
+def test_an_admins_change_to_the_account_ends_its_sessions_in_every_tab(migrated, change, notice):
     app = signed_in_app(migrated, "reviewer")
-    users.set_active("reviewer-user", False, settings=migrated)
-    app.run()
-    assert [b.label for b in app.button] == ["Sign in"]
-    assert "disabled" in app.info[0].value
+    other_tab = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for key in ("user", "session_id"):
+        other_tab.session_state[key] = app.session_state[key]
+    other_tab.run()
+    assert other_tab.title[0].value == "DocDesk"
+    change(migrated)
+    for tab in (app.run(), other_tab.run()):
+        assert [b.label for b in tab.button] == ["Sign in"], notice
+        assert notice in tab.info[0].value
+        assert "user" not in tab.session_state
 
 
-def test_a_role_change_applies_at_the_next_click(migrated):
+def test_sign_out_in_one_tab_ends_the_other(migrated):
     app = signed_in_app(migrated, "reviewer")
-    users.set_role("reviewer-user", "uploader", settings=migrated)
-    app.run()  # reruns the overview, which an uploader may not see
-    assert app.session_state["user"]["role"] == "uploader"
-    assert "Not allowed" in app.error[0].value and not app.metric
+    other_tab = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for key in ("user", "session_id"):
+        other_tab.session_state[key] = app.session_state[key]
+    [b for b in app.sidebar.button if b.label == "Sign out"][0].click().run()
+    other_tab.run()
+    assert [b.label for b in other_tab.button] == ["Sign in"]
+    assert "signed out" in other_tab.info[0].value
 
 
 def test_the_first_admins_printed_password_must_be_changed_before_anything_else(migrated):

@@ -1,35 +1,31 @@
 """The whole trip in a real browser: sign in -> upload -> worker OCR -> review (correct the total, approve) ->
 export CSV -> sign out.
 
-Starts `streamlit run app.py` and `cli.py worker --workers 1` on a fresh data folder with one admin (made with
+Starts `streamlit run serve.py` and `cli.py worker --workers 1` on a fresh data folder with one admin (made with
 `cli.py users add --password-stdin`), drives Debian's Chromium through Playwright, and stops both processes at
-the end. Moving between screens goes through the sidebar: a page load is a new session, signed out.
+the end (tests/e2e/server.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.served import CHROMIUM, CHROMIUM_ARGS, prepare, serve
+from tests.e2e.served import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WAIT_MS, prepare, serve
 from tests.receipts import encode, sample_receipt
 
 pytestmark = pytest.mark.browser
-NAME, UPLOADER, PASSWORD = "erin", "ulla", "e2e-browser-password"
+NAME, UPLOADER = "erin", "ulla"
 
 
 @pytest.fixture
 def served(tmp_path):
     """(base URL, data dir) of a running app with a worker, on a fresh data folder."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it "
-                    "(scripts/install-system.sh --test)")
-    prepare(tmp_path / "data", {NAME: "admin", UPLOADER: "uploader"}, PASSWORD)
+    prepare(tmp_path / "data", {NAME: "admin", UPLOADER: "uploader"})
     with serve(tmp_path / "data", tmp_path / "logs") as base:
         yield base, tmp_path
 
@@ -37,7 +33,6 @@ def served(tmp_path):
 def test_upload_review_correct_approve_export(served):
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=30_000)  # a fresh server's first page takes over 5 s on a busy machine
 
     base, tmp_path = served
     receipt = encode(sample_receipt().image)
@@ -45,10 +40,9 @@ def test_upload_review_correct_approve_export(served):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(WAIT_MS)
 
-            # First visit to a fresh server: Streamlit would run pages/upload.py as a legacy page without
-            # app.py; the page's guard sends the visitor through app.py, to the sign-in form and nothing else.
+            # First visit to a fresh server, at a page's address: the sign-in form and nothing else.
             page.goto(f"{base}/upload")
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()
             expect(page.get_by_role("heading", name="Upload")).to_have_count(0)
@@ -100,14 +94,13 @@ def test_upload_review_correct_approve_export(served):
 def test_an_uploader_deep_linking_to_the_monitor_sees_only_their_screens(served):
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=30_000)  # a fresh server's first page takes over 5 s on a busy machine
 
     base, _ = served
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(WAIT_MS)
             page.goto(f"{base}/monitor")
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()
             page.get_by_label("Name").fill(UPLOADER)

@@ -132,7 +132,9 @@ def test_review_flow_save_conflict_and_approve(migrated):
 def test_review_reject_needs_a_reason_and_opens_a_given_document(migrated):
     seed(migrated, confidence=0.1)
     target = seed(migrated, confidence=0.9)
-    app = page("pages/review.py", review_doc=target)
+    app = signed_in_app(migrated, "admin")
+    app.query_params["doc"] = str(target)
+    app.switch_page("pages/review.py").run()
     assert app.subheader[0].value.startswith(f"#{target}")
     [b for b in app.button if b.label == "Reject"][0].click().run()
     assert "why" in app.error[0].value
