@@ -30,6 +30,7 @@ class ErrorCode(enum.StrEnum):
     NOT_REVIEWABLE = "not_reviewable"
     NOT_READ = "not_read"
     REASON_REQUIRED = "reason_required"
+    APPROVAL_BLOCKED = "approval_blocked"
     INVALID_TEXT = "invalid_text"
     TOO_LONG = "too_long"
     OUT_OF_RANGE = "out_of_range"
@@ -72,7 +73,7 @@ INPUT_CODES = frozenset({
     ErrorCode.ENCRYPTED_PDF, ErrorCode.TOO_COMPLEX, ErrorCode.TOO_SLOW, ErrorCode.ANIMATED_IMAGE,
     ErrorCode.INVALID_AMOUNT, ErrorCode.INVALID_DATE, ErrorCode.INVALID_CURRENCY, ErrorCode.NOT_FOUND,
     ErrorCode.NOT_REVIEWABLE, ErrorCode.REASON_REQUIRED, ErrorCode.INVALID_TEXT, ErrorCode.TOO_LONG,
-    ErrorCode.OUT_OF_RANGE,
+    ErrorCode.OUT_OF_RANGE, ErrorCode.APPROVAL_BLOCKED,
     ErrorCode.NOTHING_TO_EXPORT, ErrorCode.EXPORT_FILE_MISSING, ErrorCode.NOT_READ,
 })
 
@@ -96,6 +97,18 @@ class InputError(DocDeskError):
     """The file itself is the problem (damaged, encrypted, too large, not an image). Never retried."""
 
     code = ErrorCode.BAD_INPUT
+
+
+class ApprovalBlocked(InputError):
+    """Approve refused: the sums do not add up or a required field is empty, and no reason was given to approve
+    anyway. `problems` lists what is wrong."""
+
+    code = ErrorCode.APPROVAL_BLOCKED
+
+    def __init__(self, problems: list[str]):
+        super().__init__("Not approved: " + " ".join(problems) + " Correct the values, or give a reason to approve "
+                         "anyway.")
+        self.problems = problems
 
 
 class TransientError(DocDeskError):

@@ -54,6 +54,20 @@ def item_decimal(value: Any, column: str, position: int) -> Decimal | None:
 
 # --- checks (one place) --------------------------------------------------------------------------
 
+ARITHMETIC = ("total_mismatch", "items_mismatch")  # the flags of sums that do not add up
+
+
+def approval_problems(document: Document) -> list[str]:
+    """Why the document may not be approved as it stands: its sums do not add up (its flags, as last checked), or
+    a required field is empty. A reviewer may still approve it by giving a reason (services.review.approve)."""
+    problems = [flag.message for flag in document.flags if flag.code in ARITHMETIC]
+    for name in catalogue.FIELDS.required:
+        field = document.field(name)
+        if field is None or not field.value:
+            problems.append(f"{catalogue.FIELDS.get(name).label} is empty.")
+    return problems
+
+
 def recheck(document: Document, settings: Settings) -> list[Flag]:
     """The cross-field flags for the document as it now stands (ocr.fields.check_fields: totals that do
     not add up, odd dates, missing or weak fields). A value a reviewer entered counts as certain."""

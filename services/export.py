@@ -128,7 +128,8 @@ def _collect(session, filters: ExportFilter, *, with_items: bool) -> _Data:
         file = file_label(r["original_name"], r["source_first_page"], r["source_last_page"])  # a stack's pages
         row = {"id": r["id"], "file": file, "status": r["status"], "uploaded_by": r["uploaded_by"],
                "uploaded_at": r["created_at"].isoformat(timespec="seconds") if r["created_at"] else None,
-               "reviewed_by": r["reviewed_by"], "review_note": r["review_note"], "export_batch": r["export_batch"],
+               "reviewed_by": r["reviewed_by"], "review_note": r["review_note"],
+               "approval_override": r["approval_override"], "export_batch": r["export_batch"],
                "changed_since_export": r["changed_at"] is not None}
         fields = values.get(r["id"], {})
         row.update({spec.column: fields.get(spec.name) for spec in catalogue.FIELDS})  # the review form's fields

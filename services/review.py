@@ -13,14 +13,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from errors import ConflictError, ErrorCode, InputError
+from errors import ApprovalBlocked, ConflictError, ErrorCode, InputError
 from ocr import catalogue
 from ocr.catalogue import FieldSpec
 from ocr.highlight import Highlight, draw_boxes
 from ocr.types import LINE_ITEMS, Flag
 from services import duplicates, inputs
 from services.access import Permission, use_case
-from services.checks import item_decimal, normalise_value, recheck
+from services.checks import approval_problems, item_decimal, normalise_value, recheck
 from services.origin import file_label, pages_text
 from services.queue import enqueue_quietly
 from settings import Settings, get_settings
@@ -90,6 +90,8 @@ class DocumentReview:
     pages: list[PageView]
     line_items: list[dict[str, Any]]
     history: list[RevisionView]
+    approval_problems: tuple[str, ...] = ()  # what stops an approval without a reason (services.checks)
+    approval_override: str | None = None  # the reason it was approved all the same
     queue_position: int | None = None
     queue_length: int = 0
     export_batch: int | None = None  # the batch it was last exported in
@@ -193,7 +195,7 @@ def _view(document: Document, history: list[RevisionView], settings: Settings) -
     return DocumentReview(document.id, document.original_name, document.status, document.version,
                           document.created_at, document.uploaded_by, document.reviewed_by, document.review_note,
                           document.error_code, document.error_message, flags, fields, pages, items, history,
-                          origin=origin(document))
+                          tuple(approval_problems(document)), document.approval_override, origin=origin(document))
 
 
 def origin(document: Document) -> str | None:
@@ -329,11 +331,14 @@ def _change_details(changes: list[Change], exported_in: int | None) -> dict[str,
 
 
 def approve(document_id: int, version: int, values: dict[str, Any] | None = None,
-            line_items: list[dict[str, Any]] | None = None, *, user: str | None = None,
+            line_items: list[dict[str, Any]] | None = None, *, override: str | None = None, user: str | None = None,
             settings: Settings | None = None) -> Outcome:
-    """Save any corrections and approve; `next_id` is the next document in the queue. Approving an exported
-    document again marks it changed since that export."""
+    """Save any corrections and approve; `next_id` is the next document in the queue. A document whose sums do not
+    add up or whose required fields are empty (after the corrections) is approved only with a reason, `override`,
+    kept on the document (and so in the export) and in the audit trail; without one: ApprovalBlocked, nothing saved.
+    Approving an exported document again marks it changed since that export."""
     settings = settings or get_settings()
+    override = _reason(override)
 
     def work(session) -> Outcome:
         document = _load_for_change(session, document_id, version)
@@ -341,10 +346,15 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
                              code=ErrorCode.NOT_REVIEWABLE)
         changes = _apply(session, document, values or {}, line_items, user, settings)
+        problems = approval_problems(document)
+        if problems and not override:
+            raise ApprovalBlocked(problems)
         document.status, document.reviewed_by, document.review_note = Status.APPROVED, user, None
+        document.approval_override = override if problems else None
         exported_in = batches.mark_changed(session, document_id, user)
+        overridden = {"override": override, "problems": problems} if problems else {}
         repository.add_audit(session, "approve", user=user, document_id=document_id,
-                             **_change_details(changes, exported_in))
+                             **_change_details(changes, exported_in), **overridden)
         session.flush()
         next_one = _next_in_queue(session, document_id)
         return Outcome(document_id, document.version, [c.field for c in changes], next_one, exported_in)
@@ -356,7 +366,7 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
            settings: Settings | None = None) -> Outcome:
     """Reject with a reason (required: the uploader sees it); `next_id` is the next document in the queue."""
     settings = settings or get_settings()
-    reason = inputs.text((reason or "").strip(), "reason", max_chars=inputs.NOTE_CHARS)
+    reason = _reason(reason)
     if not reason:
         raise InputError("say why the document is rejected", code=ErrorCode.REASON_REQUIRED)
 
@@ -366,6 +376,7 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be rejected",
                              code=ErrorCode.NOT_REVIEWABLE)
         document.status, document.reviewed_by, document.review_note = Status.REJECTED, user, reason
+        document.approval_override = None
         document.updated_at = utcnow()
         exported_in = batches.mark_changed(session, document_id, user)
         repository.add_audit(session, "reject", user=user, document_id=document_id, reason=reason,
@@ -375,6 +386,11 @@ def reject(document_id: int, version: int, reason: str, *, user: str | None = No
         return Outcome(document_id, document.version, [], next_one, exported_in)
 
     return _commit(user, settings, work)
+
+
+def _reason(text: str | None) -> str:
+    """A rejection's or an override's reason, on one line, within the limits every backend stores."""
+    return inputs.text(" ".join((text or "").split()), "reason", max_chars=inputs.NOTE_CHARS)
 
 
 def reprocess(document_id: int, *, user: str | None = None, settings: Settings | None = None) -> None:

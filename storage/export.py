@@ -36,7 +36,7 @@ PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 # A document row: who and what around the fields, which are the catalogue's (ocr.catalogue), in its order.
 DOCUMENT_START = ("id", "file")
-DOCUMENT_END = ("status", "uploaded_by", "uploaded_at", "reviewed_by", "review_note")
+DOCUMENT_END = ("status", "uploaded_by", "uploaded_at", "reviewed_by", "review_note", "approval_override")
 LINE_ITEM_COLUMNS = ("document_id", "position", "description", "quantity", "unit_price", "amount")
 _NUMBERS = frozenset({"id", "document_id", "position", "quantity", "unit_price", "amount"})
 _TIMESTAMPS = frozenset({"uploaded_at", "at"})  # ISO date-times (UTC)

@@ -219,7 +219,8 @@ def find_documents(session: Session, *, statuses: Iterable[str] | None = None, v
     receipt_date = _receipt_date(date_f)
     query = (select(Document.id, Document.original_name, Document.status, Document.uploaded_by, Document.created_at,
                     Document.error_code, Document.error_message, Document.min_confidence, Document.reviewed_by,
-                    Document.review_note, Document.version, Document.source_first_page, Document.source_last_page,
+                    Document.review_note, Document.approval_override, Document.version, Document.source_first_page,
+                    Document.source_last_page,
                     vendor_f.value.label("vendor"), receipt_date.label("date"), total_f.value.label("total"),
                     ExportedDocument.batch_id.label("export_batch"), ExportedDocument.changed_at.label("changed_at"),
                     first_page.original_key.label("original_key"), first_page.cleaned_key.label("cleaned_key"))

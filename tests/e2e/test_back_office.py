@@ -260,7 +260,7 @@ def test_bulk_approve_of_three_documents(office, new_page):
     from playwright.sync_api import expect
 
     base, settings = office
-    ids = [seed(settings, fields={"vendor": f"BULKCO {i}", "total": "5.00"})[0] for i in range(3)]
+    ids = [seed(settings, fields={"vendor": f"BULKCO {i}", "date": "2024-03-14", "total": "5.00"})[0] for i in range(3)]
     page = new_page()
     sign_in(page, base, REVIEWER)
     documents_of_vendor(page, "BULKCO", 3)

@@ -48,7 +48,7 @@ def test_every_action_leaves_one_event_with_its_user(people):
         first = make_document(session, settings).id
         second = make_document(session, settings).id
     saved = review.save(first, 1, {"total": "49.00"}, user="rita", settings=settings)
-    review.approve(first, saved.version, {}, user="rita", settings=settings)
+    review.approve(first, saved.version, {}, override="the shop's own sum", user="rita", settings=settings)
     review.reject(second, 1, "not a receipt", user="rita", settings=settings)
     review.reprocess(second, user="rita", settings=settings)
     batch = export.export_batch(export.ExportFilter(since=date(2024, 1, 1), until=None), user="rita",
@@ -69,6 +69,7 @@ def test_every_action_leaves_one_event_with_its_user(people):
     assert by_action["upload"][0] == uploaded.document_id
     assert by_action["review_save"] == (first, {"fields": ["total"],
                                                 "changes": [{"field": "total", "old": "42.95", "new": "49.00"}]})
+    assert by_action["approve"][1]["override"] == "the shop's own sum" and by_action["approve"][1]["problems"]
     assert by_action["reject"][1]["reason"] == "not a receipt"
     exported = by_action["export"][1]
     assert (exported["what"], exported["batch"], exported["documents"], exported["rows"]) == (

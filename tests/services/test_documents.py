@@ -93,11 +93,13 @@ def test_bulk_approve_and_reject_go_through_review_and_say_what_they_left_alone(
         waiting = [make_document(session).id for _ in range(3)]
         approved = make_document(session, status=Status.APPROVED).id
         queued = make_document(session, status=Status.QUEUED).id
+        undated = make_document(session, fields={"vendor": "SHOP", "total": "1.00"}).id  # a required field empty
     stale = review.open_document(waiting[0], settings=migrated).version
 
-    outcome = documents.approve_many([*waiting, approved, queued, 999], user=rita, settings=migrated)
+    outcome = documents.approve_many([*waiting, approved, queued, 999, undated], user=rita, settings=migrated)
     assert outcome.done == waiting
-    assert set(outcome.skipped) == {approved, queued, 999}
+    assert set(outcome.skipped) == {approved, queued, 999, undated}
+    assert "Date is empty" in outcome.skipped[undated]  # the approval rules hold in bulk too: one by one, with a reason
     assert "approved already" in outcome.skipped[approved] and "queued, not reviewed yet" in outcome.skipped[queued]
     with pytest.raises(ConflictError):  # a reviewer's open form is stale now, never silently overwritten
         review.save(waiting[0], stale, {"total": "1.00"}, user=rita, settings=migrated)

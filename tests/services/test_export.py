@@ -103,7 +103,8 @@ def test_changes_after_an_export_mark_the_document_until_it_is_exported_again(mi
 
     saved = review.save(ids["march"], view.version, {"total": "43.00"}, user="rita", settings=migrated)
     assert saved.exported_in == first.id
-    again = review.approve(ids["march"], saved.version, user="rita", settings=migrated)
+    again = review.approve(ids["march"], saved.version, override="the shop charged 43.00", user="rita",
+                           settings=migrated)  # 43.00 breaks the sum: approved with a reason
     assert again.exported_in == first.id
     assert review.open_document(ids["march"], settings=migrated).changed_since_export
     changed = ExportFilter(state=ExportState.CHANGED)
@@ -183,3 +184,14 @@ def test_date_presets_end_by_today_whatever_today_is(today):
     for name, (since, until) in export.date_presets(today).items():
         if name != "All dates":
             assert since <= until <= today and (today - since).days <= 366
+
+
+def test_an_approval_override_and_its_reason_are_exported(migrated):
+    add(migrated, "rita")
+    with session_factory(migrated).begin() as session:
+        document_id = make_document(session, fields={"vendor": "SHOP", "total": "1.00"}, items=False).id
+    review.approve(document_id, 1, {}, override="date torn off; total checked by phone", user="rita",
+                   settings=migrated)
+    batch = export.export_batch(settings=migrated)
+    [row] = rows_of(export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, settings=migrated))
+    assert row["approval_override"] == "date torn off; total checked by phone"

@@ -2,12 +2,12 @@ from datetime import date
 
 import pytest
 
-from errors import ConflictError, InputError
+from errors import ApprovalBlocked, ConflictError, InputError
 from ocr.types import Flag
-from services import review
+from services import inputs, review
 from storage import repository
 from storage.db import session_factory
-from storage.models import Status
+from storage.models import AuditEvent, Status
 from tests.receipts import encode, sample_receipt
 from tests.seeding import make_document
 from tests.signin import add
@@ -109,7 +109,7 @@ def test_line_items_are_replaced_only_when_changed(migrated):
 def test_approve_and_reject_move_on_to_the_next_document(migrated):
     add(migrated, "rita")
     first, second = seed(migrated, confidence=0.2), seed(migrated, confidence=0.5)
-    outcome = review.approve(first, review.open_document(first, settings=migrated).version, {"total": "42.90"},
+    outcome = review.approve(first, review.open_document(first, settings=migrated).version, {"vendor": "GREENLEAF"},
                              user="rita", settings=migrated)
     assert outcome.next_id == second
     with pytest.raises(InputError, match="why"):
@@ -121,6 +121,52 @@ def test_approve_and_reject_move_on_to_the_next_document(migrated):
         approved, refused = repository.get_document(session, first), repository.get_document(session, second)
         assert (approved.status, approved.reviewed_by) == (Status.APPROVED, "rita")
         assert (refused.status, refused.review_note) == (Status.REJECTED, "not a receipt")
+
+
+def test_sums_that_do_not_add_up_block_the_approval_and_nothing_is_saved(migrated):
+    add(migrated, "rita")
+    document_id = seed(migrated)
+    view = review.open_document(document_id, settings=migrated)
+    assert view.approval_problems == ()
+    with pytest.raises(ApprovalBlocked) as blocked:
+        review.approve(document_id, view.version, {"total": "49.00"}, user="rita", settings=migrated)
+    assert "but the total reads 49.00" in blocked.value.message and "give a reason" in blocked.value.message
+    after = review.open_document(document_id, settings=migrated)
+    assert (after.status, after.version, after.field("total").value) == (Status.NEEDS_REVIEW, view.version, "42.95")
+
+    # correcting the sum in the same step approves it
+    review.approve(document_id, view.version, {"total": "49.00", "subtotal": "46.55"}, line_items=[],
+                   user="rita", settings=migrated)
+    approved = review.open_document(document_id, settings=migrated)
+    assert (approved.status, approved.approval_override) == (Status.APPROVED, None)
+
+
+def test_an_empty_required_field_blocks_the_approval_until_a_reason_overrides_it(migrated):
+    add(migrated, "rita")
+    document_id = seed(migrated, fields={"vendor": "SHOP", "total": "1.00"}, items=False)  # no date
+    view = review.open_document(document_id, settings=migrated)
+    assert view.approval_problems == ("Date is empty.",)
+    with pytest.raises(ApprovalBlocked, match="Date is empty"):
+        review.approve(document_id, view.version, {}, override="   ", user="rita", settings=migrated)
+    review.approve(document_id, view.version, {}, override=" no date printed,  paid by card ", user="rita",
+                   settings=migrated)
+    with session_factory(migrated).begin() as session:
+        document = repository.get_document(session, document_id)
+        assert (document.status, document.approval_override) == (Status.APPROVED, "no date printed, paid by card")
+        event = session.query(AuditEvent).filter_by(action="approve").one()
+        assert event.details["override"] == "no date printed, paid by card"
+        assert event.details["problems"] == ["Date is empty."]
+
+
+def test_a_reason_is_kept_only_when_it_overrides_something(migrated):
+    add(migrated, "rita")
+    document_id = seed(migrated)
+    review.approve(document_id, 1, {}, override="just because", user="rita", settings=migrated)
+    with session_factory(migrated).begin() as session:
+        assert repository.get_document(session, document_id).approval_override is None
+        assert "override" not in session.query(AuditEvent).filter_by(action="approve").one().details
+    with pytest.raises(InputError, match="too long"):
+        review.approve(document_id, 2, {}, override="x" * (inputs.NOTE_CHARS + 1), settings=migrated)
 
 
 def test_page_image_draws_the_boxes(migrated):

@@ -18,7 +18,7 @@ from storage.export import (
 # The header accounting imports: the catalogue's fields (ocr.catalogue) between who and what about the document.
 HEADER = ["id", "file", "vendor", "vendor_address", "vendor_phone", "vendor_tax_id", "date", "time", "receipt_number",
           "currency", "subtotal", "tax", "rounding", "total", "payment_method", "status", "uploaded_by", "uploaded_at",
-          "reviewed_by", "review_note"]
+          "reviewed_by", "review_note", "approval_override"]
 
 
 def read(data: bytes) -> list[list[str]]:
