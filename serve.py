@@ -19,6 +19,7 @@ from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.starlette import App
 
+from ocr import fields as _field_rules  # noqa: F401 - loaded now, not by the first approval's checks (~0.3 s)
 from services import sessions
 from widgets import base_path
 from widgets.session_cookie import ROUTE

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,6 +30,8 @@ SESSION = "session_id"  # the server-side session (services.sessions) this tab b
 CLAIM = "session_claim"  # the one-time code the browser trades for the session cookie, until it has
 NOTICE = "sign_in_notice"
 ENTERED = "entered_through_app"
+UNSAVED = "unsaved_edits"  # what the page on screen holds unsaved (watch_unsaved), for sign-out to ask first
+SIGN_OUT_ASKED = "sign_out_asked"  # the unsaved edits sign-out asked about, while the question is open
 
 # (script, title, icon, permission); the first one a role may open is its start page.
 PAGES: list[tuple[str, str, str, Permission]] = [
@@ -122,14 +124,47 @@ def guard(permission: Permission) -> str:
     """First line of every page: the signed-in user's name, or leave the page (through app.py / not allowed)."""
     if not st.session_state.get(ENTERED):  # opened as a legacy page, bypassing app.py and its gate
         _to_start_page()
+    watched = st.session_state.pop(UNSAVED, None)  # the page on screen watches again at each run
     user = signed_in_user()
     if user is None:
         _to_start_page()
-    _sidebar(user)
+    _sidebar(user, watched)
     if not allowed(user["role"], permission):
         st.error(f"Not allowed: your role ({user['role']}) may not open this page. Ask an admin for access.")
         st.stop()
     return user["name"]
+
+
+# --- unsaved edits -------------------------------------------------------------------------------
+
+def watch_unsaved(what: str, widgets: Mapping[str, tuple[str, Any]], editors: Mapping[str, str] = {},
+                  also: Sequence[str] = ()) -> None:
+    """Tell sign-out (and the page itself) what may hold unsaved edits: `widgets` {key: (label, value as loaded)},
+    data editors {key: label}, and `also`, labels of edits kept elsewhere. Called at each run of the page."""
+    st.session_state[UNSAVED] = {"what": what, "widgets": dict(widgets), "editors": dict(editors), "also": list(also)}
+
+
+def unsaved_edits(watched: Mapping[str, Any] | None = None) -> list[str]:
+    """Labels of what the watched page holds unsaved: widgets whose value moved from the loaded one, data editors
+    with edits."""
+    watched = watched if watched is not None else st.session_state.get(UNSAVED) or {}
+    changed = [label for key, (label, loaded) in watched.get("widgets", {}).items()
+               if st.session_state.get(key, loaded) != loaded]
+    for key, label in watched.get("editors", {}).items():
+        edits = st.session_state.get(key) or {}
+        if any(edits.get(part) for part in ("edited_rows", "added_rows", "deleted_rows")):
+            changed.append(label)
+    return changed + [label for label in watched.get("also", []) if label not in changed]
+
+
+def edited_rows(rows: Sequence[Mapping[str, Any]], edits: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The rows as st.data_editor's edits (its session state: edited_rows, added_rows, deleted_rows) leave them."""
+    edits = edits or {}
+    result = [dict(row) for row in rows]
+    for index, change in (edits.get("edited_rows") or {}).items():
+        result[int(index)].update(change)
+    deleted = {int(index) for index in edits.get("deleted_rows") or []}
+    return [row for i, row in enumerate(result) if i not in deleted] + [dict(r) for r in edits.get("added_rows") or []]
 
 
 def allowed_here(permission: Permission) -> bool:
@@ -187,8 +222,9 @@ def _client_address() -> str | None:
     return address if isinstance(address, str) else None
 
 
-def _sidebar(user: dict[str, Any]) -> None:
-    """Drawn by every page (also when Streamlit runs it as a legacy page): who is signed in, sign-out, counts."""
+def _sidebar(user: dict[str, Any], watched: Mapping[str, Any] | None) -> None:
+    """Drawn by every page (also when Streamlit runs it as a legacy page): who is signed in, sign-out (asking first
+    when the page holds unsaved edits), counts."""
     from services import status
 
     with st.sidebar:
@@ -196,8 +232,15 @@ def _sidebar(user: dict[str, Any]) -> None:
             session_cookie.claim(claim_code)
         st.markdown(f"**{plain(user['name'])}** · {user['role']}")
         if st.button("Sign out", key="sign-out", icon=":material/logout:"):
-            sign_out()
-            st.rerun()
+            if changed := unsaved_edits(watched):
+                st.session_state[SIGN_OUT_ASKED] = (watched["what"], changed)
+            else:
+                sign_out()
+                st.rerun()
+        if (asked := st.session_state.get(SIGN_OUT_ASKED)) and watched:
+            _confirm_sign_out(*asked)
+        else:  # the page with the edits was left: nothing to ask about any more
+            st.session_state.pop(SIGN_OUT_ASKED, None)
         with st.popover("Change password", icon=":material/key:"):
             password_form(user["name"], key="own-password")
         if allowed(user["role"], Permission.VIEW_ALL):
@@ -236,6 +279,18 @@ def change_password_screen(user: dict[str, Any]) -> None:
         st.rerun()
     if st.button("Sign out"):
         sign_out()
+        st.rerun()
+
+
+@st.dialog("Unsaved changes", on_dismiss=lambda: st.session_state.pop(SIGN_OUT_ASKED, None))
+def _confirm_sign_out(what: str, changed: list[str]) -> None:
+    st.text(f"Your changes to {', '.join(changed)} on {what} are not saved.")
+    buttons = st.columns(2)
+    if buttons[0].button("Sign out and lose them", key="sign-out-confirm", type="primary"):
+        sign_out()
+        st.rerun()
+    if buttons[1].button("Stay", key="sign-out-cancel"):
+        st.session_state.pop(SIGN_OUT_ASKED, None)
         st.rerun()
 
 

@@ -39,6 +39,7 @@ class FieldSpec:
     required: bool = False
     column: str = ""
     scored_as: str | None = None
+    wide: bool = False  # takes a whole row of the review form (long text), instead of a cell of its grid
 
     def __post_init__(self) -> None:
         if not self.column:
@@ -90,8 +91,8 @@ class Catalogue:
 
 
 FIELDS = Catalogue((
-    FieldSpec("vendor", "Vendor", required=True, scored_as="company"),
-    FieldSpec("vendor_address", "Address", scored_as="address"),
+    FieldSpec("vendor", "Vendor", required=True, scored_as="company", wide=True),
+    FieldSpec("vendor_address", "Address", scored_as="address", wide=True),
     FieldSpec("vendor_phone", "Phone"),
     FieldSpec("vendor_tax_id", "Tax id"),
     FieldSpec("date", "Date", Kind.DATE, required=True, scored_as="date"),

@@ -45,6 +45,30 @@ def normalise_value(name: str, value: Any) -> str | None:
     return inputs.text(text, name, max_chars=inputs.FIELD_CHARS)
 
 
+def reading_as(name: str, text: str, settings: Settings) -> str:
+    """Words a reviewer picked on the page, as a value of the field's kind: '42.95' from 'RM42.95', '2024-03-14' from
+    'DATE: 14/03/2024', '14:32' from '2:32 PM', 'MYR' from 'RM'; the words themselves when they hold no such value
+    (the form then says what to write)."""
+    from ocr import parse
+
+    text = " ".join(text.split())
+    spec = catalogue.FIELDS.get(name)
+    kind = spec.kind if spec is not None else Kind.TEXT
+    config = settings.ocr_config().extraction
+    if kind is Kind.AMOUNT:
+        amounts = [value for value, _ in parse.amounts_in(text)] or [parse.parse_amount(text, require_decimals=False)]
+        if amounts[-1] is not None:  # the last amount: 'TOTAL RM 42.95' after a label
+            return parse.format_amount(amounts[-1])
+    if kind is Kind.DATE and (dates := parse.dates_in(text, date_order=config.date_order)):
+        return dates[0][0].isoformat()
+    if kind is Kind.TIME and (times := parse.times_in(text)):
+        return times[0][0]
+    if kind is Kind.CURRENCY:
+        codes = [parse.currency_of(word, default_currency=config.default_currency) for word in text.split()]
+        return next((code for code in codes if code), text)
+    return text
+
+
 def item_decimal(value: Any, column: str, position: int) -> Decimal | None:
     """A line item's number from the form (None when empty), or InputError naming the line and column."""
     if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":

@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from errors import ApprovalBlocked, ConflictError, ErrorCode, InputError
 from ocr import catalogue
 from ocr.catalogue import FieldSpec
-from ocr.highlight import Highlight, draw_boxes
-from ocr.types import LINE_ITEMS, Flag
+from ocr.layout import group_rows
+from ocr.screen import ScreenImage, screen_image
+from ocr.types import LINE_ITEMS, BoundingBox, Flag, Word
 from services import duplicates, inputs
 from services.access import Permission, use_case
 from services.checks import approval_problems, item_decimal, normalise_value, recheck
@@ -30,6 +33,7 @@ from storage.models import Document, LineItem, Source, Status, utcnow
 
 CURRENCIES = catalogue.CURRENCY_CODES  # what the form offers (ocr.catalogue; a reviewer may type another)
 REVIEWED = (Status.NEEDS_REVIEW, Status.REJECTED, Status.APPROVED)  # the statuses approve / reject accept
+SCREEN_IMAGES = 24  # page images kept encoded for the screen (~300 kB each): the next in the queue is made ahead
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,19 @@ class PageView:
     height: int
     original_key: str | None
     cleaned_key: str | None
+
+
+@dataclass(frozen=True)
+class PageScreen:
+    """A page for the review screen: a JPEG (no metadata) and its size; the size of the cleaned page the boxes are
+    measured on; and OCR's words, each (text, left, top, width, height, line) with its visual line's number."""
+
+    jpeg: bytes
+    width: int
+    height: int
+    page_width: int
+    page_height: int
+    words: list[tuple[str, int, int, int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -214,25 +231,32 @@ def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def page_image(document_id: int, page_index: int = 0, *, cleaned: bool = True, selected: str | None = None,
-               max_width: int = 1100, user: str | None = None, settings: Settings | None = None) -> bytes | None:
-    """The page as JPEG with every field's box drawn and `selected` highlighted; None without an image.
-    Boxes are in cleaned-image pixels; on the original they are scaled to its size."""
+def page_screen(document_id: int, page_index: int = 0, *, cleaned: bool = True, user: str | None = None,
+                settings: Settings | None = None) -> PageScreen | None:
+    """A page as the review screen shows it (the cleaned page OCR read, or the original); None without an image.
+    The fields' boxes and the words' boxes are in the cleaned page's pixels: on the original they are scaled to its
+    size, which is approximate if the cleaning turned or deskewed the page."""
     settings = settings or get_settings()
-    view = open_document(document_id, user=user, settings=settings)
-    if view is None:
+    with use_case(user, Permission.REVIEW, settings=settings) as session:
+        page = repository.page_of(session, document_id, page_index)
+        if page is None:
+            return None
+        key = (page.cleaned_key if cleaned else page.original_key) or page.original_key or page.cleaned_key
+        words = [Word(str(text), float(confidence), BoundingBox(*box)) for text, confidence, *box in page.words]
+        size = (page.width, page.height)
+    if not key or not BlobStore(settings.blob_dir).exists(key):
         return None
-    page = next((p for p in view.pages if p.index == page_index), None)
-    if page is None:
-        return None
-    key = page.cleaned_key if cleaned else (page.original_key or page.cleaned_key)
-    key = key or page.original_key
-    store = BlobStore(settings.blob_dir)
-    if not key or not store.exists(key):
-        return None
-    boxes = [Highlight(f.box, selected=f.name == selected, weak=f.low) for f in view.fields
-             if f.box is not None and f.page_index in (None, page_index)]
-    return draw_boxes(store.get(key), (page.width, page.height), boxes, max_width=max_width)
+    image = _screen_image(str(settings.blob_dir), key)
+    lines = [(row.index, word) for row in group_rows(words, page_index) for word in row.words]
+    return PageScreen(image.jpeg, image.width, image.height, *size,
+                      [(word.text, *word.box.as_list(), line) for line, word in lines])
+
+
+@lru_cache(maxsize=SCREEN_IMAGES)
+def _screen_image(blob_dir: str, key: str) -> ScreenImage:
+    """Blob keys are content hashes, so one encoding serves every reviewer (each asks through page_screen, which
+    checks their permission first)."""
+    return screen_image(BlobStore(Path(blob_dir)).get(key))
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -249,8 +273,11 @@ def _load_for_change(session, document_id: int, version: int) -> Document:
     return document
 
 
+Boxes = dict[str, tuple[int, list[int]]]  # field name -> (page index, [left, top, width, height]) picked on the page
+
+
 def _apply(session, document: Document, values: dict[str, Any], line_items: list[dict[str, Any]] | None,
-           user: str | None, settings: Settings) -> list[Change]:
+           user: str | None, settings: Settings, boxes: Boxes | None = None) -> list[Change]:
     changed: list[Change] = []
     for name, raw_value in values.items():
         current = document.field(name)
@@ -268,6 +295,9 @@ def _apply(session, document: Document, values: dict[str, Any], line_items: list
             current.value, current.source, current.confidence = new, Source.USER, 1.0
         repository.add_revision(session, current, old=old, new=new, user=user)
         changed.append(Change(name, old, new))
+    for name, (page_index, box) in (boxes or {}).items():
+        if (current := document.field(name)) is not None:  # where the reviewer found the value on the page
+            current.page_index, current.box = int(page_index), [int(v) for v in box]
     if line_items is not None:
         new_items = []
         for position, row in enumerate(line_items):
@@ -304,13 +334,14 @@ def _commit(user: str | None, settings: Settings, work) -> Outcome:
 
 
 def save(document_id: int, version: int, values: dict[str, Any], line_items: list[dict[str, Any]] | None = None,
-         *, user: str | None = None, settings: Settings | None = None) -> Outcome:
-    """Store the reviewer's corrections (only what changed), re-check the flags. Status stays as it is."""
+         *, boxes: Boxes | None = None, user: str | None = None, settings: Settings | None = None) -> Outcome:
+    """Store the reviewer's corrections (only what changed) and the boxes they picked for fields, re-check the
+    flags. Status stays as it is."""
     settings = settings or get_settings()
 
     def work(session) -> Outcome:
         document = _load_for_change(session, document_id, version)
-        changes = _apply(session, document, values, line_items, user, settings)
+        changes = _apply(session, document, values, line_items, user, settings, boxes)
         exported_in = None
         if changes:
             exported_in = batches.mark_changed(session, document_id, user)
@@ -331,8 +362,8 @@ def _change_details(changes: list[Change], exported_in: int | None) -> dict[str,
 
 
 def approve(document_id: int, version: int, values: dict[str, Any] | None = None,
-            line_items: list[dict[str, Any]] | None = None, *, override: str | None = None, user: str | None = None,
-            settings: Settings | None = None) -> Outcome:
+            line_items: list[dict[str, Any]] | None = None, *, boxes: Boxes | None = None, override: str | None = None,
+            user: str | None = None, settings: Settings | None = None) -> Outcome:
     """Save any corrections and approve; `next_id` is the next document in the queue. A document whose sums do not
     add up or whose required fields are empty (after the corrections) is approved only with a reason, `override`,
     kept on the document (and so in the export) and in the audit trail; without one: ApprovalBlocked, nothing saved.
@@ -345,7 +376,7 @@ def approve(document_id: int, version: int, values: dict[str, Any] | None = None
         if document.status not in REVIEWED:
             raise InputError(f"document #{document_id} is {document.status}; only reviewed documents can be approved",
                              code=ErrorCode.NOT_REVIEWABLE)
-        changes = _apply(session, document, values or {}, line_items, user, settings)
+        changes = _apply(session, document, values or {}, line_items, user, settings, boxes)
         problems = approval_problems(document)
         if problems and not override:
             raise ApprovalBlocked(problems)

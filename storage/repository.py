@@ -46,6 +46,10 @@ def get_document(session: Session, document_id: int, *, with_children: bool = Fa
     return session.scalars(query).first()
 
 
+def page_of(session: Session, document_id: int, index: int) -> Page | None:
+    return session.scalars(select(Page).where(Page.document_id == document_id, Page.index == index)).first()
+
+
 def document_by_sha256(session: Session, sha256: str) -> Document | None:
     return session.scalars(select(Document).where(Document.sha256 == sha256)).first()
 

@@ -33,7 +33,7 @@ def test_the_page_image_shown_to_reviewers_carries_no_exif(migrated):
     assert Image.open(io.BytesIO(upload)).getexif()  # the upload had EXIF
     with session_factory(migrated).begin() as session:
         document_id = make_document(session, migrated, image=upload).id
-    shown = review.page_image(document_id, cleaned=False, user=add(migrated, "rita"), settings=migrated)
+    shown = review.page_screen(document_id, cleaned=False, user=add(migrated, "rita"), settings=migrated).jpeg
     image = Image.open(io.BytesIO(shown))
     assert not image.getexif() and "exif" not in image.info
     assert b"PhoneMaker" not in shown and b"SecretSoftware" not in shown

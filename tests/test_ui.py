@@ -1,4 +1,5 @@
-"""ui.plain: whatever a user or a receipt supplies comes out of a Markdown renderer as the same text, nothing else."""
+"""ui: what a user or a receipt supplies comes out of a Markdown renderer as the same text (ui.plain), nothing else;
+a data editor's edits applied to its rows (ui.edited_rows)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,13 @@ def test_plain_text_renders_as_exactly_that_text(text):
 def test_streamlits_own_markup_is_escaped_too():
     """:red[...] colours, :material/...: icons and $...$ formulas are Streamlit's additions to Markdown."""
     assert ui.plain(":red[x] :material/home: $x^2$") == r"\:red\[x\] \:material\/home\: \$x\^2\$"
+
+
+def test_edited_rows_apply_edits_additions_and_deletions():
+    rows = [{"description": "A", "amount": 1.0}, {"description": "B", "amount": 2.0}, {"description": "C"}]
+    edits = {"edited_rows": {"0": {"amount": 1.5}, 2: {"description": "C2"}}, "deleted_rows": [1],
+             "added_rows": [{"description": "D", "amount": 4.0}]}
+    assert ui.edited_rows(rows, edits) == [{"description": "A", "amount": 1.5}, {"description": "C2"},
+                                           {"description": "D", "amount": 4.0}]
+    assert ui.edited_rows(rows, None) == rows
+    assert rows[0]["amount"] == 1.0  # the loaded rows are left as they were

@@ -29,9 +29,9 @@ def _pair(pair: duplicates.PossibleDuplicate, user: str | None) -> None:
                 view = review.open_document(document_id, user=user)
                 column.text(f"{title}: #{document_id} {view.name if view else ''} "
                             f"({view.status.replace('_', ' ') if view else 'gone'})")
-                image = review.page_image(document_id, 0, cleaned=False, max_width=600, user=user) if view else None
-                if image:
-                    column.image(image, width="stretch")
+                shown = review.page_screen(document_id, 0, cleaned=False, user=user) if view else None
+                if shown:
+                    column.image(shown.jpeg, width="stretch")
                 if view:
                     values = view.values()
                     column.dataframe(pd.DataFrame([{"field": n, "value": values.get(n) or ""} for n in VALUES]),
@@ -45,5 +45,5 @@ def _pair(pair: duplicates.PossibleDuplicate, user: str | None) -> None:
                 else:
                     st.rerun()
             if buttons[1].button(f"Open #{pair.other_id}", key=f"open-duplicate-{pair.document_id}-{pair.other_id}"):
-                st.session_state["review_doc"] = pair.other_id
+                st.query_params["doc"] = str(pair.other_id)  # the review page shows the document its address names
                 st.rerun()

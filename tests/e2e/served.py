@@ -160,3 +160,14 @@ def wait_for_cookie(context, name: str, timeout_s: float = WAIT_MS / 1000) -> di
             return found[0]
         time.sleep(0.1)
     raise AssertionError(f"no cookie {name} after {timeout_s} s")
+
+
+def eventually(check, timeout_s: float = WAIT_MS / 1000):
+    """`check()`'s first truthy result (e.g. a row the app wrote), retried until `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, f"still not so after {timeout_s} s"
+            return result
+        time.sleep(0.2)

@@ -36,14 +36,15 @@ def open_screen(page, name: str) -> None:
     """Through the sidebar; a click that lands while the page is still running is tried again."""
     from playwright.sync_api import expect
 
+    heading = page.get_by_role("heading", name=re.compile(rf"^{name}( #\d+ · .+)?$"))  # Review names its document
     for _ in range(3):
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
         try:
-            expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible(timeout=10_000)
+            expect(heading).to_be_visible(timeout=10_000)
             return
         except AssertionError:
             continue
-    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    expect(heading).to_be_visible()
 
 
 def seed_hostile_documents(data_dir) -> None:

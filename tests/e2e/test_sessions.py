@@ -33,7 +33,7 @@ def served(tmp_path):
 
 
 def document_header(page, document_id: int):
-    return page.get_by_test_id("stHeading").filter(has_text=re.compile(rf"^#{document_id} ")).first
+    return page.get_by_role("heading", name=re.compile(rf"^Review #{document_id} "))
 
 
 def signed_out(page):

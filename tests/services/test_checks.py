@@ -7,6 +7,7 @@ import pytest
 
 from errors import InputError
 from ocr.types import CONFIRMED, Flag
+from services import checks
 from services.checks import item_decimal, normalise_value, recheck
 from storage.db import session_factory
 from storage.models import Source
@@ -57,3 +58,13 @@ def test_recheck_flags_a_sum_that_does_not_add_up_and_trusts_a_reviewers_value(m
             field.source = Source.USER
         document.field("total").value = "42.93"
         assert not {"total_mismatch", "low_confidence"} & {f.code for f in recheck(document, migrated)}
+
+
+@pytest.mark.parametrize("name, picked, value", [
+    ("total", "RM42.95", "42.95"), ("total", "TOTAL RM 1,234.50", "1234.50"), ("tax", "12", "12.00"),
+    ("total", "TOTAL", "TOTAL"), ("date", "DATE: 14/03/2024 10:02", "2024-03-14"), ("date", "no date", "no date"),
+    ("time", "2:32 PM", "14:32"), ("currency", "RM", "MYR"), ("currency", "TOTAL S$ 5.00", "SGD"),
+    ("vendor", "  GREENLEAF   HARDWARE ", "GREENLEAF HARDWARE"),
+])
+def test_words_picked_on_the_page_are_read_as_the_fields_kind(settings, name, picked, value):
+    assert checks.reading_as(name, picked, settings) == value

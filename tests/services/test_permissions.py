@@ -27,7 +27,7 @@ CALLS = {
     "review.queue": (Permission.REVIEW, lambda s, u, d: review.queue(user=u, settings=s)),
     "review.next_document_id": (Permission.REVIEW, lambda s, u, d: review.next_document_id(user=u, settings=s)),
     "review.open_document": (Permission.REVIEW, lambda s, u, d: review.open_document(d, user=u, settings=s)),
-    "review.page_image": (Permission.REVIEW, lambda s, u, d: review.page_image(d, user=u, settings=s)),
+    "review.page_screen": (Permission.REVIEW, lambda s, u, d: review.page_screen(d, user=u, settings=s)),
     "review.save": (Permission.REVIEW, lambda s, u, d: review.save(d, 1, {"total": "1.00"}, user=u, settings=s)),
     "review.approve": (Permission.REVIEW, lambda s, u, d: review.approve(d, 1, {}, user=u, settings=s)),
     "review.reject": (Permission.REVIEW, lambda s, u, d: review.reject(d, 1, "blurred", user=u, settings=s)),

@@ -169,17 +169,26 @@ def test_a_reason_is_kept_only_when_it_overrides_something(migrated):
         review.approve(document_id, 2, {}, override="x" * (inputs.NOTE_CHARS + 1), settings=migrated)
 
 
-def test_page_image_draws_the_boxes(migrated):
+def test_the_page_for_the_screen_has_its_words_in_lines_and_fields_keep_a_picked_box(migrated):
     from io import BytesIO
 
     from PIL import Image
 
-    document_id = seed(migrated, image=encode(sample_receipt().image))
-    plain = review.page_image(document_id, 0, selected=None, settings=migrated)
-    highlighted = review.page_image(document_id, 0, selected="total", cleaned=False, settings=migrated)
-    assert Image.open(BytesIO(plain)).format == "JPEG"
-    assert plain != highlighted
-    assert review.page_image(seed(migrated), 0, settings=migrated) is None  # no image stored
+    receipt = sample_receipt()
+    document_id = seed(migrated, image=encode(receipt.image))
+    assert review.page_screen(document_id, 0, settings=migrated).words == []  # seeded without OCR
+    with session_factory(migrated).begin() as session:  # OCR's words, as processing stores them
+        page = repository.get_document(session, document_id, with_children=True).pages[0]
+        page.words = [["TOTAL", 0.9, 40, 300, 90, 30], ["42.95", 0.8, 300, 302, 80, 28], ["CASH", 0.9, 40, 360, 70, 30]]
+    screen = review.page_screen(document_id, 0, cleaned=False, settings=migrated)
+    assert Image.open(BytesIO(screen.jpeg)).format == "JPEG"
+    assert (screen.width, screen.height) == (receipt.image.shape[1], receipt.image.shape[0])
+    assert (screen.page_width, screen.page_height) == (800, 1200)
+    assert screen.words == [("TOTAL", 40, 300, 90, 30, 0), ("42.95", 300, 302, 80, 28, 0), ("CASH", 40, 360, 70, 30, 1)]
+    assert review.page_screen(seed(migrated), 0, settings=migrated) is None  # no image stored
+
+    review.save(document_id, 1, {"total": "42.95"}, boxes={"total": (0, [300, 302, 80, 28])}, settings=migrated)
+    assert review.open_document(document_id, settings=migrated).field("total").box == [300, 302, 80, 28]
 
 
 def test_untouched_odd_values_do_not_block_a_save(migrated):

@@ -1,0 +1,150 @@
+"""The review page in Chromium, on receipts a real worker read: approve & next by keyboard, the unsaved-edits prompt,
+a blocked approval and its override with a reason, and click-to-fill (the value and the box)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from services import review
+from services.sessions import COOKIE
+from settings import Settings
+from storage import repository
+from storage.db import session_factory
+from storage.models import AuditEvent, Status
+from tests.e2e.served import cli, eventually, new_context, open_page, prepare, serve, sign_in, wait_for_cookie
+from tests.receipts import SAMPLE_FIELDS, encode, render, sample_lines
+
+pytestmark = pytest.mark.browser
+REVIEWER = "rory"
+SHOPS = ["GREENLEAF HARDWARE SDN BHD", "KEDAI RUNCIT MAJU", "SINAR JAYA TRADING", "TOKO BESTARI", "KAFE SEROJA"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(base URL, settings, document ids) of an app whose worker has read five generated receipts."""
+    tmp_path = tmp_path_factory.mktemp("review-page")
+    data_dir = tmp_path / "data"
+    prepare(data_dir, {REVIEWER: "reviewer"})
+    paths = []
+    for n, shop in enumerate(SHOPS):
+        path = tmp_path / f"receipt-{n + 1}.png"
+        path.write_bytes(encode(render(sample_lines({**SAMPLE_FIELDS, "vendor": shop,
+                                                     "receipt_number": f"INV-00{n + 1}48"})).image))
+        paths.append(str(path))
+    with serve(data_dir, tmp_path / "logs") as base:
+        cli(data_dir, "ingest", "--wait", *paths)
+        settings = Settings(data_dir=data_dir)
+        ids = [item.id for item in review.queue(settings=settings)[0]]
+        assert len(ids) == len(SHOPS)
+        yield base, settings, sorted(ids)
+
+
+def open_review(browser, base: str, document_id: int):
+    page = open_page(new_context(browser))
+    page.goto(f"{base}/review?doc={document_id}")
+    sign_in(page, REVIEWER)
+    wait_for_cookie(page.context, COOKIE)  # the sign-in's last run (the cookie's hand-over) is done
+    on_screen(page, document_id)
+    return page
+
+
+def on_screen(page, document_id: int) -> None:
+    """Wait until document `document_id` is shown with its page image loaded."""
+    expect(page.get_by_role("heading", name=re.compile(rf"^Review #{document_id} "))).to_be_visible()
+    expect(page.locator(f".dd-viewer[data-document='{document_id}'][data-loaded='true']")).to_be_attached()
+    expect(page.locator('[data-test-script-state="notRunning"]')).to_be_attached()  # idle: keys act on this one
+
+
+def field(page, document_id: int, name: str):
+    """The input of a form field (its widget key is DOCUMENT-VERSION-NAME)."""
+    return page.locator(f"[class*='st-key-{document_id}-'][class*='-{name} '] input, "
+                        f"[class*='st-key-{document_id}-'][class$='-{name}'] input").first
+
+
+def document(settings, document_id: int):
+    with session_factory(settings).begin() as session:
+        found = repository.get_document(session, document_id, with_children=True)
+        session.expunge_all()
+        return found
+
+
+def test_approve_and_next_by_keyboard(served, browser):
+    base, settings, ids = served
+    page = open_review(browser, base, ids[0])
+    expect(page.get_by_text("Ctrl+Enter approve & next")).to_be_visible()  # the shortcuts are on the page
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("heading", name=re.compile(rf"^Review #{ids[0]} "))).to_have_count(0)
+    following = review.queue(settings=settings)[0][0].id
+    on_screen(page, following)
+    assert document(settings, ids[0]).status == Status.APPROVED
+    assert f"doc={following}" in page.url
+
+
+def test_unsaved_edits_ask_before_another_document_opens_and_before_a_reload(served, browser):
+    base, settings, ids = served
+    page = open_review(browser, base, ids[1])
+    vendor = field(page, ids[1], "vendor")
+    vendor.fill("EDITED VENDOR")
+    vendor.press("Tab")
+    page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile(rf"^#{ids[2]} ")).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text(re.compile(r"Vendor: .* → EDITED VENDOR"))).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(field(page, ids[1], "vendor")).to_have_value("EDITED VENDOR")  # nothing lost
+
+    asked = []
+    page.once("dialog", lambda prompt: (asked.append(prompt.type), prompt.dismiss()))
+    page.evaluate("location.reload()")  # the browser asks first; dismissed, the page stays
+    assert asked == ["beforeunload"]
+    expect(field(page, ids[1], "vendor")).to_have_value("EDITED VENDOR")
+
+    page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile(rf"^#{ids[2]} ")).click()
+    page.get_by_role("dialog").get_by_role("button", name=f"Save, open #{ids[2]}").click()
+    on_screen(page, ids[2])
+    eventually(lambda: document(settings, ids[1]).field("vendor").value == "EDITED VENDOR")
+
+
+def test_a_failed_check_blocks_approval_until_a_reason_overrides_it(served, browser):
+    base, settings, ids = served
+    page = open_review(browser, base, ids[3])
+    subtotal = field(page, ids[3], "subtotal")
+    subtotal.fill("10.00")
+    page.keyboard.press("Control+s")
+    eventually(lambda: document(settings, ids[3]).field("subtotal").value == "10.00")
+    expect(page.get_by_text("Approving needs a reason")).to_be_visible()
+
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_text("Not approved: subtotal 10.00")).to_be_visible()
+    assert document(settings, ids[3]).status == Status.NEEDS_REVIEW
+    page.keyboard.press("Alt+r")  # to the reason
+    page.keyboard.type("subtotal torn off; total checked by phone")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("heading", name=re.compile(rf"^Review #{ids[3]} "))).to_have_count(0)
+    approved = document(settings, ids[3])
+    assert (approved.status, approved.approval_override) == (Status.APPROVED,
+                                                             "subtotal torn off; total checked by phone")
+    with session_factory(settings).begin() as session:
+        event = session.query(AuditEvent).filter_by(action="approve", document_id=ids[3]).one()
+        assert event.details["override"] == "subtotal torn off; total checked by phone"
+
+
+def test_clicking_words_on_the_page_fills_the_field_being_edited_and_its_box(served, browser):
+    base, settings, ids = served
+    page = open_review(browser, base, ids[4])
+    tax_id = field(page, ids[4], "vendor_tax_id")
+    tax_id.click()
+    expect(page.get_by_text("Filling Tax id")).to_be_visible()
+    words = page.evaluate("window.__docdeskViewer.data.words")
+    number = next(i for i, word in enumerate(words) if word[0] == "INV-00548")
+    page.locator(f"rect.dd-word[data-index='{number}']").click()
+    expect(field(page, ids[4], "vendor_tax_id")).to_have_value("INV-00548")
+    expect(page.locator("rect.dd-field.dd-selected")).to_have_count(1)
+
+    page.keyboard.press("Control+s")
+    saved = eventually(lambda: document(settings, ids[4]).field("vendor_tax_id"))
+    assert (saved.value, saved.box, saved.source) == ("INV-00548", words[number][1:5], "user")
