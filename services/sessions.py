@@ -4,8 +4,10 @@ A sign-in is a row (`UserSession`). The browser gets a random token in an HttpOn
 cannot set a cookie over its WebSocket, so the signed-in page hands the browser a one-time claim code, which the
 browser trades for the cookie at `serve.py`'s `/_docdesk/session` route within `CLAIM_SECONDS`. Only hashes of the
 token and of the code are stored. A session ends on sign-out, after `DOCDESK_SESSION_IDLE_MINUTES` without activity in
-any of its tabs, and when an admin disables the user, resets the password or changes the role (`end_all`); every
-tab finds out at its next click.
+any of its tabs, and when the user is disabled, their password changes or their role changes, whoever makes the
+change and however (the Users page, the command line, the user themselves): a session holds the role and a mark of
+the password hash it was started under and is checked against the account at every use. Every tab finds out at its
+next click.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from errors import DocDeskError
+from errors import DocDeskError, ErrorCode
 from services.access import use_case
 from settings import Settings, get_settings
 from storage import repository
@@ -61,14 +63,20 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def password_mark(user: User) -> str | None:
+    """Changes whenever the user's password does (a new salt makes even the same password a new hash)."""
+    return digest(user.password_hash) if user.password_hash else None
+
+
 def start(name: str, *, via: str = "password", settings: Settings | None = None) -> tuple[Live, str]:
     """A new session for a user who has just proved who they are (services.users), and its one-time claim code."""
     code = secrets.token_urlsafe(32)
     with use_case(settings=settings) as session:
         user = repository.user_by_name(session, name)
         if user is None or not user.active:
-            raise DocDeskError(f"{name} has no active account.", code="no_such_user")
-        row = UserSession(user=user, claim_hash=digest(code), via=via)
+            raise DocDeskError(f"{name} has no active account.", code=ErrorCode.NO_SUCH_USER)
+        row = UserSession(user=user, claim_hash=digest(code), via=via, role=user.role,
+                          password_mark=password_mark(user))
         session.add(row)
         session.flush()
         return _live(row), code
@@ -79,7 +87,9 @@ def claim(code: str, *, settings: Settings | None = None) -> str | None:
     token = secrets.token_urlsafe(32)
     with use_case(settings=settings) as session:
         row = repository.user_session(session, claim_hash=digest(code))
-        if row is None or row.ended_at is not None or utcnow() - row.created_at > timedelta(seconds=CLAIM_SECONDS):
+        if row is None or utcnow() - row.created_at > timedelta(seconds=CLAIM_SECONDS):
+            return None
+        if isinstance(_current(session, row, settings or get_settings()), Ended):
             return None
         row.claim_hash, row.token_hash = None, digest(token)
         return token
@@ -109,19 +119,16 @@ def end(session_id: int, reason: SessionEnd = SessionEnd.SIGN_OUT, *, settings: 
             _end(session, row, reason)
 
 
-def end_all(session: Session, user: User, reason: SessionEnd) -> None:
-    """End every session of `user`, inside the caller's use case (an admin disabling them, resetting the
-    password or changing the role)."""
-    for row in repository.live_sessions_of(session, user):
-        _end(session, row, reason)
-
-
 def _current(session: Session, row: UserSession, settings: Settings) -> Live | Ended:
     if row.ended_at is not None:
         return Ended(SessionEnd(row.end_reason or SessionEnd.SIGN_OUT))
     now = utcnow()
-    if not row.user.active:  # disabled some other way (the command line ends the sessions too)
+    if not row.user.active:
         return _end(session, row, SessionEnd.DISABLED)
+    if password_mark(row.user) != row.password_mark:
+        return _end(session, row, SessionEnd.PASSWORD_CHANGED)
+    if row.user.role != row.role:
+        return _end(session, row, SessionEnd.ROLE_CHANGED)
     if now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
         return _end(session, row, SessionEnd.IDLE)
     if now - row.last_seen_at > timedelta(seconds=TOUCH_SECONDS):

@@ -12,13 +12,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from errors import DocDeskError, ErrorCode, PermissionDenied, SignInError
-from services import sessions
 from services.access import Permission, use_case
 from services.names import name_key
 from settings import Settings
 from storage import repository
 from storage.db import IntegrityError
-from storage.models import Role, SessionEnd, User, utcnow
+from storage.models import Role, User, utcnow
 
 FREE_ATTEMPTS = 5  # failures allowed for a name before each further try must wait
 FIRST_WAIT_S = 30  # doubles with each further failure
@@ -246,9 +245,7 @@ def list_users(*, user: str | None = None, settings: Settings | None = None) -> 
         return [_account(u) for u in repository.all_users(session)]
 
 
-def _change(name: str, action: str, change, *, user: str | None, settings: Settings | None,
-            ends: SessionEnd | None = None, **details) -> Account:
-    """Apply `change` to the account; with `ends`, its signed-in sessions end (in every browser tab)."""
+def _change(name: str, action: str, change, *, user: str | None, settings: Settings | None, **details) -> Account:
     with use_case(user, Permission.MANAGE_USERS, settings=settings) as session:
         # Locked first: two admins changing each other at the same moment take turns, the second sees the first.
         admins = repository.lock_active_admins(session)
@@ -259,8 +256,6 @@ def _change(name: str, action: str, change, *, user: str | None, settings: Setti
             raise DocDeskError(f"No user named {name}.", code=ErrorCode.NO_SUCH_USER)
         was_admin = row in admins
         change(row)
-        if ends is not None:
-            sessions.end_all(session, row, ends)
         # In the app an admin could lock everyone out; the command line (user=None) can always repair it.
         if user is not None and was_admin and not any(admin.active and admin.role == Role.ADMIN for admin in admins):
             raise DocDeskError(f"{name} is the last active admin: make someone else admin first.",
@@ -273,14 +268,14 @@ def set_role(name: str, role: str, *, user: str | None = None, settings: Setting
     """A new role; the user's sessions end, so the new role is theirs from their next sign-in."""
     role = parse_role(role)
     return _change(name, "role_changed", lambda u: setattr(u, "role", role), user=user, settings=settings,
-                   ends=SessionEnd.ROLE_CHANGED, role=role.value)
+                   role=role.value)
 
 
 def set_active(name: str, active: bool, *, user: str | None = None, settings: Settings | None = None) -> Account:
     if user == name and not active:
         raise DocDeskError("You cannot disable your own account.", code=ErrorCode.SELF_DISABLE)
     return _change(name, "user_enabled" if active else "user_disabled", lambda u: setattr(u, "active", active),
-                   user=user, settings=settings, ends=None if active else SessionEnd.DISABLED)
+                   user=user, settings=settings)
 
 
 def reset_password(name: str, password: str | None = None, *, user: str | None = None,
@@ -298,7 +293,7 @@ def reset_password(name: str, password: str | None = None, *, user: str | None =
         row.last_failed_at = None
         row.must_change_password = generated is not None  # the admin saw it: the user picks their own
 
-    _change(name, "password_reset", apply, user=user, settings=settings, ends=SessionEnd.PASSWORD_CHANGED)
+    _change(name, "password_reset", apply, user=user, settings=settings)
     return generated
 
 

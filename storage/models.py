@@ -175,6 +175,9 @@ class UserSession(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     claim_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     via: Mapped[str] = mapped_column(String(16), default="password")  # or "sso"
+    # What the session was granted under: a change of either, made any way, ends it (services.sessions).
+    role: Mapped[str] = mapped_column(String(16))
+    password_mark: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the password hash at sign-in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]

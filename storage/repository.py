@@ -158,11 +158,6 @@ def user_session(session: Session, *, session_id: int | None = None, token_hash:
     return session.scalars(select(UserSession).where(column == value)).first()
 
 
-def live_sessions_of(session: Session, user: User) -> list[UserSession]:
-    return list(session.scalars(select(UserSession).where(UserSession.user_id == user.id,
-                                                          UserSession.ended_at.is_(None))))
-
-
 def add_audit(session: Session, action: str, *, user: str | None = None, document_id: int | None = None,
               **details: Any) -> AuditEvent:
     event = AuditEvent(action=action, user=user, document_id=document_id, details=details)

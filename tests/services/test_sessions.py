@@ -7,6 +7,7 @@ import pytest
 
 from services import sessions, users
 from services.sessions import Ended, Live, SessionEnd
+from storage import repository
 from storage.db import session_factory
 from storage.models import AuditEvent, UserSession
 from tests.signin import add
@@ -100,3 +101,18 @@ def test_a_session_starts_only_for_an_active_user(migrated, rita):
     users.set_active("rita", False, settings=migrated)
     with pytest.raises(Exception, match="no active account"):
         sessions.start(rita, settings=migrated)
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda user: setattr(user, "password_hash", users.hash_password("changed-elsewhere")),
+     SessionEnd.PASSWORD_CHANGED),
+    (lambda user: setattr(user, "role", "admin"), SessionEnd.ROLE_CHANGED),
+    (lambda user: setattr(user, "active", False), SessionEnd.DISABLED),
+])
+def test_a_change_made_any_other_way_ends_the_sessions_too(migrated, rita, change, reason):
+    """Not only the admin's calls: the user changing their own password, a script, a future code path."""
+    live, code = sessions.start(rita, settings=migrated)
+    with session_factory(migrated).begin() as session:
+        change(repository.user_by_name(session, rita))
+    assert sessions.claim(code, settings=migrated) is None
+    assert sessions.check(live.id, settings=migrated) == Ended(reason)

@@ -3,10 +3,10 @@
 Revision ID: 0009_sessions_overrides
 Revises: 0008_sign_in_sources
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.models
+from alembic import op
 
+import storage.models
 
 revision = '0009_sessions_overrides'
 down_revision = '0008_sign_in_sources'
@@ -21,6 +21,8 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('claim_hash', sa.String(length=64), nullable=True),
     sa.Column('via', sa.String(length=16), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('password_mark', sa.String(length=64), nullable=True),
     sa.Column('created_at', storage.models.UTCDateTime(), nullable=False),
     sa.Column('last_seen_at', storage.models.UTCDateTime(), nullable=False),
     sa.Column('ended_at', storage.models.UTCDateTime(), nullable=True),
