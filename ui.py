@@ -83,7 +83,8 @@ def start_session(account: users.Account, via: str = "password") -> None:
 def signed_in_user() -> dict[str, Any] | None:
     """The signed-in user, or None. A tab without a session (a reload, a new tab) resumes the one its browser's
     cookie names. Each run re-checks the session on the server: ended by sign-out in another tab, by inactivity, or
-    by an admin (disabled, password reset, role changed) means signed out here too, with a notice saying why."""
+    by a change of the account (disabled, new password, new role) means signed out here too, with a notice saying
+    why."""
     session_id = st.session_state.get(SESSION)
     if session_id is None:
         token = st.context.cookies.get(sessions.COOKIE)
@@ -93,7 +94,12 @@ def signed_in_user() -> dict[str, Any] | None:
     else:
         state = sessions.check(session_id)
     if isinstance(state, sessions.Ended):
-        _forget(notice=None if session_id is None and state.reason is SessionEnd.SIGN_OUT else state.notice())
+        if session_id is not None:
+            _forget(notice=state.notice())
+        elif NOTICE not in st.session_state and state.reason is not SessionEnd.SIGN_OUT:
+            # The cookie names an ended session, at every run until a new sign-in replaces it: say why once, and
+            # keep this tab's state (clearing it each run would drop the sign-in form's submission).
+            st.session_state[NOTICE] = state.notice()
         return None
     user = {"name": state.name, "role": state.role, "via": state.via,
             "must_change_password": state.must_change_password}

@@ -76,8 +76,8 @@ def test_a_deep_link_opened_signed_out_opens_its_document_after_sign_in(served, 
     expect(document_header(page, second)).to_be_visible()
 
 
-def test_signing_out_ends_the_other_tabs_session(served, browser):
-    base, _, _ = served
+def two_tabs(browser, base: str):
+    """The reviewer signed in in one tab, and a second tab of the same browser on Documents (by the cookie)."""
     context = new_context(browser)
     page = open_page(context)
     page.goto(base)
@@ -86,7 +86,12 @@ def test_signing_out_ends_the_other_tabs_session(served, browser):
     other = open_page(context)
     other.goto(f"{base}/documents")
     expect(other.get_by_role("heading", name="Documents")).to_be_visible()
+    return page, other
 
+
+def test_signing_out_ends_the_other_tabs_session(served, browser):
+    base, _, _ = served
+    page, other = two_tabs(browser, base)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     signed_out(other)
@@ -97,15 +102,7 @@ def test_signing_out_ends_the_other_tabs_session(served, browser):
 
 def test_disabling_a_user_ends_their_sessions_in_every_tab(served, browser):
     base, data_dir, _ = served
-    context = new_context(browser)
-    page = open_page(context)
-    page.goto(base)
-    sign_in(page, REVIEWER)
-    wait_for_cookie(context, COOKIE)
-    other = open_page(context)
-    other.goto(f"{base}/documents")
-    expect(other.get_by_role("heading", name="Documents")).to_be_visible()
-
+    page, other = two_tabs(browser, base)
     admin = open_page(new_context(browser))
     admin.goto(f"{base}/users")
     sign_in(admin, ADMIN)
@@ -119,3 +116,16 @@ def test_disabling_a_user_ends_their_sessions_in_every_tab(served, browser):
         signed_out(tab)
         expect(tab.get_by_text("Your account is disabled")).to_be_visible()
     assert "disabled" in cli(data_dir, "users", "list")
+
+
+def test_a_password_reset_from_the_command_line_ends_their_sessions_too(served, browser):
+    """Issue #21 item 6: not only the Users page; any change of the password ends the sessions made with the old one."""
+    base, data_dir, _ = served
+    page, other = two_tabs(browser, base)
+    cli(data_dir, "users", "reset-password", REVIEWER, "--password-stdin", stdin="a-new-password-for-rhea")
+    for tab in (page, other):
+        signed_out(tab)
+        expect(tab.get_by_text("Your password was changed")).to_be_visible()
+    other.reload()  # the cookie names the ended session: still signed out
+    expect(other.get_by_role("button", name="Sign in")).to_be_visible()
+    sign_in(other, REVIEWER, "a-new-password-for-rhea")
