@@ -267,7 +267,7 @@ def password_form(name: str, *, key: str) -> bool:
         st.error("The two new passwords differ: type them again.")
         return False
     try:
-        users.change_password(current, new, user=name)
+        users.change_password(current, new, user=name, session_id=st.session_state.get(SESSION))
     except DocDeskError as error:
         st.error(plain(error.message))
         return False

@@ -63,9 +63,9 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def password_mark(user: User) -> str | None:
-    """Changes whenever the user's password does (a new salt makes even the same password a new hash)."""
-    return digest(user.password_hash) if user.password_hash else None
+def password_mark(account: User) -> str | None:
+    """Changes whenever the account's password does (a new salt makes even the same password a new hash)."""
+    return digest(account.password_hash) if account.password_hash else None
 
 
 def start(name: str, *, via: str = "password", settings: Settings | None = None) -> tuple[Live, str]:
@@ -117,6 +117,14 @@ def end(session_id: int, reason: SessionEnd = SessionEnd.SIGN_OUT, *, settings: 
         row = repository.user_session(session, session_id=session_id)
         if row is not None and row.ended_at is None:
             _end(session, row, reason)
+
+
+def carry_on(session: Session, session_id: int, account: User) -> None:
+    """Inside the use case where the user of `account` changed their own password: the session they did it in
+    carries on under the new one (their other sessions end at their next click, as after any password change)."""
+    row = repository.user_session(session, session_id=session_id)
+    if row is not None and row.user_id == account.id and row.ended_at is None:
+        row.password_mark = password_mark(account)
 
 
 def _current(session: Session, row: UserSession, settings: Settings) -> Live | Ended:

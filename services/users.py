@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from errors import DocDeskError, ErrorCode, PermissionDenied, SignInError
+from services import sessions
 from services.access import Permission, use_case
 from services.names import name_key
 from settings import Settings
@@ -297,9 +298,11 @@ def reset_password(name: str, password: str | None = None, *, user: str | None =
     return generated
 
 
-def change_password(current: str, new: str, *, user: str | None, settings: Settings | None = None) -> None:
+def change_password(current: str, new: str, *, user: str | None, session_id: int | None = None,
+                    settings: Settings | None = None) -> None:
     """The signed-in `user` sets their own password, giving the current one again (the command line, which has no
-    own account, resets passwords instead: `cli.py users reset-password`)."""
+    own account, resets passwords instead: `cli.py users reset-password`). Their sessions end, except `session_id`,
+    the one they changed it in (services.sessions)."""
     if user is None:
         raise DocDeskError("The command line has no password of its own: use `cli.py users reset-password NAME`.",
                            code=ErrorCode.NO_SUCH_USER)
@@ -312,6 +315,8 @@ def change_password(current: str, new: str, *, user: str | None, settings: Setti
             raise SignInError("The current password is wrong: type it again.")
         row.password_hash = hash_password(new)
         row.must_change_password = False
+        if session_id is not None:
+            sessions.carry_on(session, session_id, row)
         repository.add_audit(session, "password_changed", user=user)
 
 

@@ -10,7 +10,7 @@ from services.sessions import Ended, Live, SessionEnd
 from storage import repository
 from storage.db import session_factory
 from storage.models import AuditEvent, UserSession
-from tests.signin import add
+from tests.signin import PASSWORD, add
 
 
 @pytest.fixture
@@ -116,3 +116,11 @@ def test_a_change_made_any_other_way_ends_the_sessions_too(migrated, rita, chang
         change(repository.user_by_name(session, rita))
     assert sessions.claim(code, settings=migrated) is None
     assert sessions.check(live.id, settings=migrated) == Ended(reason)
+
+
+def test_changing_ones_own_password_ends_the_other_sessions_not_this_one(migrated, rita):
+    here, _ = sessions.start(rita, settings=migrated)
+    elsewhere, _ = sessions.start(rita, settings=migrated)
+    users.change_password(PASSWORD, "a-brand-new-password", user=rita, session_id=here.id, settings=migrated)
+    assert isinstance(sessions.check(here.id, settings=migrated), Live)
+    assert sessions.check(elsewhere.id, settings=migrated) == Ended(SessionEnd.PASSWORD_CHANGED)
