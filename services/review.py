@@ -20,7 +20,7 @@ from ocr import catalogue
 from ocr.catalogue import FieldSpec
 from ocr.layout import group_rows
 from ocr.screen import ScreenImage, screen_image
-from ocr.types import LINE_ITEMS, BoundingBox, Flag, Word
+from ocr.types import LINE_ITEMS, Flag
 from services import duplicates, inputs
 from services.access import Permission, use_case
 from services.checks import approval_problems, item_decimal, normalise_value, recheck
@@ -242,7 +242,7 @@ def page_screen(document_id: int, page_index: int = 0, *, cleaned: bool = True, 
         if page is None:
             return None
         key = (page.cleaned_key if cleaned else page.original_key) or page.original_key or page.cleaned_key
-        words = [Word(str(text), float(confidence), BoundingBox(*box)) for text, confidence, *box in page.words]
+        words = list(page.ocr_words())
         size = (page.width, page.height)
     if not key or not BlobStore(settings.blob_dir).exists(key):
         return None
