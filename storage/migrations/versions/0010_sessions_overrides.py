@@ -1,15 +1,15 @@
 """server-side sign-in sessions (user_sessions) and the reason a document was approved despite failed checks
 
-Revision ID: 0009_sessions_overrides
-Revises: 0008_sign_in_sources
+Revision ID: 0010_sessions_overrides
+Revises: 0009_receipt_sources
 """
 import sqlalchemy as sa
 from alembic import op
 
 import storage.models
 
-revision = '0009_sessions_overrides'
-down_revision = '0008_sign_in_sources'
+revision = '0010_sessions_overrides'
+down_revision = '0009_receipt_sources'
 branch_labels = None
 depends_on = None
 
