@@ -229,8 +229,11 @@ def test_a_receipt_of_a_stack_says_which_pages_of_which_file_it_is(migrated):
         for receipt in receipts:
             receipt.original_name = "stack.pdf"
         first, long, file_id = receipts[0].id, receipts[1].id, file.id
-    assert ui.plain("pages 2-3 of stack.pdf") in review_page(migrated, long).caption[0].value
-    assert [b.label for b in review_page(migrated, long).button if b.label.startswith(f"#{long} ")] == [
-        ui.plain(f"#{long} stack.pdf (pages 2-3) · 0.9")]  # the queue names the file's pages too
-    assert ui.plain("page 1 of stack.pdf") in review_page(migrated, first).caption[0].value
-    assert ui.plain(f"stack.pdf holds 2 receipts: #{first}, #{long}") in review_page(migrated, file_id).caption[0].value
+    app = review_page(migrated, long)
+    assert ui.plain("pages 2-3 of stack.pdf") in app.caption[0].value
+    assert app.button(key=f"queue-{long}").label == ui.plain(f"#{long} stack.pdf (pages 2-3) · 0.9")  # in the queue
+    for document_id, origin in ((first, "page 1 of stack.pdf"),
+                                (file_id, f"stack.pdf holds 2 receipts: #{first}, #{long}")):
+        app.query_params["doc"] = str(document_id)
+        app.run()
+        assert not app.exception and ui.plain(origin) in app.caption[0].value

@@ -277,19 +277,22 @@ def test_the_cleaned_image_of_a_photo_is_the_flattened_receipt_with_its_boxes(mi
     shot = photos.photograph(receipt.image, photos.Conditions(background="wood", turn=9.0, tilt=(14.0, -6.0),
                                                               shadow=0.4, tint=(1.0, 0.93, 0.8), blur=0.6, seed=5))
     document_id = ingest_file(shot.jpeg(), "desk.jpg", settings=migrated).document_id
-    process_document(document_id, settings=migrated)
+    # The forked child inherits this test process's address space, which the page tests' Streamlit threads bring
+    # to ~2 GB: the child's address-space limit (tested in test_sandbox.py) is lifted here, not in the worker.
+    process_document(document_id, settings=migrated.model_copy(update={"child_memory_mb": 0}))
 
     view = review.open_document(document_id, settings=migrated)
     [page] = view.pages
     assert abs(page.width / page.height - receipt.image.shape[1] / receipt.image.shape[0]) < 0.03  # not the photo's
-    cleaned = Image.open(BytesIO(review.page_image(document_id, 0, selected="total", settings=migrated)))
-    original = Image.open(BytesIO(review.page_image(document_id, 0, cleaned=False, settings=migrated)))
-    assert cleaned.size == (min(page.width, 1100), round(page.height * min(1.0, 1100 / page.width)))
-    assert original.size[0] / original.size[1] == pytest.approx(shot.image.shape[1] / shot.image.shape[0], abs=0.01)
+    cleaned = review.page_screen(document_id, 0, settings=migrated)
+    original = review.page_screen(document_id, 0, cleaned=False, settings=migrated)
+    assert (cleaned.page_width, cleaned.page_height) == (page.width, page.height)
+    assert cleaned.width / cleaned.height == pytest.approx(page.width / page.height, abs=0.01)
+    assert original.width / original.height == pytest.approx(shot.image.shape[1] / shot.image.shape[0], abs=0.01)
     total = next(f for f in view.fields if f.name == "total")
     assert total.value == receipt.fields["total"]
-    left, top, width, height = (round(v * cleaned.size[0] / page.width) for v in total.box)
-    pixels = np.asarray(cleaned.convert("RGB")).astype(int)
-    around = pixels[top - 3:top + height + 4, left - 3:left + width + 4]
-    assert ((around[..., 0] > 180) & (around[..., 1] < 80) & (around[..., 2] < 100)).any()  # the selected box, red
+    left, top, width, height = total.box  # on the flattened page, where the viewer draws it
+    assert 0 <= left and left + width <= page.width and 0 <= top and top + height <= page.height
+    assert any(text.endswith(receipt.fields["total"]) for text, *_ in cleaned.words)  # click-to-fill finds it
+    pixels = np.asarray(Image.open(BytesIO(cleaned.jpeg)).convert("L")).astype(int)
     assert np.median(pixels[:, :8]) > 200  # paper to the edge: no desk
