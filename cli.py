@@ -448,7 +448,7 @@ def export_command(csv_file: Path = typer.Option(None, "--csv", help="Write the 
         raise typer.Exit(2) from None
     try:
         if batch is None:
-            for warning in export.duplicate_warnings(filters):
+            for warning in export.preview(filters).duplicates:
                 typer.echo(f"warning: {warning}", err=True)
         found = export.get_batch(batch) if batch is not None else export.export_batch(filters, bom=bom)
         for kind, path in outputs.items():

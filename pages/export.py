@@ -45,7 +45,7 @@ def new_export() -> None:
                    f"“Changed since their export” to send the accountant the new values.")
 
     st.subheader(f"Preview: {ui.count(shown.total, 'document')}")
-    for warning in export.duplicate_warnings(filters, user=user):
+    for warning in shown.duplicates:
         st.warning(ui.plain(warning), icon=":material/content_copy:")
     if shown.rows:
         frame = pd.DataFrame([{**r, "exported": _export_state(r)} for r in shown.rows])

@@ -31,7 +31,7 @@ from storage.db import IntegrityError
 from storage.models import ExportBatch, ExportState, Status
 
 __all__ = ["Batch", "ExportFile", "ExportFilter", "ExportState", "audit_csv", "batch_file", "batch_pdfs",
-           "date_presets", "duplicate_warnings", "export_batch", "get_batch", "list_batches", "preview"]
+           "date_presets", "export_batch", "get_batch", "list_batches", "preview"]
 
 
 class ExportFile(enum.StrEnum):
@@ -78,6 +78,7 @@ class Preview:
     rows: list[dict[str, Any]]  # the first rows the export would hold
     total: int  # how many it holds
     changed: int  # exported documents changed since their export (anywhere, whatever the filters)
+    duplicates: list[str]  # one line per possible duplicate whose two documents the export would both hold
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,12 @@ def _collect(session, filters: ExportFilter, *, with_items: bool) -> _Data:
 
 def preview(filters: ExportFilter = ExportFilter(), *, limit: int = 200, user: str | None = None,
             settings: Settings | None = None) -> Preview:
-    """What an export with `filters` would hold (its first `limit` rows), and how many exported documents
-    changed since their export."""
+    """What an export with `filters` would hold (its first `limit` rows), how many exported documents changed
+    since their export, and the possible duplicates (services.duplicates) it would hold both of."""
     with use_case(user, Permission.EXPORT, settings=settings) as session:
         data = _collect(session, filters, with_items=False)
-        return Preview(data.rows[:limit], len(data.rows), batches.changed_count(session))
+        return Preview(data.rows[:limit], len(data.rows), batches.changed_count(session),
+                       duplicates.warnings_within(session, [row["id"] for row in data.rows]))
 
 
 def _build(data: _Data, bom: bool) -> dict[ExportFile, bytes]:
@@ -253,11 +255,3 @@ def audit_csv(filters: audit.AuditFilter | None = None, *, bom: bool = False, us
         repository.add_audit(session, "export", user=user, what="audit", documents=documents,
                              columns=list(AUDIT_COLUMNS), rows=len(rows), filters=filters.as_dict())
     return files.to_csv(rows, AUDIT_COLUMNS, bom=bom)
-
-
-def duplicate_warnings(filters: ExportFilter, *, user: str | None = None,
-                       settings: Settings | None = None) -> list[str]:
-    """One line per possible duplicate (services.duplicates) whose two documents this export would both hold."""
-    with use_case(user, Permission.EXPORT, settings=settings) as session:
-        return duplicates.warnings_within(session, [row["id"] for row in _collect(session, filters,
-                                                                                   with_items=False).rows])

@@ -43,15 +43,15 @@ def test_a_rescanned_copy_is_flagged_through_the_worker_and_the_database(migrate
     assert pair.image_distance is not None and pair.image_distance <= 40  # (the smaller copy may read otherwise)
     assert pair.message.startswith(f"possible duplicate of #{first}: ") and "a near-identical page (" in pair.message
     assert [p.other_id for p in duplicates.of_document(first, settings=migrated)] == [second]  # both ways
-    assert export.duplicate_warnings(IN_REVIEW, settings=migrated) == [
+    assert export.preview(IN_REVIEW, settings=migrated).duplicates == [
         f"#{first} and #{second} may be the same receipt ({pair.reason}): both are in this export."]
 
     duplicates.dismiss(second, first, user=add(migrated, "rita"), settings=migrated)
-    assert export.duplicate_warnings(IN_REVIEW, settings=migrated) == []
+    assert export.preview(IN_REVIEW, settings=migrated).duplicates == []
     review.reprocess(second, settings=migrated)
     process_document(second, settings=migrated)  # read again: the reviewer's answer stands
     [again] = duplicates.of_document(second, settings=migrated)
-    assert again.dismissed_by == "rita" and export.duplicate_warnings(IN_REVIEW, settings=migrated) == []
+    assert again.dismissed_by == "rita" and export.preview(IN_REVIEW, settings=migrated).duplicates == []
 
 
 @pytest.mark.slow

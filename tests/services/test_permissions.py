@@ -73,8 +73,6 @@ CALLS = {
                                                                                    settings=s)),
     "export.batch_pdfs": (Permission.EXPORT, lambda s, u, d: export.batch_pdfs(
         export.export_batch(WAITING, settings=s).id, io.BytesIO(), user=u, settings=s)),
-    "export.duplicate_warnings": (Permission.EXPORT, lambda s, u, d: export.duplicate_warnings(WAITING, user=u,
-                                                                                               settings=s)),
 }
 
 
