@@ -200,11 +200,11 @@ def test_untouched_odd_values_do_not_block_a_save(migrated):
         review.save(document_id, outcome.version, {"date": "14/03/2024"}, settings=migrated)
 
 
-def test_a_save_racing_another_between_read_and_write_conflicts(migrated, monkeypatch):
-    """The version check at load time can pass and the other reviewer still commit before our UPDATE:
-    the version column catches it at flush (StaleDataError) and it surfaces as the same ConflictError."""
-    add(migrated, "fast"), add(migrated, "slow")
-    document_id = seed(migrated)
+def _fast_saves_between_read_and_write(settings, monkeypatch) -> int:
+    """A document whose next load lets reviewer 'fast' save a total of 50.00 before the loader writes (the fault
+    injected: the load itself is real)."""
+    add(settings, "fast"), add(settings, "slow")
+    document_id = seed(settings)
     real_get = repository.get_document
     raced = []
 
@@ -212,10 +212,17 @@ def test_a_save_racing_another_between_read_and_write_conflicts(migrated, monkey
         document = real_get(session, doc_id, **kwargs)
         if not raced:
             raced.append(True)
-            review.save(doc_id, 1, {"total": "50.00"}, user="fast", settings=migrated)
+            review.save(doc_id, 1, {"total": "50.00"}, user="fast", settings=settings)
         return document
 
     monkeypatch.setattr(repository, "get_document", get_then_race)
+    return document_id
+
+
+def test_a_save_racing_another_between_read_and_write_conflicts(migrated, monkeypatch):
+    """The version check at load time can pass and the other reviewer still commit before our UPDATE:
+    the version column catches it at flush (StaleDataError) and it surfaces as the same ConflictError."""
+    document_id = _fast_saves_between_read_and_write(migrated, monkeypatch)
     with pytest.raises(ConflictError, match="saved this document first"):
         review.save(document_id, 1, {"total": "60.00"}, user="slow", settings=migrated)
     monkeypatch.undo()
@@ -225,19 +232,7 @@ def test_a_save_racing_another_between_read_and_write_conflicts(migrated, monkey
 def test_reprocess_racing_a_save_is_a_conflict_not_a_raw_database_error(migrated, monkeypatch):
     """It showed SQLAlchemy's StaleDataError on the page. Now a ConflictError that says what happened, and the
     reviewer's save stands."""
-    add(migrated, "fast"), add(migrated, "slow")
-    document_id = seed(migrated)
-    real_get = repository.get_document
-    raced = []
-
-    def get_then_race(session, doc_id, **kwargs):
-        document = real_get(session, doc_id, **kwargs)
-        if not raced:
-            raced.append(True)
-            review.save(doc_id, 1, {"total": "50.00"}, user="fast", settings=migrated)
-        return document
-
-    monkeypatch.setattr(repository, "get_document", get_then_race)
+    document_id = _fast_saves_between_read_and_write(migrated, monkeypatch)
     with pytest.raises(ConflictError, match="changed this document at the same moment"):
         review.reprocess(document_id, user="slow", settings=migrated)
     monkeypatch.undo()
