@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 from ocr.fields.lexicon import Lexicon
 
 _JUNK_CHARS = set("|~‘’`_—\\;'\"“”«»^=+*!")
@@ -45,8 +47,10 @@ def legal_suffix(lexicon: Lexicon) -> re.Pattern[str]:
 
 @functools.lru_cache(maxsize=8192)  # a line starts many spans
 def clean_vendor(text: str, lexicon: Lexicon) -> str:
-    """A name as printed: no registration number, nothing after its last legal form, no stray marks at the ends."""
+    """A name as printed: its legal form spelled right, no registration number, nothing after its last legal form, no
+    stray marks at the ends."""
     text = " ".join(t for t in plain(text).split() if t == "&" or any(ch.isalnum() for ch in t))
+    text = repaired_legal_form(text, lexicon)
     registration = REGISTRATION.search(text)
     if registration and letters(text[:registration.start()]) >= 3:
         text = text[:registration.start()]  # what follows a registration number is a branch, a date, a speck
@@ -58,6 +62,37 @@ def clean_vendor(text: str, lexicon: Lexicon) -> str:
         text = text[:last.end()]  # what follows the legal form is a registration number or a branch
     text = re.sub(r"^[^A-Za-z0-9(]+|[^A-Za-z0-9).]+$", "", text.strip())
     return " ".join(text.split())
+
+
+_LOOKALIKE = str.maketrans("5801", "SBOI")
+
+
+def repaired_legal_form(text: str, lexicon: Lexicon) -> str:
+    """`text` with each legal form OCR misread ('SON BHD', 'Sdn Bhi', '5/8') spelled right, its dots and case kept.
+    A form of two words is repaired when one word reads right and the other is a letter off; a form of one word only
+    when it reads right but for look-alike digits, as a one-letter slip could be a word of the name."""
+    tokens = text.split()
+    for form in sorted(lexicon.legal_suffixes, key=len, reverse=True):
+        words = form.split()
+        for start in range(len(tokens) - len(words) + 1):
+            tail = tokens[start:start + len(words)]
+            cores = [re.sub(r"[^A-Za-z0-9/]", "", token).upper() for token in tail]
+            if cores == words or not all(cores):
+                continue
+            pairs = list(zip(cores, words, strict=True))
+            slips = [Levenshtein.distance(core.translate(_LOOKALIKE), word) for core, word in pairs]
+            one_letter = len(words) > 1 and max(slips) <= 1 and min(slips) == 0
+            if one_letter or max(slips) == 0:
+                tokens[start:start + len(words)] = [_respelled(t, c, w) for t, (c, w) in zip(tail, pairs, strict=True)]
+    return " ".join(tokens)
+
+
+def _respelled(token: str, core: str, word: str) -> str:
+    """`token` with its letters `core` (upper-cased) replaced by `word`, in the token's case, its punctuation kept."""
+    alpha = [ch for ch in token if ch.isalpha()]
+    spelled = word if all(ch.isupper() for ch in alpha) else word.capitalize() if alpha[0].isupper() else word.lower()
+    start = token.upper().find(core)
+    return token[:start] + spelled + token[start + len(core):] if start >= 0 else token
 
 
 def clean_address(text: str) -> str:
