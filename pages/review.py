@@ -93,13 +93,22 @@ def requested() -> tuple[str, int | None] | None:
     for action, key in BUTTONS.items():
         if st.session_state.get(key) is True:
             return action, None
-    chosen = [key for key, value in st.session_state.items() if str(key).startswith(QUEUE_BUTTON) and value is True]
-    return ("open", int(chosen[0][len(QUEUE_BUTTON):])) if chosen else None
+    for key, value in st.session_state.items():
+        if value is True and str(key).startswith(QUEUE_BUTTON):
+            return "open", int(str(key)[len(QUEUE_BUTTON):])
+        if value is True and str(key).startswith(possible_duplicates.OPEN_BUTTON):
+            return "open", int(str(key).rsplit("-", 1)[1])
+    return None
 
 
 def act(form: Form, action: str, target: int | None = None) -> None:
     """Do `action` with the form as it stands (then open `target`, if given); say how it went."""
     view, versions = form.view, st.session_state[VERSIONS]
+    if action == "open":  # another document: what was not saved here is dropped (nothing was, or the reviewer said so)
+        form.drop_edits()
+        show(target)
+        st.session_state.pop(PENDING, None)
+        return
     try:
         if action == "save":
             outcome = review.save(view.id, form.version, form.values(), form.line_items(), boxes=form.picked, user=user)
@@ -110,9 +119,11 @@ def act(form: Form, action: str, target: int | None = None) -> None:
                                      override=form.reason(), user=user)
             target = outcome.next_id
             said = f"Approved #{view.id}." + ("" if target else " The queue is empty.")
-        else:
+        elif action == "reject":
             outcome = review.reject(view.id, form.version, form.reason(), user=user)
             said, target = f"Rejected #{view.id}.", outcome.next_id
+        else:
+            raise ValueError(f"no review action {action!r}")
         if outcome.exported_in:
             said += f" It is now marked changed since export batch {outcome.exported_in}."
         notice("success", said)

@@ -46,6 +46,12 @@ class Form:
     def reason(self) -> str:
         return st.session_state.get(self.reason_key) or ""
 
+    def drop_edits(self) -> None:
+        """Forget what this reviewer changed and did not save: the document opens again as it is stored."""
+        for key in (*self.keys.values(), self.items_key, self.reason_key):
+            st.session_state.pop(key, None)
+        st.session_state.setdefault(BOXES, {}).pop(self.view.id, None)
+
     def unsaved(self) -> list[str]:
         """What this reviewer changed and has not saved; sign-out asks about the same (ui.watch_unsaved)."""
         labels = {spec.name: spec.label for spec in review.form_fields()}

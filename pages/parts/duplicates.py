@@ -10,6 +10,7 @@ from errors import DocDeskError
 from services import duplicates, review
 
 VALUES = ("vendor", "date", "total")
+OPEN_BUTTON = "open-duplicate-"  # + this document's id + "-" + the other's: the review page opens the other one
 
 
 def show(document_id: int, user: str | None) -> None:
@@ -44,6 +45,5 @@ def _pair(pair: duplicates.PossibleDuplicate, user: str | None) -> None:
                     st.error(error.message)
                 else:
                     st.rerun()
-            if buttons[1].button(f"Open #{pair.other_id}", key=f"open-duplicate-{pair.document_id}-{pair.other_id}"):
-                st.query_params["doc"] = str(pair.other_id)  # the review page shows the document its address names
-                st.rerun()
+            # opened like a queue item: the review page asks first when there are unsaved edits
+            buttons[1].button(f"Open #{pair.other_id}", key=f"{OPEN_BUTTON}{pair.document_id}-{pair.other_id}")

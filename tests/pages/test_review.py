@@ -135,16 +135,23 @@ def test_an_exported_document_says_so_before_and_after_a_change(migrated):
     assert any("Changed since export batch 1" in t.value for t in app.text)
 
 
-def test_a_possible_duplicate_is_shown_side_by_side_until_it_is_marked_not_one(migrated):
-    from services import duplicates
+def two_alike(settings) -> tuple[int, int]:
+    """Two documents of one purchase: the second, corrected by another reviewer, is a possible duplicate of the
+    first."""
     from tests.receipts import encode, sample_receipt
 
     image = encode(sample_receipt().image)
-    first = seed(migrated, image=image)
-    second = seed(migrated, fields={"vendor": "GREENLEAF HARDWARE SDN BHD", "date": "2024-03-14", "total": "1.00"},
+    first = seed(settings, image=image)
+    second = seed(settings, fields={"vendor": "GREENLEAF HARDWARE SDN BHD", "date": "2024-03-14", "total": "1.00"},
                   image=image)
-    review.save(second, 1, {"total": "42.95"}, user=add(migrated, "rita"), settings=migrated)
+    review.save(second, 1, {"total": "42.95"}, user=add(settings, "rita"), settings=settings)
+    return first, second
 
+
+def test_a_possible_duplicate_is_shown_side_by_side_until_it_is_marked_not_one(migrated):
+    from services import duplicates
+
+    first, second = two_alike(migrated)
     app = review_page(migrated, second)
     assert [w.value for w in app.warning if "duplicate" in w.value] == [
         f"Possible duplicate of #{first}: the same vendor, date and total."]
@@ -153,6 +160,31 @@ def test_a_possible_duplicate_is_shown_side_by_side_until_it_is_marked_not_one(m
     assert not app.exception, app.exception
     assert not [w for w in app.warning if "duplicate" in w.value]
     assert duplicates.of_document(second, settings=migrated)[0].dismissed_by == "reviewer-user"
+
+
+def test_opening_the_possible_duplicate_asks_first_when_there_are_unsaved_edits(migrated):
+    first, second = two_alike(migrated)
+    app = review_page(migrated, second)
+    field(app, second, 2, "vendor").set_value("GREENLEAF").run()
+    app.button(key=f"open-duplicate-{second}-{first}").click().run()
+    assert shown(app).startswith(f"Review #{second} ")  # not switched: asked first
+    assert "Vendor: GREENLEAF HARDWARE SDN BHD → GREENLEAF" in app.text[-1].value
+    app.button(key="review-pending-drop").click().run()
+    assert shown(app).startswith(f"Review #{first} ")
+    app.button(key=f"open-duplicate-{first}-{second}").click().run()  # nothing unsaved: it opens at once
+    assert shown(app).startswith(f"Review #{second} ")
+    assert field(app, second, 2, "vendor").value == "GREENLEAF HARDWARE SDN BHD"  # the dropped edit is gone
+
+
+def test_opening_another_document_never_rejects_this_one(migrated):
+    first = seed(migrated, confidence=0.1)
+    second = seed(migrated, confidence=0.9)
+    app = review_page(migrated)
+    app.text_input(key=f"{first}-1-reason").set_value("typed, then changed my mind").run()
+    app.button(key=f"queue-{second}").click().run()
+    assert not app.exception, app.exception
+    assert shown(app).startswith(f"Review #{second} ")
+    assert status_of(migrated, first) == Status.NEEDS_REVIEW
 
 
 def test_reject_needs_a_reason_and_the_address_opens_a_document(migrated):
