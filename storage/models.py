@@ -427,3 +427,8 @@ class DuplicatePair(Base):
     found_at: Mapped[datetime] = mapped_column(default=utcnow)
     dismissed_by: Mapped[str | None] = mapped_column(String(64))
     dismissed_at: Mapped[datetime | None]
+
+
+# Tables kept in a module of their own, imported here so that Base.metadata (the migrations and their check) holds
+# every table.
+import storage.ranker_runs  # noqa: E402,F401
