@@ -20,7 +20,7 @@ from ocr.config import OcrConfig
 from ocr.engine import Engine, TesseractEngine
 from ocr.fields import extract_fields
 from ocr.fields.lexicon import load_lexicon
-from ocr.fields.ranker import shipped_ranker
+from ocr.fields.ranker import Ranker, shipped_ranker
 from ocr.load import load_pages
 from ocr.second_reading import line_recogniser, read_page_again
 from ocr.types import Extraction, PageResult, StepTrace, Word
@@ -188,16 +188,17 @@ def _timed(timings: dict[str, float], name: str, work: Callable[[], Any]) -> Any
 
 
 def extract_document(data: bytes, *, config: OcrConfig, engine: Engine | None = None, keep_images: bool = True,
-                     only: range | None = None) -> DocumentResult:
+                     only: range | None = None, ranker: Ranker | None = None) -> DocumentResult:
     """Bytes of one uploaded file -> pages with words, the cleaned images, its receipts' fields and timings. Each
-    receipt's fields are read from its own pages only (see read_document)."""
+    receipt's fields are read from its own pages only (see read_document); `ranker`: the field model to read with
+    (None: the shipped one)."""
     total_start = time.perf_counter()
     reading = read_document(data, config=config, engine=engine, keep_images=keep_images, only=only)
     timings = dict(reading.timings)
     receipts = []
     for group in reading.receipts:
         start = time.perf_counter()
-        extraction = extract_fields([reading.pages[i] for i in group], config.extraction)
+        extraction = extract_fields([reading.pages[i] for i in group], config.extraction, ranker)
         timings["fields"] = timings.get("fields", 0.0) + (time.perf_counter() - start) * 1000
         mixed = split.mixed(reading.judged, group)
         if mixed is not None:  # kept together by the setting, though they look like separate receipts

@@ -29,7 +29,7 @@ from typing import Any
 
 from errors import DocDeskError, ErrorCode, InputError, TransientError
 from ocr.types import Flag
-from services import duplicates, queue, sandbox, vendors
+from services import duplicates, field_model, queue, sandbox, vendors
 from services.access import use_case
 from settings import Settings, get_settings
 from storage import images, jobs, repository, space
@@ -142,7 +142,7 @@ def _read(lease: Lease, engine, claim_ms: float) -> _Output:
     the claim, and the fork with the result's transfer ('isolation')."""
     data = BlobStore(lease.settings.blob_dir).get(lease.blob_key)
     child_start = time.perf_counter()
-    output = _run_isolated(data, lease.settings, engine, lease.only, lease.may_split)
+    output = _run_isolated(data, lease.settings, engine, lease.only, lease.may_split, lease.model.ranker)
     child_ms = (time.perf_counter() - child_start) * 1000
     output.timings["claim"] = round(claim_ms, 2)
     output.timings["isolation"] = round(child_ms - output.timings.get("total", 0) - output.timings["store_images"], 2)
@@ -158,13 +158,13 @@ class _Output:
     hashes: list[str]  # ocr.duplicates' page hash per page, as text
 
 
-def _extract(data: bytes, settings: Settings, engine, only: range | None, may_split: bool) -> _Output:
+def _extract(data: bytes, settings: Settings, engine, only: range | None, may_split: bool, ranker) -> _Output:
     """The heavy part, run in the child: OCR pipeline, then page images into the blob store."""
     from ocr.duplicates import page_hash
     from ocr.pipeline import extract_document
 
     config = settings.ocr_config() if may_split else replace(settings.ocr_config(), split_pages="never")
-    result = extract_document(data, config=config, engine=engine, keep_images=True, only=only)
+    result = extract_document(data, config=config, engine=engine, keep_images=True, only=only, ranker=ranker)
     hashes = [page_hash(images_of.cleaned, page.words).as_text()
               for page, images_of in zip(result.pages, result.images, strict=True)]
     start = time.perf_counter()
@@ -181,10 +181,11 @@ def _extract(data: bytes, settings: Settings, engine, only: range | None, may_sp
 # --- the child process: time, memory and CPU limits per document (services.sandbox) ------------
 
 
-def _run_isolated(data: bytes, settings: Settings, engine, only: range | None, may_split: bool) -> _Output:
+def _run_isolated(data: bytes, settings: Settings, engine, only: range | None, may_split: bool, ranker) -> _Output:
     """Run `_extract` in a forked child under the document's limits, so one bad file can never hold or take
     down a worker (see services.sandbox for how each way a child can end is reported)."""
-    return sandbox.run(_extract, data, settings, engine, only, may_split, limits=sandbox.Limits.from_settings(settings))
+    return sandbox.run(_extract, data, settings, engine, only, may_split, ranker,
+                       limits=sandbox.Limits.from_settings(settings))
 
 
 # --- the lease: one claim on one document, and the ways its run ends -----------------------------
@@ -203,6 +204,7 @@ class Lease:
     may_split: bool  # an uploaded file nobody has reviewed yet: its pages may become several receipts
     settings: Settings
     start: float  # perf_counter() when the claim began: the run's total time counts from here
+    model: field_model.InUse  # the field ranker to read with: the adopted one, else the shipped one
 
     @classmethod
     def claim(cls, document_id: int, settings: Settings) -> Lease | None:
@@ -214,7 +216,8 @@ class Lease:
                 return None
             document, run = claimed
             return cls(document_id, document.started_at, run.id, document.attempts, document.blob_key,
-                       document.source_pages, jobs.may_split(document), settings, start)
+                       document.source_pages, jobs.may_split(document), settings, start,
+                       field_model.in_use(session, settings))
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.start) * 1000
@@ -229,7 +232,7 @@ class Lease:
                 log.warning("lease lost: another worker took this document over; result discarded", extra=extra)
                 jobs.finish_run(session, self.run_id, outcome=RunOutcome.LOST)
                 return
-            _write_results(session, document, output, self.settings)
+            _write_results(session, document, output, self)
             step_ms = dict(output.timings)
             step_ms["db"] = round((time.perf_counter() - db_start) * 1000, 2)
             jobs.finish_run(session, self.run_id, outcome=RunOutcome.OK, total_ms=self.elapsed_ms(), step_ms=step_ms,
@@ -309,15 +312,15 @@ def _signals_held():
 
 # --- the rows a successful run writes ------------------------------------------------------------
 
-def _write_results(session, document: Document, output: _Output, settings: Settings) -> None:
+def _write_results(session, document: Document, output: _Output, lease: Lease) -> None:
     """A single receipt onto its document; several (a stack) each onto a document of its own, the file's document
     marked `split`. Re-running it finds the same receipts' documents (one per first page), never a second set."""
     if len(output.receipts) == 1:
-        _write_receipt(session, document, output, output.receipts[0], settings)
+        _write_receipt(session, document, output, output.receipts[0], lease)
         return
     receipts = jobs.receipts_of(session, document, [(r.pages[0], r.pages[-1]) for r in output.receipts])
     for receipt_document, receipt in zip(receipts, output.receipts, strict=True):
-        _write_receipt(session, receipt_document, output, receipt, settings)
+        _write_receipt(session, receipt_document, output, receipt, lease)
     repository.replace_ocr_results(session, document, pages=[], fields=[], line_items=[])
     _finish(document, Status.SPLIT, page_count=len(output.pages), flags=[], min_confidence=None,
             mean_ocr_confidence=None)
@@ -325,7 +328,7 @@ def _write_results(session, document: Document, output: _Output, settings: Setti
                          pages=[[n + 1 for n in r.pages] for r in output.receipts])
 
 
-def _write_receipt(session, document: Document, output: _Output, receipt, settings: Settings) -> None:
+def _write_receipt(session, document: Document, output: _Output, receipt, lease: Lease) -> None:
     """One receipt's pages (numbered from 0 in the document), fields, line items, flags and confidences."""
     keys = _pad(output.keys, len(output.pages))
     hashes = list(output.hashes) + [None] * (len(output.pages) - len(output.hashes))
@@ -334,7 +337,7 @@ def _write_receipt(session, document: Document, output: _Output, receipt, settin
     read = [by_index[index][0] for index in receipt.pages]
     local = {index: number for number, index in enumerate(receipt.pages)}
     pages = [_page_row(page, by_index[page.index][1], local[page.index], by_index[page.index][2]) for page in read]
-    extraction = vendors.recall(session, document.id, receipt.extraction, read, settings)
+    extraction = vendors.recall(session, document.id, receipt.extraction, read, lease.settings, lease.model.ranker)
     fields = [Field(name=f.name, value=f.value, raw=f.raw, confidence=f.confidence, page_index=local.get(f.page),
                     box=f.box.as_list() if f.box is not None else None, source=Source.OCR)
               for f in extraction.fields.values()]

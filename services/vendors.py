@@ -8,6 +8,7 @@ from typing import Sequence
 from ocr.config import ExtractionConfig
 from ocr.fields.extract import document_of
 from ocr.fields.memory import Remembered, remember
+from ocr.fields.ranker import Ranker
 from ocr.types import Extraction, PageResult
 from ocr.vendors import KnownVendor, header_text, recall_vendor
 from settings import Settings
@@ -40,11 +41,11 @@ def profile(session: Session, known: KnownVendor, config: ExtractionConfig) -> R
 
 
 def recall(session: Session, document_id: int, extraction: Extraction, pages: Sequence[PageResult],
-           settings: Settings) -> Extraction:
+           settings: Settings, ranker: Ranker | None = None) -> Extraction:
     """The extraction read again with what an approved look-alike receipt teaches of its supplier, and vendor and
     address taken from it, if there is one."""
     if not settings.vendor_memory:
         return extraction
     config = settings.ocr_config().extraction
-    return recall_vendor(extraction, pages, known_vendors(session, exclude=document_id), config,
+    return recall_vendor(extraction, pages, known_vendors(session, exclude=document_id), config, ranker,
                          profile_of=lambda known: profile(session, known, config))

@@ -115,8 +115,8 @@ def _install_kill_mid_split() -> None:
 
     real = services.process._write_receipt
 
-    def write_then_die(session, document, output, receipt, settings):
-        real(session, document, output, receipt, settings)
+    def write_then_die(session, document, output, receipt, lease):
+        real(session, document, output, receipt, lease)
         if len(output.receipts) > 2 and receipt is output.receipts[1] and not os.path.exists(marker):
             Path(marker).touch()
             session.flush()  # the rows are in the database's open transaction
