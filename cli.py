@@ -254,6 +254,44 @@ def train_command(folders: list[str] = _FOLDERS, folds: int = _FOLDS, seed: int 
     typer.echo(f"model written to {out} ({Path(out).stat().st_size // 1024} KB)")
 
 
+def _run_lines(run) -> list[str]:
+    """A finished retraining run, as `retrain` prints it."""
+    lines = [f"run {run.id}: {run.state}. {run.reason}"]
+    if run.candidate_f1 is not None:
+        lines.append(f"held out: {run.held_out_documents} of {run.documents} approved documents, "
+                     f"{run.held_out_shops} of {run.shops} shops")
+        lines.append(f"{'field':<16}{run.current_model:>12}{'candidate':>12}")
+        for name, current in run.figures["current"].items():
+            lines.append(f"{name:<16}{current:>12.3f}{run.figures['candidate'][name]:>12.3f}")
+        lines.append(f"{'F1':<16}{run.current_f1:>12.3f}{run.candidate_f1:>12.3f}")
+    return lines
+
+
+@app.command("retrain")
+def retrain_command(folders: list[str] = typer.Argument(None, help="Labelled folders to train on as well, laid out "
+                                                                  "like sroie-dev (what the shipped model learnt)."),
+                    cache: str = _CACHE,
+                    use_shipped: bool = typer.Option(False, "--use-shipped",
+                                                     help="Go back to the model that ships with DocDesk.")) -> None:
+    """Retrain the field ranker from the approved documents (admin); the new model is adopted only if it reads a
+    held-out quarter of the approvals' shops better than the model in use. Both figures are printed and recorded."""
+    from services import retraining
+
+    if use_shipped:
+        typer.echo(f"was reading with the {retraining.use_shipped()} model; now with the shipped one")
+        return
+    _single_threaded_tesseract()
+    paths = [Path(f) for f in folders or []]
+    if missing := [str(f) for f in paths if not (f / "img").is_dir() or not (f / "key").is_dir()]:
+        _fail(ValueError(f"not a labelled folder (needs img/ and key/): {', '.join(missing)}"))
+    with _errors_end_the_command():
+        run = retraining.run_here(paths, cache=Path(cache) if cache else None,
+                                  progress=lambda stage, done, total: typer.echo(
+                                      f"{stage} {done} of {total}" if total else stage, err=True))
+    typer.echo("\n".join(_run_lines(run)))
+    raise typer.Exit(0 if run.state in ("adopted", "kept") else 1)
+
+
 # --- ingestion, workers, status (services.ingest / process / worker) -----------------------------
 
 @app.command("worker")

@@ -27,6 +27,7 @@ class Permission(enum.StrEnum):
     MONITOR = "monitor"
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"
+    RETRAIN = "retrain"  # retrain the field model from approvals, or go back to the shipped one
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

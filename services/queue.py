@@ -1,4 +1,4 @@
-"""The work queue: Huey, built lazily from settings, carrying only document ids.
+"""The work queue: Huey, built lazily from settings, carrying only document ids (and a retraining run's id).
 
 Embedded default: `SqliteHuey` in `data_dir/queue.db`. `DOCDESK_QUEUE_URL=redis://...` switches to
 `RedisHuey` with the same task code. The document row stays the truth: a lost or duplicated job is
@@ -22,6 +22,7 @@ log = logging.getLogger("docdesk.queue")
 
 QUEUE_NAME = "docdesk"
 TASK_NAME = "process_document"
+RETRAIN_TASK_NAME = "retrain_ranker"
 
 _instances: dict[str, Huey] = {}
 _lock = threading.Lock()
@@ -68,6 +69,7 @@ def _build(settings: Settings) -> Huey:
 
 def _register(huey: Huey, settings: Settings) -> None:
     huey.docdesk_task = None  # type: ignore[attr-defined]  # what a job runs: handed over by `serve`
+    huey.docdesk_retrain = None  # type: ignore[attr-defined]
 
     @huey.task(name=TASK_NAME)
     def process(document_id: int) -> None:
@@ -75,6 +77,13 @@ def _register(huey: Huey, settings: Settings) -> None:
         if task is None:
             raise RuntimeError("This process only puts jobs on the queue; `python cli.py worker` runs them.")
         task(document_id, settings=settings)
+
+    @huey.task(name=RETRAIN_TASK_NAME)
+    def retrain(run_id: int) -> None:
+        task = huey.docdesk_retrain  # type: ignore[attr-defined]
+        if task is None:
+            raise RuntimeError("This process only puts jobs on the queue; `python cli.py worker` runs them.")
+        task(run_id, settings=settings)
 
     @huey.on_startup(name="docdesk_after_fork")
     def after_fork() -> None:
@@ -84,13 +93,17 @@ def _register(huey: Huey, settings: Settings) -> None:
         engine_for(settings.sqlalchemy_url).dispose(close=False)
 
     huey.docdesk_process = process  # type: ignore[attr-defined]
+    huey.docdesk_retrain_task = retrain  # type: ignore[attr-defined]
 
 
-def serve(task: Callable[..., None], settings: Settings | None = None) -> Huey:
-    """The Huey instance a worker consumes, its jobs running `task(document_id, settings=...)`. The worker
-    hands the task over, so the queue needs to know nothing about processing."""
+def serve(task: Callable[..., None], settings: Settings | None = None, *,
+          retrain: Callable[..., None] | None = None) -> Huey:
+    """The Huey instance a worker consumes, its jobs running `task(document_id, settings=...)` (and
+    `retrain(run_id, settings=...)`). The worker hands the tasks over, so the queue needs to know nothing about
+    processing or training."""
     huey = get_huey(settings)
     huey.docdesk_task = task  # type: ignore[attr-defined]
+    huey.docdesk_retrain = retrain  # type: ignore[attr-defined]
     return huey
 
 
@@ -101,6 +114,11 @@ def enqueue(document_id: int, settings: Settings | None = None, *, delay: float 
         task.schedule(args=(int(document_id),), delay=delay)
     else:
         task(int(document_id))
+
+
+def enqueue_retraining(run_id: int, settings: Settings | None = None) -> None:
+    """Put a retraining run (services.retraining) on the queue, after the transaction that recorded it."""
+    get_huey(settings).docdesk_retrain_task(int(run_id))  # type: ignore[attr-defined]
 
 
 def enqueue_quietly(document_id: int, settings: Settings | None = None, *, delay: float | None = None) -> None:

@@ -18,7 +18,7 @@ from datetime import timedelta
 from huey.consumer import Consumer
 
 from errors import EngineUnavailable, ErrorCode, WorkerNotReady
-from services import queue
+from services import queue, retraining
 from services.access import use_case
 from services.process import process_document
 from settings import Settings, get_settings
@@ -143,7 +143,7 @@ def run(workers: int | None = None, settings: Settings | None = None) -> None:
     if stray:
         log.info("removed temp files of interrupted blob writes", extra={"step": "start", "count": stray})
     count = workers or default_workers(settings)
-    huey = queue.serve(process_document, settings)
+    huey = queue.serve(process_document, settings, retrain=retraining.run_queued)
     _quiet_recover(settings)
     interval = max(1.0, min(settings.lease_s / 4, 30.0))
     consumer = DocDeskConsumer(

@@ -68,3 +68,32 @@ def test_eval_over_several_folders_reports_each_folder_too(folder, tmp_path):
 def test_a_folder_that_is_not_labelled_is_refused_with_what_it_needs(tmp_path):
     result = _cli("eval", str(tmp_path))
     assert result.returncode == 2 and "needs img/ and key/" in result.stderr
+
+
+def test_retrain_refuses_too_few_approvals_saying_how_many(migrated):
+    result = _cli("retrain")
+    assert result.returncode == 1, result.stderr
+    assert "run 1: refused" in result.stdout and "0 approved with a vendor, 30 needed" in result.stdout
+
+
+@pytest.mark.slow
+def test_retrain_from_approvals_prints_its_progress_and_both_figures_then_goes_back_to_shipped(migrated):
+    from storage.db import session_factory
+    from tests import approvals
+
+    with session_factory(migrated).begin() as session:
+        approvals.approve_all(session, approvals.readings())
+    result = _cli("retrain")
+    assert result.returncode == 0, result.stderr
+    assert "collecting approved documents 33 of 33" in result.stderr
+    assert "reading the training documents 24 of 24" in result.stderr
+    assert "measuring the candidate 9 of 9" in result.stderr
+    assert "run 1: adopted." in result.stdout
+    assert "held out: 9 of 33 approved documents, 3 of 11 shops" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[lines.index(next(line for line in lines if line.startswith("field")))].split() == [
+        "field", "shipped", "candidate"]
+    assert next(line for line in lines if line.startswith("total")).split() == ["total", "0.000", "1.000"]
+
+    back = _cli("retrain", "--use-shipped")
+    assert back.returncode == 0 and "was reading with the run 1 model; now with the shipped one" in back.stdout

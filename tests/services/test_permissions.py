@@ -5,7 +5,7 @@ import io
 import pytest
 
 from errors import InputError, PermissionDenied
-from services import audit, documents, duplicates, export, ingest, monitor, pdfs, review, status, users
+from services import audit, documents, duplicates, export, ingest, monitor, pdfs, retraining, review, status, users
 from services.access import GRANTS, Permission
 from storage.db import session_factory
 from storage.models import Role, Status
@@ -73,6 +73,9 @@ CALLS = {
                                                                                    settings=s)),
     "export.batch_pdfs": (Permission.EXPORT, lambda s, u, d: export.batch_pdfs(
         export.export_batch(WAITING, settings=s).id, io.BytesIO(), user=u, settings=s)),
+    "retraining.overview": (Permission.RETRAIN, lambda s, u, d: retraining.overview(user=u, settings=s)),
+    "retraining.request": (Permission.RETRAIN, lambda s, u, d: retraining.request(user=u, settings=s)),
+    "retraining.use_shipped": (Permission.RETRAIN, lambda s, u, d: retraining.use_shipped(user=u, settings=s)),
 }
 
 
