@@ -1,9 +1,11 @@
-"""Monitor: processing success and speed, the queue, refused uploads, reviewer corrections, OCR confidence."""
+"""Monitor: processing success and speed, the queue, refused uploads, reviewer corrections, OCR confidence; and the
+field model (retraining it from approvals)."""
 
 import pandas as pd
 import streamlit as st
 
 import ui
+from pages.parts import field_model
 from services import monitor
 from services.access import Permission
 
@@ -61,3 +63,7 @@ with right:
         st.bar_chart(pd.DataFrame(health.confidence_by_day).set_index("day")[["mean_confidence"]])
     else:
         st.caption("No processed documents in this window.")
+
+if ui.allowed_here(Permission.RETRAIN):
+    st.divider()
+    field_model.show(user)

@@ -1,0 +1,96 @@
+"""The Monitor page's Field model section (admins): which model reads the documents, retraining it from the
+approvals as a job for the workers with its progress, the result (both figures, per field) and the runs so far, and
+going back to the shipped model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from errors import DocDeskError
+from services import retraining
+from services.field_model import SHIPPED
+
+OUTCOME = {"adopted": st.success, "kept": st.info, "refused": st.warning, "failed": st.error}
+F1_COLUMNS = ("F1 in use", "F1 candidate")
+NOTICE = "field_model_notice"  # what the last click did, shown once after the page is drawn again
+
+
+def show(user: str) -> None:
+    st.subheader("Field model")
+    overview = retraining.overview(user=user)
+    buttons = st.container(horizontal=True)
+    if buttons.button("Retrain from approvals", icon=":material/model_training:", disabled=overview.running is not None,
+                   help="Train a candidate on the approved documents; it is adopted only if it reads a held-out "
+                        "quarter of their shops better than the model in use. A worker runs it."):
+        _start(user)
+    if buttons.button("Go back to the shipped model", icon=":material/restore:", disabled=overview.in_use == SHIPPED):
+        before = retraining.use_shipped(user=user)
+        _redraw(st.success, f"Documents are read with the shipped model again (was the {before} model).")
+    if notice := st.session_state.pop(NOTICE, None):
+        notice[0](notice[1])
+    st.caption(f"Documents are read with the **{overview.in_use}** model.")
+    if overview.running is not None:
+        _live(user)
+    finished = next((run for run in overview.runs if run.finished), None)
+    if finished is not None and overview.running is None:
+        _result(finished)
+    if overview.runs:
+        st.markdown("**Runs**")
+        st.dataframe(_history(overview.runs), hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.3f") for c in F1_COLUMNS})
+
+
+def _start(user: str) -> None:
+    try:
+        run = retraining.request(user=user)
+    except DocDeskError as error:
+        st.error(error.message)
+        return
+    if run.state == "refused":
+        st.rerun()  # the result says why
+    _redraw(st.info, f"Run {run.id} is on the queue: a worker trains and measures the candidate (about half a minute "
+                     "per 300 approved documents). You can leave this page meanwhile.")
+
+
+def _redraw(show_it, message: str) -> None:
+    """Draw the section again (the buttons as they now are), with `message` on top."""
+    st.session_state[NOTICE] = (show_it, message)
+    st.rerun()
+
+
+@st.fragment(run_every=2)
+def _live(user: str) -> None:
+    run = retraining.overview(user=user).running
+    if run is None:
+        st.rerun()  # it finished: draw the result
+        return
+    if run.state == "queued":
+        st.info(f"Run {run.id} waits for a worker (requested by {run.requested_by or 'the command line'}).",
+                icon=":material/hourglass_empty:")
+        return
+    counts = f": {run.done} of {run.total}" if run.total else ""
+    st.progress(run.done / run.total if run.total else 0.0, text=f"Run {run.id}: {run.stage or 'starting'}{counts}")
+
+
+def _result(run: retraining.Run) -> None:
+    when = (run.finished_at or run.requested_at).strftime("%Y-%m-%d %H:%M")
+    OUTCOME.get(run.state, st.info)(f"Run {run.id}, {when} UTC: {run.reason}")
+    if not run.figures:
+        return
+    st.caption(f"Measured on {run.held_out_documents} held-out approved documents of {run.held_out_shops} shops "
+               f"({run.documents} approved documents of {run.shops} shops in all); accuracy per field, and F1.")
+    current, candidate = run.figures["current"], run.figures["candidate"]
+    table = pd.DataFrame({"field": [*current, "F1"],
+                          run.current_model: [*current.values(), run.current_f1],
+                          f"candidate (run {run.id})": [*(candidate[name] for name in current), run.candidate_f1]})
+    st.dataframe(table, hide_index=True, width=520,
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]})
+
+
+def _history(runs: list[retraining.Run]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "run": run.id, "requested": run.requested_at.strftime("%Y-%m-%d %H:%M"),
+        "by": run.requested_by or "command line", "outcome": run.state + (" (in use)" if run.active else ""),
+        "approved": run.documents, "held out": run.held_out_documents, "model in use": run.current_model,
+        F1_COLUMNS[0]: run.current_f1, F1_COLUMNS[1]: run.candidate_f1} for run in runs])

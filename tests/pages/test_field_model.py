@@ -1,0 +1,83 @@
+"""The Monitor page's Field model section (AppTest): start a retraining as a job, its progress, its result with both
+figures, the runs so far, going back to the shipped model; reviewers see none of it."""
+
+from __future__ import annotations
+
+import pytest
+
+import ui
+from errors import PermissionDenied
+from services import audit, queue, retraining
+from storage import ranker_runs
+from storage.db import session_factory
+from tests import approvals
+from tests.seeding import make_document
+from tests.signin import signed_in_app
+
+
+def _button(app, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def _monitor(settings):
+    app = signed_in_app(settings, "admin", "boss")
+    app.switch_page("pages/monitor.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_an_admin_is_told_why_a_retraining_is_refused(migrated):
+    with session_factory(migrated).begin() as session:
+        make_document(session, status="approved")
+    app = _monitor(migrated)
+    assert "Documents are read with the **shipped** model." in [c.value for c in app.caption]
+    _button(app, "Retrain from approvals").click().run()
+    assert "1 approved with a vendor, 30 needed" in app.warning[0].value
+    assert list(app.dataframe[-1].value["outcome"]) == ["refused"]
+
+
+@pytest.mark.slow
+def test_an_admin_starts_a_retraining_for_the_workers_sees_it_wait_then_its_result_and_can_go_back(migrated):
+    with session_factory(migrated).begin() as session:
+        approvals.approve_all(session, approvals.readings())
+    app = _monitor(migrated)
+    _button(app, "Retrain from approvals").click().run()
+    assert "is on the queue" in app.info[0].value
+    assert "waits for a worker" in app.info[1].value
+    assert _button(app, "Retrain from approvals").disabled
+    assert queue.depth(migrated) == 1  # the job is on the real queue; the page does not train
+    run_id = retraining.overview(settings=migrated).runs[0].id
+    with session_factory(migrated).begin() as session:  # as a worker writes it once it has started
+        ranker_runs.get_run(session, run_id).state = "running"
+        ranker_runs.set_progress(session, run_id, "reading the training documents", 12, 24)
+    app.run()
+    assert app.get("progress")[0].proto.text == f"Run {run_id}: reading the training documents: 12 of 24"
+    with session_factory(migrated).begin() as session:
+        ranker_runs.get_run(session, run_id).state = "queued"
+
+    retraining.run_queued(run_id, settings=migrated)  # what the worker does with the job
+    app.run()
+    assert not app.exception, app.exception
+    assert f"Run {run_id}, " in app.success[0].value and "Adopted: " in app.success[0].value
+    assert "F1 1.000 against 0.571 of the shipped model" in app.success[0].value
+    figures = app.dataframe[0].value
+    assert list(figures["field"]) == ["vendor", "vendor_address", "date", "total", "F1"]
+    assert list(figures.columns) == ["field", "shipped", f"candidate (run {run_id})"]
+    assert figures.set_index("field").loc["total"].tolist() == [0.0, 1.0]
+    history = app.dataframe[1].value
+    assert list(history["outcome"]) == ["adopted (in use)"] and list(history["by"]) == ["boss"]
+    assert f"**run {run_id}**" in " ".join(c.value for c in app.caption)
+
+    _button(app, "Go back to the shipped model").click().run()
+    assert "shipped model again (was the run" in app.success[0].value
+    assert _button(app, "Go back to the shipped model").disabled
+    assert "field_model_reset" in [e.action for e in audit.list_events(user="boss", settings=migrated).rows]
+
+
+def test_a_reviewer_has_no_monitor_page_and_may_not_start_a_retraining(migrated):
+    app = signed_in_app(migrated, "reviewer", "rita")
+    assert "pages/monitor.py" not in [script for script, *_ in ui.pages_for("reviewer")]
+    assert not [b for b in app.button if b.label == "Retrain from approvals"]
+    with pytest.raises(PermissionDenied, match="A reviewer may not retrain"):
+        retraining.request(user="rita", settings=migrated)
+    assert retraining.overview(settings=migrated).runs == []  # nothing recorded, nothing queued
