@@ -88,7 +88,8 @@ class Run:
 
 @dataclass(frozen=True)
 class Overview:
-    in_use: str  # 'shipped' or 'run N'
+    in_use: str  # what documents are read with: 'shipped' or 'run N'
+    adopted: str | None  # the run an admin adopted ('run N'); not in use when its file cannot be read
     runs: list[Run]  # newest first
 
     @property
@@ -101,7 +102,8 @@ class Overview:
 def overview(*, user: str | None = None, settings: Settings | None = None) -> Overview:
     with use_case(user, Permission.RETRAIN, settings=settings) as session:
         active = ranker_runs.active_model(session)
-        return Overview(field_model.run_name(active[0] if active else None),
+        return Overview(field_model.in_use(session, settings or get_settings()).name,
+                        field_model.run_name(active[0]) if active else None,
                         [Run.of(row) for row in ranker_runs.runs(session)])
 
 

@@ -15,6 +15,9 @@ from datetime import datetime
 from ocr.config import OcrConfig
 from ocr.pipeline import read_document
 from ocr.types import PageResult
+from storage import ranker_runs
+from storage.blobs import BlobStore
+from storage.db import session_factory
 from storage.models import Status
 from tests import receipts
 from tests.ocr.golden.make_golden import Shop, lines_of
@@ -76,3 +79,13 @@ def approve_all(session, items, *, relabel=None) -> list[int]:
 def as_printed(values: dict[str, str]) -> dict[str, str]:
     """Approved as printed: the total is the printed TOTAL (no house rule)."""
     return {**{k: v for k, v in values.items() if k != "printed_total"}, "total": values["printed_total"]}
+
+
+def adopt_file(settings, data: bytes | None) -> int:
+    """A run whose model file is `data` (None: a blob that is not there), made the active one; its id."""
+    with session_factory(settings).begin() as session:
+        run = ranker_runs.add_run(session, None, [])
+        run.state = "adopted"
+        run.model_key = BlobStore(settings.blob_dir).put(data) if data is not None else "0" * 64
+        ranker_runs.make_active(session, run)
+        return run.id

@@ -9,7 +9,6 @@ import streamlit as st
 
 from errors import DocDeskError
 from services import retraining
-from services.field_model import SHIPPED
 
 OUTCOME = {"adopted": st.success, "kept": st.info, "refused": st.warning, "failed": st.error}
 F1_COLUMNS = ("F1 in use", "F1 candidate")
@@ -24,12 +23,15 @@ def show(user: str) -> None:
                    help="Train a candidate on the approved documents; it is adopted only if it reads a held-out "
                         "quarter of their shops better than the model in use. A worker runs it."):
         _start(user)
-    if buttons.button("Go back to the shipped model", icon=":material/restore:", disabled=overview.in_use == SHIPPED):
+    if buttons.button("Go back to the shipped model", icon=":material/restore:", disabled=overview.adopted is None):
         before = retraining.use_shipped(user=user)
         _redraw(st.success, f"Documents are read with the shipped model again (was the {before} model).")
     if notice := st.session_state.pop(NOTICE, None):
         notice[0](notice[1])
     st.caption(f"Documents are read with the **{overview.in_use}** model.")
+    if overview.adopted is not None and overview.in_use != overview.adopted:
+        st.warning(f"The adopted model ({overview.adopted}) cannot be read, so documents are read with the shipped "
+                   "model (the worker's log says why). Retrain, or go back to the shipped model.")
     if overview.running is not None:
         _live(user)
     finished = next((run for run in overview.runs if run.finished), None)

@@ -74,6 +74,15 @@ def test_an_admin_starts_a_retraining_for_the_workers_sees_it_wait_then_its_resu
     assert "field_model_reset" in [e.action for e in audit.list_events(user="boss", settings=migrated).rows]
 
 
+def test_an_adopted_model_that_cannot_be_read_is_shown_and_can_be_left(migrated):
+    run_id = approvals.adopt_file(migrated, b"not a model")
+    app = _monitor(migrated)
+    assert "Documents are read with the **shipped** model." in [c.value for c in app.caption]
+    assert f"The adopted model (run {run_id}) cannot be read" in app.warning[0].value
+    _button(app, "Go back to the shipped model").click().run()
+    assert not app.warning and _button(app, "Go back to the shipped model").disabled
+
+
 def test_a_reviewer_has_no_monitor_page_and_may_not_start_a_retraining(migrated):
     app = signed_in_app(migrated, "reviewer", "rita")
     assert "pages/monitor.py" not in [script for script, *_ in ui.pages_for("reviewer")]

@@ -117,16 +117,6 @@ def test_a_run_that_breaks_is_recorded_as_failed_and_the_model_in_use_stays(migr
     assert retraining.overview(settings=migrated).in_use == "shipped"
 
 
-def _activate(settings, data: bytes | None) -> int:
-    """A run whose model is `data` (None: a blob that is not there), made the active one."""
-    with session_factory(settings).begin() as session:
-        run = ranker_runs.add_run(session, None, [])
-        run.state = "adopted"
-        run.model_key = BlobStore(settings.blob_dir).put(data) if data is not None else "0" * 64
-        ranker_runs.make_active(session, run)
-        return run.id
-
-
 def _in_use(settings) -> field_model.InUse:
     with session_factory(settings).begin() as session:
         return field_model.in_use(session, settings)
@@ -134,7 +124,7 @@ def _in_use(settings) -> field_model.InUse:
 
 def test_the_model_in_use_is_read_again_only_when_the_active_model_changes(migrated):
     assert _in_use(migrated).name == "shipped"
-    run_id = _activate(migrated, MODEL_PATH.read_bytes())
+    run_id = approvals.adopt_file(migrated, MODEL_PATH.read_bytes())
     first = _in_use(migrated)
     assert first.name == f"run {run_id}"
     assert _in_use(migrated) is first  # not read again for the next document
@@ -145,9 +135,11 @@ def test_the_model_in_use_is_read_again_only_when_the_active_model_changes(migra
 @pytest.mark.parametrize("data", [b'{"format": 1, "families": {', None], ids=["damaged", "missing"])
 def test_an_adopted_model_file_that_cannot_be_read_falls_back_to_the_shipped_model_and_says_so(migrated, data,
                                                                                                    caplog):
-    run_id = _activate(migrated, data)
+    run_id = approvals.adopt_file(migrated, data)
     with caplog.at_level(logging.ERROR, logger="docdesk.field_model"):
         in_use = _in_use(migrated)
     assert in_use.name == "shipped" and in_use.ranker.card == field_model.shipped_ranker().card
     record = caplog.records[-1]
     assert "cannot be read" in record.getMessage() and record.run == run_id
+    overview = retraining.overview(settings=migrated)
+    assert (overview.in_use, overview.adopted) == ("shipped", f"run {run_id}")  # the page warns of it
