@@ -131,12 +131,13 @@ def enqueue_quietly(document_id: int, settings: Settings | None = None, *, delay
                       extra={"document_id": document_id, "step": "enqueue"})
 
 
-def job_ids(settings: Settings | None = None) -> set[int]:
-    """Document ids that have a job waiting, now or scheduled (retries with backoff)."""
+def job_ids(settings: Settings | None = None, task_name: str = TASK_NAME) -> set[int]:
+    """Document ids (or, with RETRAIN_TASK_NAME, retraining runs) that have a job waiting, now or scheduled (retries
+    with backoff)."""
     huey = get_huey(settings)
     ids: set[int] = set()
     for task in [*huey.pending(), *huey.scheduled()]:
-        if task.name == TASK_NAME and task.args:
+        if task.name == task_name and task.args:
             ids.add(int(task.args[0]))
     return ids
 

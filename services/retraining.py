@@ -153,6 +153,17 @@ def run_queued(run_id: int, *, settings: Settings | None = None) -> None:
     execute(run_id, settings or get_settings())
 
 
+def requeue_lost(settings: Settings) -> list[int]:
+    """Put queued runs whose job the queue lost (its file deleted, a crash between commit and enqueue) on it again;
+    the worker's recovery loop calls it. A duplicate job is harmless: a run that is no longer queued is left alone."""
+    with use_case(settings=settings) as session:
+        queued = [run.id for run in ranker_runs.unfinished(session) if run.state == RunState.QUEUED]
+    missing = [run_id for run_id in queued if run_id not in queue.job_ids(settings, queue.RETRAIN_TASK_NAME)]
+    for run_id in missing:
+        queue.enqueue_retraining(run_id, settings)
+    return missing
+
+
 def run_here(folders: Sequence[Path] = (), *, settings: Settings | None = None, cache: Path | None = None,
              progress: Progress | None = None) -> Run:
     """The command line's retraining, in this process: recorded like the page's, with labelled folders added to

@@ -106,6 +106,7 @@ def recover(settings: Settings | None = None) -> list[int]:
 def _quiet_recover(settings: Settings) -> None:
     try:
         recover(settings)
+        retraining.requeue_lost(settings)
     except Exception:  # noqa: BLE001 - recovery must never take the consumer down
         log.exception("recovery failed", extra={"step": "recover"})
     finally:

@@ -54,6 +54,15 @@ def test_a_second_run_waits_for_the_first_to_finish(migrated):
         retraining.request(settings=migrated)
 
 
+def test_a_queued_run_whose_job_the_queue_lost_is_put_on_it_again(migrated):
+    _seed(migrated, 36, 12)
+    run = retraining.request(settings=migrated)
+    queue.get_huey(migrated).flush()  # the queue file deleted, Redis emptied
+    assert retraining.requeue_lost(migrated) == [run.id]
+    assert queue.job_ids(migrated, queue.RETRAIN_TASK_NAME) == {run.id}
+    assert retraining.requeue_lost(migrated) == []
+
+
 def test_the_held_out_shops_are_a_quarter_and_stay_held_out_as_new_shops_come():
     shops = {f"shop{n}" for n in range(40)}
     held = retraining.held_out_shops(shops)
