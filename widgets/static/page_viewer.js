@@ -43,7 +43,9 @@ function inputOf(key) {
 function clickButton(key) {
   const box = widgetBox(key);
   const button = box && box.querySelector("button");
-  if (button && !button.disabled) button.click();
+  if (!button || button.disabled) return false;
+  button.click();
+  return true;
 }
 
 function isTyping(target) {
@@ -373,12 +375,10 @@ function act(buttonKey) {
   const pressedOn = onScreen() && onScreen().data.document;
   const press = (tries) => {
     const current = onScreen();
-    if (!current || current.data.document !== pressedOn) return;
-    if (document.querySelector('[data-test-script-state="running"]') && tries > 0) {
-      setTimeout(() => press(tries - 1), 50);
-    } else {
-      clickButton(buttonKey);
-    }
+    if (current && current.data.document !== pressedOn) return;
+    // while a run redraws the screen the viewer and the button are briefly gone: wait for them, never drop the key
+    const busy = !current || document.querySelector('[data-test-script-state="running"]');
+    if ((busy || !clickButton(buttonKey)) && tries > 0) setTimeout(() => press(tries - 1), 50);
   };
   setTimeout(() => press(200), 30);
 }
