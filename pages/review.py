@@ -39,6 +39,8 @@ NOTICE = "review_notice"  # (kind, text): how the last action went, shown once
 VARIANT = "review_variant"  # {document id: "original"} when the reviewer switched to the original scan
 VERSIONS = "review_versions"  # {document id: the version this reviewer's form was loaded at}
 BUTTONS = {"save": "review-save", "approve": "review-approve", "reject": "review-reject"}
+CONFIRM, DROP = "review-pending-confirm", "review-pending-drop"  # the unsaved-changes dialog's answers
+SETTLING = (*BUTTONS.values(), CONFIRM, DROP)  # buttons that save or drop the unsaved edits
 QUEUE_BUTTON = "queue-"  # + document id
 GRID = 3  # form cells a row
 
@@ -152,9 +154,9 @@ def confirm(form: Form, changed: list[str]) -> None:
     first = {"approve": ("Save and approve", "approve"), "reject": ("Drop them and reject", "reject"),
              "open": (f"Save, open #{target}", "save")}[action]
     chosen = None
-    if buttons[0].button(first[0], key="review-pending-confirm", type="primary", width="stretch"):
+    if buttons[0].button(first[0], key=CONFIRM, type="primary", width="stretch"):
         chosen = (first[1], target)
-    if action == "open" and buttons[1].button(f"Drop them, open #{target}", key="review-pending-drop",
+    if action == "open" and buttons[1].button(f"Drop them, open #{target}", key=DROP,
                                               width="stretch"):
         chosen = ("open", target)
     if buttons[2].button("Cancel", key="review-pending-cancel", width="stretch"):
@@ -208,7 +210,7 @@ def viewer_data(form: Form, page_index: int, changed: list[str]) -> dict[str, An
             "page_width": page.width, "page_height": page.height, "words": [list(w) for w in shown.words] if shown
             else [], "fields": fields, "start_field": next((f["name"] for f in fields if f["flagged"]), None),
             "height": "calc(100vh - 11.5rem)", "unsaved": bool(changed), "focus": st.session_state.pop(FOCUS, None),
-            "buttons": {**BUTTONS, "reason": form.reason_key}}
+            "buttons": {**BUTTONS, "reason": form.reason_key}, "settling": list(SETTLING)}
 
 
 def draw_queue(form: Form, queue_items: list, queue_length: int) -> None:

@@ -103,6 +103,7 @@ class Viewer {
     this.byKey = new Map(data.fields.map((field) => [field.key, field]));
     this.wrap.style.height = data.height;
     this.keys.textContent = data.shortcuts;
+    this.settling = false; // drawn again: the app says what is unsaved now
     if (newDocument) {
       this.active = null;
       this.localEdits = false;
@@ -361,7 +362,7 @@ class Viewer {
   }
 
   hasUnsavedEdits() {
-    return Boolean(this.data && (this.data.unsaved || this.localEdits));
+    return Boolean(this.data && !this.settling && (this.data.unsaved || this.localEdits));
   }
 }
 
@@ -443,7 +444,10 @@ function onFocusIn(event) {
 
 function onInput(event) {
   const current = onScreen();
-  if (current && fieldOf(current, event.target)) current.localEdits = true;
+  if (current && fieldOf(current, event.target)) {
+    current.localEdits = true;
+    current.settling = false;
+  }
 }
 
 function onBeforeUnload(event) {
@@ -452,6 +456,14 @@ function onBeforeUnload(event) {
     event.preventDefault();
     event.returnValue = "";
   }
+}
+
+// A click on Save, Approve, Reject or the dialog's answers: the edits are being saved or dropped, so leaving the page
+// before the app draws again (e.g. "Nothing to review" after the last one) must not ask about them.
+function noteSettling(event) {
+  const current = onScreen();
+  const settling = current && current.data.settling.some((key) => widgetBox(key)?.contains(event.target));
+  if (settling) current.settling = true;
 }
 
 function onNavigate(event) {
@@ -469,7 +481,10 @@ if (!window.__docdeskReviewListeners) {
   document.addEventListener("keydown", (event) => onKeyDown(event), true);
   document.addEventListener("focusin", (event) => onFocusIn(event), true);
   document.addEventListener("input", (event) => onInput(event), true);
-  document.addEventListener("click", (event) => onNavigate(event), true);
+  document.addEventListener("click", (event) => {
+    noteSettling(event);
+    onNavigate(event);
+  }, true);
   window.addEventListener("beforeunload", (event) => onBeforeUnload(event));
 }
 
