@@ -1,6 +1,6 @@
 """The review screen's page viewer (components v2; widgets/static/page_viewer.js): the page with the fields'
-boxes, zoom and pan, click-to-fill, and the screen's keyboard shortcuts. Returns the words a reviewer clicked for
-the field being edited."""
+boxes, zoom and pan, click-to-fill; and the screen's keyboard shortcuts (widgets/static/review_keys.js). Returns the
+words a reviewer clicked for the field being edited."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from widgets import asset, base_path
 SHORTCUTS = ("Ctrl+Enter approve & next (or confirm) · Ctrl+S save · Alt+R reject · Alt+N next flagged field · "
              "Alt+= / Alt+- zoom · Alt+0 fit width · Alt+O original / cleaned · wheel: zoom · drag: move")
 
-_component = st.components.v2.component("docdesk_page_viewer", js=asset("page_viewer.js"),
-                                        css=asset("page_viewer.css"))
+_component = st.components.v2.component(
+    "docdesk_page_viewer", css=asset("page_viewer.css"),
+    js=asset("page_viewer.js") + asset("review_keys.js"))  # one module: the viewer, then the screen's listeners
 
 
 @dataclass(frozen=True)
