@@ -68,22 +68,9 @@ def _build(settings: Settings) -> Huey:
 
 
 def _register(huey: Huey, settings: Settings) -> None:
-    huey.docdesk_task = None  # type: ignore[attr-defined]  # what a job runs: handed over by `serve`
-    huey.docdesk_retrain = None  # type: ignore[attr-defined]
-
-    @huey.task(name=TASK_NAME)
-    def process(document_id: int) -> None:
-        task = huey.docdesk_task  # type: ignore[attr-defined]
-        if task is None:
-            raise RuntimeError("This process only puts jobs on the queue; `python cli.py worker` runs them.")
-        task(document_id, settings=settings)
-
-    @huey.task(name=RETRAIN_TASK_NAME)
-    def retrain(run_id: int) -> None:
-        task = huey.docdesk_retrain  # type: ignore[attr-defined]
-        if task is None:
-            raise RuntimeError("This process only puts jobs on the queue; `python cli.py worker` runs them.")
-        task(run_id, settings=settings)
+    huey.docdesk_handlers = {}  # type: ignore[attr-defined]  # task name -> what its jobs run: handed over by `serve`
+    huey.docdesk_tasks = {name: _task(huey, name, settings)  # type: ignore[attr-defined]
+                          for name in (TASK_NAME, RETRAIN_TASK_NAME)}
 
     @huey.on_startup(name="docdesk_after_fork")
     def after_fork() -> None:
@@ -92,8 +79,17 @@ def _register(huey: Huey, settings: Settings) -> None:
 
         engine_for(settings.sqlalchemy_url).dispose(close=False)
 
-    huey.docdesk_process = process  # type: ignore[attr-defined]
-    huey.docdesk_retrain_task = retrain  # type: ignore[attr-defined]
+
+def _task(huey: Huey, name: str, settings: Settings):
+    """The Huey task `name`: a job carries one id and runs the handler a worker handed over for `name`."""
+    @huey.task(name=name)
+    def run(row_id: int) -> None:
+        handler = huey.docdesk_handlers.get(name)  # type: ignore[attr-defined]
+        if handler is None:
+            raise RuntimeError("This process only puts jobs on the queue; `python cli.py worker` runs them.")
+        handler(row_id, settings=settings)
+
+    return run
 
 
 def serve(task: Callable[..., None], settings: Settings | None = None, *,
@@ -102,14 +98,13 @@ def serve(task: Callable[..., None], settings: Settings | None = None, *,
     `retrain(run_id, settings=...)`). The worker hands the tasks over, so the queue needs to know nothing about
     processing or training."""
     huey = get_huey(settings)
-    huey.docdesk_task = task  # type: ignore[attr-defined]
-    huey.docdesk_retrain = retrain  # type: ignore[attr-defined]
+    huey.docdesk_handlers.update({TASK_NAME: task, RETRAIN_TASK_NAME: retrain})  # type: ignore[attr-defined]
     return huey
 
 
 def enqueue(document_id: int, settings: Settings | None = None, *, delay: float | None = None) -> None:
     """Put a job for this document on the queue (after the transaction that made it queued has committed)."""
-    task = get_huey(settings).docdesk_process  # type: ignore[attr-defined]
+    task = get_huey(settings).docdesk_tasks[TASK_NAME]  # type: ignore[attr-defined]
     if delay:
         task.schedule(args=(int(document_id),), delay=delay)
     else:
@@ -118,7 +113,7 @@ def enqueue(document_id: int, settings: Settings | None = None, *, delay: float 
 
 def enqueue_retraining(run_id: int, settings: Settings | None = None) -> None:
     """Put a retraining run (services.retraining) on the queue, after the transaction that recorded it."""
-    get_huey(settings).docdesk_retrain_task(int(run_id))  # type: ignore[attr-defined]
+    get_huey(settings).docdesk_tasks[RETRAIN_TASK_NAME](int(run_id))  # type: ignore[attr-defined]
 
 
 def enqueue_quietly(document_id: int, settings: Settings | None = None, *, delay: float | None = None) -> None:

@@ -20,8 +20,21 @@ def test_a_job_runs_the_task_the_worker_handed_over(settings):
     assert queue.depth(settings) == 0
 
 
-def test_a_process_that_only_enqueues_cannot_run_a_job(settings):
-    queue.enqueue(7, settings)
+def test_a_retraining_job_runs_the_retraining_the_worker_handed_over(settings):
+    processed, retrained = [], []
+    huey = queue.serve(lambda document_id, settings: processed.append(document_id), settings,
+                       retrain=lambda run_id, settings: retrained.append((run_id, settings)))
+    queue.enqueue_retraining(3, settings)
+    assert queue.job_ids(settings, queue.RETRAIN_TASK_NAME) == {3} and queue.job_ids(settings) == set()
+
+    huey.execute(huey.dequeue())
+
+    assert (processed, retrained) == ([], [(3, settings)])
+
+
+@pytest.mark.parametrize("put_on_queue", [queue.enqueue, queue.enqueue_retraining], ids=["document", "retraining"])
+def test_a_process_that_only_enqueues_cannot_run_a_job(settings, put_on_queue):
+    put_on_queue(7, settings)
     job = queue.get_huey(settings).dequeue()
     with pytest.raises(RuntimeError, match="cli.py worker"):
         job.execute()
