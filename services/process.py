@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import signal
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from errors import DocDeskError, ErrorCode, InputError, TransientError
 from ocr.types import Flag
 from services import duplicates, field_model, queue, sandbox, vendors
 from services.access import use_case
+from services.liveness import worker_id
 from settings import Settings, get_settings
 from storage import images, jobs, repository, space
 from storage.blobs import BlobStore
@@ -45,10 +45,6 @@ RETRY_MAX_DELAY_S = 300.0
 STORE_RETRY_DELAYS_S = (2.0, 5.0, 15.0, 30.0)
 DISK_POLL_S = 10.0  # while the disk is full, processing looks again this often
 PAUSE_DELAY_S = 60.0  # a document that found the disk full is tried again this much later
-
-
-def worker_id(settings: Settings) -> str:
-    return f"{settings.host_name}:{os.getpid()}"[:64]
 
 
 def retry_delay(attempt: int) -> float:

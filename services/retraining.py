@@ -33,6 +33,7 @@ from ocr.fields.training import LEARNED, LabelledReceipt, Prepared, family_data,
 from ocr.validation import result_of
 from services import field_model, queue, sandbox, vendors
 from services.access import Permission, use_case
+from services.liveness import worker_gone, worker_id
 from settings import Settings, get_settings
 from storage import ranker_runs, repository
 from storage.blobs import BlobStore
@@ -153,15 +154,29 @@ def run_queued(run_id: int, *, settings: Settings | None = None) -> None:
     execute(run_id, settings or get_settings())
 
 
-def requeue_lost(settings: Settings) -> list[int]:
-    """Put queued runs whose job the queue lost (its file deleted, a crash between commit and enqueue) on it again;
-    the worker's recovery loop calls it. A duplicate job is harmless: a run that is no longer queued is left alone."""
+def recover(settings: Settings) -> list[int]:
+    """What stopped workers left behind, as the worker's recovery loop finds it (at start, then every few seconds):
+    a running run whose process on this host is gone is failed, saying so; a queued run whose job the queue lost (its
+    file deleted, a crash between commit and enqueue) is put on it again (a duplicate job is harmless: a run that is
+    no longer queued is left alone). Returns the ids put on the queue."""
     with use_case(settings=settings) as session:
-        queued = [run.id for run in ranker_runs.unfinished(session) if run.state == RunState.QUEUED]
+        queued = []
+        for run in ranker_runs.unfinished(session):
+            if run.state == RunState.QUEUED:
+                queued.append(run.id)
+            elif worker_gone(run.worker, settings):
+                _end(session, run, RunState.FAILED, _stopped(run))
     missing = [run_id for run_id in queued if run_id not in queue.job_ids(settings, queue.RETRAIN_TASK_NAME)]
     for run_id in missing:
         queue.enqueue_retraining(run_id, settings)
     return missing
+
+
+def _stopped(run: ranker_runs.RankerRun) -> str:
+    who, again = (("The command", "run `cli.py retrain` again") if run.requested_by is None
+                  else ("The worker", "start it again from Monitor -> Field model"))
+    return (f"{who} running it stopped during this run (killed, or its machine restarted) before the candidate was "
+            f"measured; the model in use stays. To retrain, {again}.")
 
 
 def run_here(folders: Sequence[Path] = (), *, settings: Settings | None = None, cache: Path | None = None,
@@ -209,7 +224,7 @@ def execute(run_id: int, settings: Settings, labelled: Sequence[LabelledReceipt]
         if run is None or run.state != RunState.QUEUED:
             log.info("retraining run not queued: nothing to do", extra={"step": "retrain", "run": run_id})
             return
-        run.state, run.started_at = RunState.RUNNING, utcnow()
+        run.state, run.started_at, run.worker = RunState.RUNNING, utcnow(), worker_id(settings)
     report = _reporter(run_id, settings, progress)
     try:
         sandbox.run(_retrain_isolated, run_id, settings, labelled, report,

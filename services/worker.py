@@ -5,7 +5,9 @@ Recovery runs at start and then every few seconds in the consumer's main process
   is gone (killed, out of memory), goes back to `queued` — or to `failed` ('worker_lost') once it has used
   settings.max_attempts attempts, so a file that kills workers cannot loop forever;
 - every `queued` document without a job on the queue gets one (the database is the truth; jobs get lost
-  when a process dies between commit and enqueue, or when the queue file is deleted).
+  when a process dies between commit and enqueue, or when the queue file is deleted);
+- a retraining run whose process on this host is gone is failed, saying so; a queued run without a job gets one
+  (services.retraining.recover).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from huey.consumer import Consumer
 from errors import EngineUnavailable, ErrorCode, WorkerNotReady
 from services import queue, retraining
 from services.access import use_case
+from services.liveness import worker_gone
 from services.process import process_document
 from settings import Settings, get_settings
 from storage import jobs, repository, workdir
@@ -56,19 +59,6 @@ def check_ready(settings: Settings) -> None:
                              "see docs), or set DOCDESK_READING=fast to read with Tesseract only.") from error
 
 
-def _worker_gone(worker: str | None, settings: Settings) -> bool:
-    """True when the run's worker was a process on this host that no longer exists. (On another host only
-    the lease, settings.lease_s, tells that a worker is gone.)"""
-    if not worker or ":" not in worker:
-        return False
-    host, _, pid = worker.rpartition(":")
-    if host != settings.host_name or not pid.isdigit():
-        return False
-    import psutil
-
-    return int(pid) != os.getpid() and not psutil.pid_exists(int(pid))
-
-
 def recover(settings: Settings | None = None) -> list[int]:
     """Requeue what crashed workers left behind; enqueue queued documents that have no job.
     Returns the ids put on the queue."""
@@ -78,7 +68,7 @@ def recover(settings: Settings | None = None) -> list[int]:
     with use_case(settings=settings) as session:
         for document, worker in jobs.processing_with_worker(session):
             expired = document.started_at is None or document.started_at < stale_before
-            if not (expired or _worker_gone(worker, settings)):
+            if not (expired or worker_gone(worker, settings)):
                 continue
             extra = {"document_id": document.id, "step": "recover", "worker": worker}
             if document.attempts >= settings.max_attempts:
@@ -106,7 +96,7 @@ def recover(settings: Settings | None = None) -> list[int]:
 def _quiet_recover(settings: Settings) -> None:
     try:
         recover(settings)
-        retraining.requeue_lost(settings)
+        retraining.recover(settings)
     except Exception:  # noqa: BLE001 - recovery must never take the consumer down
         log.exception("recovery failed", extra={"step": "recover"})
     finally:

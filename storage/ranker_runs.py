@@ -35,6 +35,7 @@ class RankerRun(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(64))  # 'host:pid' of the process running it
     state: Mapped[str] = mapped_column(String(16), default=RunState.QUEUED)
     stage: Mapped[str] = mapped_column(Text, default="")  # what it is doing now, for the progress line
     done: Mapped[int] = mapped_column(default=0)  # of `total` steps of the stage

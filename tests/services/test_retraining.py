@@ -4,6 +4,8 @@ held-out shops, recorded and audited either way; the model in use, and its fall-
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 
 import pytest
 
@@ -58,9 +60,39 @@ def test_a_queued_run_whose_job_the_queue_lost_is_put_on_it_again(migrated):
     _seed(migrated, 36, 12)
     run = retraining.request(settings=migrated)
     queue.get_huey(migrated).flush()  # the queue file deleted, Redis emptied
-    assert retraining.requeue_lost(migrated) == [run.id]
+    assert retraining.recover(migrated) == [run.id]
     assert queue.job_ids(migrated, queue.RETRAIN_TASK_NAME) == {run.id}
-    assert retraining.requeue_lost(migrated) == []
+    assert retraining.recover(migrated) == []
+    assert retraining.run_of(run.id, migrated).state == "queued"
+
+
+def _running(settings, worker: str, requested_by: str | None = "boss") -> int:
+    """A run as a worker leaves it once it has started: running, naming its process."""
+    with session_factory(settings).begin() as session:
+        run = ranker_runs.add_run(session, requested_by, [])
+        run.state, run.worker = "running", worker
+        return run.id
+
+
+def test_a_running_run_whose_process_is_gone_is_failed_saying_what_to_do_and_audited(migrated):
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # a process id that no longer exists
+    host = migrated.host_name
+    from_page = _running(migrated, f"{host}:{ended.pid}")
+    from_command = _running(migrated, f"{host}:{ended.pid}", requested_by=None)
+    alive = _running(migrated, f"{host}:{os.getppid()}")
+    elsewhere = _running(migrated, f"another-host:{ended.pid}")  # only its 2-hour limit can tell
+
+    retraining.recover(migrated)
+
+    failed = retraining.run_of(from_page, migrated)
+    assert failed.state == "failed" and failed.finished_at is not None
+    assert "The worker running it stopped during this run" in failed.reason
+    assert "the model in use stays" in failed.reason and "start it again from Monitor -> Field model" in failed.reason
+    assert "run `cli.py retrain` again" in retraining.run_of(from_command, migrated).reason
+    assert [retraining.run_of(run, migrated).state for run in (alive, elsewhere)] == ["running", "running"]
+    events = [e for e in audit.list_events(settings=migrated).rows if e.action == "retraining_failed"]
+    assert len(events) == 2 and "stopped during this run" in events[0].details["reason"]
 
 
 def test_the_held_out_shops_are_a_quarter_and_stay_held_out_as_new_shops_come():

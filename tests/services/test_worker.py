@@ -81,6 +81,44 @@ def test_a_worker_killed_mid_document_loses_nothing(migrated, tmp_path):
     assert runs == ["lost", "ok"]
 
 
+def _run_state(settings, run_id: int, wanted: set[str], timeout: float = 90) -> str:
+    from services import retraining
+
+    deadline = time.monotonic() + timeout
+    while (state := retraining.run_of(run_id, settings).state) not in wanted and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert state in wanted, f"retraining run {run_id} still {state} after {timeout} s, wanted {wanted}"
+    return state
+
+
+@pytest.mark.slow
+def test_a_retraining_whose_worker_was_killed_is_failed_when_a_worker_starts(migrated):
+    from services import audit, queue, retraining
+    from tests.seeding import make_document
+
+    with session_factory(migrated).begin() as session:
+        for n in range(36):
+            make_document(session, status="approved", fields={"vendor": f"SHOP {n % 12}", "total": "1.00"})
+    run_id = retraining.request(user=add(migrated, "boss", "admin"), settings=migrated).id
+    killed = start_worker(migrated.data_dir, workers=1, extra_env={"DOCDESK_TEST_SLOW_RETRAIN_S": "120"})
+    try:
+        _run_state(migrated, run_id, {"running"})
+    finally:
+        stop_worker(killed, signal.SIGKILL)  # the whole worker, mid-run
+    assert retraining.run_of(run_id, migrated).state == "running"  # left behind, its job gone from the queue
+    assert queue.job_ids(migrated, queue.RETRAIN_TASK_NAME) == set()
+
+    worker = start_worker(migrated.data_dir, workers=1)
+    try:
+        assert _run_state(migrated, run_id, {"failed", "adopted", "kept", "refused"}) == "failed"
+    finally:
+        stop_worker(worker)
+    run = retraining.run_of(run_id, migrated)
+    assert "stopped during this run" in run.reason and "start it again from Monitor -> Field model" in run.reason
+    failed = [e for e in audit.list_events(settings=migrated).rows if e.action == "retraining_failed"]
+    assert [(e.user, e.details["run"]) for e in failed] == [("boss", run_id)]
+
+
 @pytest.mark.slow
 def test_a_worker_refuses_to_start_on_a_database_that_is_not_migrated(settings):
     worker = start_worker(settings.data_dir, workers=1)

@@ -3,7 +3,8 @@
 `python -m tests.services.worker_proc --workers 1` runs the real worker command; when
 DOCDESK_TEST_SLOW_S is set, the OCR engine sleeps that long before reading each page — a fault
 injected only here, so a test can kill the worker while a document is being processed (and
-DOCDESK_TEST_KILL_MID_SPLIT kills it while it writes a stack's receipts).
+DOCDESK_TEST_KILL_MID_SPLIT kills it while it writes a stack's receipts; DOCDESK_TEST_SLOW_RETRAIN_S makes a
+retraining run wait that long before it starts its work, so a test can kill the worker during a run).
 """
 
 from __future__ import annotations
@@ -105,6 +106,21 @@ def _install_slow_engine() -> None:
     ocr.pipeline.default_engine = lambda config: SlowEngine(real_default(config))
 
 
+def _install_slow_retraining() -> None:
+    delay = float(os.environ.get("DOCDESK_TEST_SLOW_RETRAIN_S", "0") or 0)
+    if not delay:
+        return
+    import services.retraining
+
+    real = services.retraining._retrain
+
+    def slow_retrain(*args, **kwargs):
+        time.sleep(delay)
+        return real(*args, **kwargs)
+
+    services.retraining._retrain = slow_retrain
+
+
 def _install_kill_mid_split() -> None:
     """DOCDESK_TEST_KILL_MID_SPLIT=FILE: the worker process kills itself (SIGKILL) after writing the second receipt of
     a split, before the transaction commits; once (it creates FILE first)."""
@@ -129,6 +145,7 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     _install_slow_engine()
     _install_kill_mid_split()
+    _install_slow_retraining()
     from cli import app
 
     app(["worker", *sys.argv[1:]])
