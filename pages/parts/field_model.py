@@ -7,11 +7,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import ui
 from errors import DocDeskError
 from services import retraining
+from services.retraining import RunState
 
-OUTCOME = {"adopted": st.success, "kept": st.info, "refused": st.warning, "failed": st.error}
-F1_COLUMNS = ("F1 in use", "F1 candidate")
+OUTCOME = {RunState.ADOPTED: st.success, RunState.KEPT: st.info, RunState.REFUSED: st.warning,
+           RunState.FAILED: st.error}
+NUMBER_COLUMNS = ("approved", "held out", "F1 in use", "F1 candidate")
+MISSING = "—"  # a figure a run never got (refused, failed, still running)
 NOTICE = "field_model_notice"  # what the last click did, shown once after the page is drawn again
 
 
@@ -40,16 +44,16 @@ def show(user: str) -> None:
     if overview.runs:
         st.markdown("**Runs**")
         st.dataframe(_history(overview.runs), hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="%.3f") for c in F1_COLUMNS})
+                     column_config={c: st.column_config.TextColumn(alignment="right") for c in NUMBER_COLUMNS})
 
 
 def _start(user: str) -> None:
     try:
         run = retraining.request(user=user)
     except DocDeskError as error:
-        st.error(error.message)
+        st.error(ui.plain(error.message))
         return
-    if run.state == "refused":
+    if run.state == RunState.REFUSED:
         st.rerun()  # the result says why
     _redraw(st.info, f"Run {run.id} is on the queue: a worker trains and measures the candidate (about half a minute "
                      "per 300 approved documents). You can leave this page meanwhile.")
@@ -67,8 +71,8 @@ def _live(user: str) -> None:
     if run is None:
         st.rerun()  # it finished: draw the result
         return
-    if run.state == "queued":
-        st.info(f"Run {run.id} waits for a worker (requested by {run.requested_by or 'the command line'}).",
+    if run.state == RunState.QUEUED:
+        st.info(f"Run {run.id} waits for a worker (requested by {ui.plain(run.requested_by or 'the command line')}).",
                 icon=":material/hourglass_empty:")
         return
     counts = f": {run.done} of {run.total}" if run.total else ""
@@ -77,7 +81,7 @@ def _live(user: str) -> None:
 
 def _result(run: retraining.Run) -> None:
     when = (run.finished_at or run.requested_at).strftime("%Y-%m-%d %H:%M")
-    OUTCOME.get(run.state, st.info)(f"Run {run.id}, {when} UTC: {run.reason}")
+    OUTCOME.get(RunState(run.state), st.info)(f"Run {run.id}, {when} UTC: {ui.plain(run.reason)}")
     if not run.figures:
         return
     st.caption(f"Measured on {run.held_out_documents} held-out approved documents of {run.held_out_shops} shops "
@@ -93,6 +97,36 @@ def _result(run: retraining.Run) -> None:
 def _history(runs: list[retraining.Run]) -> pd.DataFrame:
     return pd.DataFrame([{
         "run": run.id, "requested": run.requested_at.strftime("%Y-%m-%d %H:%M"),
-        "by": run.requested_by or "command line", "outcome": run.state + (" (in use)" if run.active else ""),
-        "approved": run.documents, "held out": run.held_out_documents, "model in use": run.current_model,
-        F1_COLUMNS[0]: run.current_f1, F1_COLUMNS[1]: run.candidate_f1} for run in runs])
+        "by": run.requested_by or "command line", "outcome": outcome(run),
+        "approved": _figure(run.documents), "held out": _figure(run.held_out_documents),
+        "model in use": run.current_model or MISSING,
+        "F1 in use": _figure(run.current_f1, "{:.3f}"), "F1 candidate": _figure(run.candidate_f1, "{:.3f}")}
+        for run in runs])
+
+
+def _figure(value: float | None, form: str = "{}") -> str:
+    return MISSING if value is None else form.format(value)
+
+
+def outcome(run: retraining.Run) -> str:
+    """What came of the run and why, in a few plain words (the message above the table has the whole reason)."""
+    state = RunState(run.state)
+    if state == RunState.QUEUED:
+        return "queued: waiting for a worker"
+    if state == RunState.RUNNING:
+        return f"running: {run.stage or 'starting'}"
+    if state == RunState.ADOPTED:
+        return f"adopted{' (in use)' if run.active else ''}: read the held-out documents better"
+    if state == RunState.KEPT:
+        return f"kept the {run.current_model} model: the candidate was not better"
+    why = _first_clause(run.reason or "no reason recorded")
+    if state == RunState.REFUSED:
+        why = why.partition(": ")[0]  # what is missing; how many, in the message above and the command's output
+    return f"{state}: {why}"
+
+
+def _first_clause(reason: str) -> str:
+    """'The queue cannot be reached (ConnectionError ...). Start ...' -> 'the queue cannot be reached': the reason's
+    first sentence, without what is in brackets."""
+    clause = reason.split(". ")[0].split(" (")[0].rstrip(".")
+    return clause[:1].lower() + clause[1:]

@@ -32,8 +32,44 @@ def test_an_admin_is_told_why_a_retraining_is_refused(migrated):
     app = _monitor(migrated)
     assert "Documents are read with the **shipped** model." in [c.value for c in app.caption]
     _button(app, "Retrain from approvals").click().run()
-    assert "1 approved with a vendor, 30 needed" in app.warning[0].value
-    assert list(app.dataframe[-1].value["outcome"]) == ["refused"]
+    assert ui.plain("1 approved with a vendor, 30 needed") in app.warning[0].value
+    history = app.dataframe[-1].value
+    assert list(history["outcome"]) == ["refused: not enough approved documents to retrain"]
+    never_measured = ["approved", "held out", "model in use", "F1 in use", "F1 candidate"]
+    assert history.loc[0, never_measured].tolist() == ["—"] * 5  # not "None"
+
+
+def test_a_run_whose_worker_stopped_says_so_in_the_runs_table(migrated):
+    with session_factory(migrated).begin() as session:
+        run = ranker_runs.add_run(session, "boss", [])
+        run.state, run.worker = "running", f"{migrated.host_name}:999999999"  # no such process
+    retraining.recover(migrated)  # as a starting worker does
+    app = _monitor(migrated)
+    assert ui.plain("The worker running it stopped during this run") in app.error[0].value
+    history = app.dataframe[-1].value
+    assert list(history["outcome"]) == ["failed: the worker running it stopped during this run"]
+    assert history.loc[0, ["F1 in use", "F1 candidate"]].tolist() == ["—", "—"]
+
+
+def test_the_outcome_of_each_kind_of_run_is_said_in_plain_words():
+    from dataclasses import fields
+    from datetime import datetime
+
+    from pages.parts.field_model import outcome
+
+    def run(state: str, **columns) -> retraining.Run:
+        unset = dict.fromkeys(field.name for field in fields(retraining.Run))
+        return retraining.Run(**{**unset, "requested_at": datetime(2026, 1, 1), "state": state, "stage": "",
+                                 "active": False, **columns})
+
+    assert outcome(run("queued")) == "queued: waiting for a worker"
+    assert outcome(run("running", stage="fitting the candidate")) == "running: fitting the candidate"
+    assert outcome(run("adopted", active=True)) == "adopted (in use): read the held-out documents better"
+    assert outcome(run("adopted")) == "adopted: read the held-out documents better"
+    assert outcome(run("kept", current_model="run 3")) == "kept the run 3 model: the candidate was not better"
+    assert outcome(run("failed", reason="The queue cannot be reached (ConnectionError: refused).")) == (
+        "failed: the queue cannot be reached")
+    assert outcome(run("failed")) == "failed: no reason recorded"
 
 
 @pytest.mark.slow
@@ -58,14 +94,16 @@ def test_an_admin_starts_a_retraining_for_the_workers_sees_it_wait_then_its_resu
     retraining.run_queued(run_id, settings=migrated)  # what the worker does with the job
     app.run()
     assert not app.exception, app.exception
-    assert f"Run {run_id}, " in app.success[0].value and "Adopted: " in app.success[0].value
-    assert "F1 1.000 against 0.571 of the shipped model" in app.success[0].value
+    assert f"Run {run_id}, " in app.success[0].value and ui.plain("Adopted: ") in app.success[0].value
+    assert ui.plain("F1 1.000 against 0.571 of the shipped model") in app.success[0].value
     figures = app.dataframe[0].value
     assert list(figures["field"]) == ["vendor", "vendor_address", "date", "total", "F1"]
     assert list(figures.columns) == ["field", "shipped", f"candidate (run {run_id})"]
     assert figures.set_index("field").loc["total"].tolist() == [0.0, 1.0]
     history = app.dataframe[1].value
-    assert list(history["outcome"]) == ["adopted (in use)"] and list(history["by"]) == ["boss"]
+    assert list(history["outcome"]) == ["adopted (in use): read the held-out documents better"]
+    assert list(history["by"]) == ["boss"]
+    assert history.loc[0, ["model in use", "F1 in use", "F1 candidate"]].tolist() == ["shipped", "0.571", "1.000"]
     assert f"**run {run_id}**" in " ".join(c.value for c in app.caption)
 
     _button(app, "Go back to the shipped model").click().run()
