@@ -15,7 +15,7 @@ from errors import INPUT_CODES, DocDeskError, ErrorCode, InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 APPLICATION = [ROOT / name for name in ("app.py", "cli.py", "errors.py", "settings.py", "ui.py")] + sorted(
-    path for package in ("ocr", "pages", "services", "storage") for path in (ROOT / package).rglob("*.py"))
+    path for package in ("commands", "ocr", "pages", "services", "storage") for path in (ROOT / package).rglob("*.py"))
 
 
 def _error_classes(base: type = DocDeskError) -> dict[str, type]:

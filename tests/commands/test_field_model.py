@@ -1,4 +1,5 @@
-"""cli.py train and eval on a small labelled folder of generated receipts (real pipeline, real LightGBM)."""
+"""commands/field_model.py: train and eval on a small labelled folder of generated receipts (real pipeline, real
+LightGBM), and retrain from approvals."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`cli.py users ...`: first admin, adding users from scripts, roles, disabling."""
+"""commands/users.py (`cli.py users ...`): first admin, adding users from scripts, roles, disabling."""
 
 from typer.testing import CliRunner
 
@@ -49,11 +49,3 @@ def test_errors_are_clear_and_exit_2(migrated):
     missing = runner.invoke(app, ["users", "set-role", "ghost", "admin"])
     assert missing.exit_code == 2 and "No user named ghost" in missing.output
 
-
-def test_ingest_as_a_user_needs_an_account_allowed_to_upload(migrated, tmp_path):
-    receipt = tmp_path / "r.png"
-    receipt.write_bytes(b"\x89PNG not really")
-    refused = runner.invoke(app, ["ingest", "--user", "nobody", str(receipt)])
-    assert refused.exit_code == 2 and "--user nobody" in refused.output
-    users.add_user("ulla", "uploader", "a-long-password")
-    assert runner.invoke(app, ["ingest", "--user", "ulla", str(receipt)]).exit_code == 1  # refused file, not user
