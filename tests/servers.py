@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -108,12 +109,20 @@ class RedisServer:
             [server, "--port", "0", "--unixsocket", str(self.socket), "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
-        while not self.socket.exists():
+        while not self._accepts():  # the socket file appears at bind(), a moment before redis listens on it
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.__exit__()
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.02)
         return self
+
+    def _accepts(self) -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            try:
+                client.connect(str(self.socket))
+            except OSError:  # not there yet, or not listening yet
+                return False
+        return True
 
     @property
     def pid(self) -> int:
