@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import product
+from itertools import combinations, product
 
 from ocr.fields.candidates import MISSING, Candidate, reading_features
 from ocr.fields.document import Document, words_of
@@ -92,14 +92,60 @@ def _tax_rates(doc: Document) -> set[Decimal]:
     return {rate for rate in rates if 0 < rate < 30}
 
 
-def _value_features(value: Decimal, amounts: list[Amount], sums: list, rates: set[Decimal],
-                    row: int) -> dict[str, float]:
+def _cents(value: Decimal) -> int:
+    return int((value * 100).to_integral_value())
+
+
+def _part_sums(amounts: list[Amount]) -> list[tuple[frozenset[int], int]]:
+    """The sums (in cents) of two or three labelled amounts on different rows (a tax summary's columns, subtotal +
+    service + tax, ...), each with the rows it adds."""
+    parts = sorted({(a.row, _cents(a.value)) for a in amounts
+                    if a.value > 0 and a.rightmost and a.kind not in (None, "paid", "change")})
+    found = []
+    for size in (2, 3):
+        for chosen in combinations(parts, size):
+            rows = frozenset(r for r, _ in chosen)
+            if len(rows) == size:
+                found.append((rows, sum(c for _, c in chosen)))
+    return found
+
+
+def _items_runs(amounts: list[Amount], row: int) -> set[int]:
+    """Sums (cents) of two or more consecutive unlabelled rows' last amounts above `row`: the line items."""
+    last = sorted({a.row: _cents(a.value) for a in amounts if a.kind is None and a.rightmost and a.value > 0
+                   and a.row < row}.items())
+    values = [c for _, c in last]
+    return {sum(values[i:j]) for i in range(len(values)) for j in range(i + 2, len(values) + 1)}
+
+
+def _adding_features(value: Decimal, row: int, amounts: list[Amount], sums: list[tuple[frozenset[int], int]]
+                     ) -> dict[str, float]:
+    """How the amount adds up with the others, whatever their labels say: labelled amounts above sum to it (a total
+    is the sum of its parts), it is a part of a larger labelled amount below, the line items above sum to it; it
+    plus a change printed is another amount printed (the cash handed over, however its label was read), or it less
+    a change is (then it is the cash)."""
+    cents = _cents(value)
+    changes = {_cents(a.value) for a in amounts if a.kind == "change" and a.value > 0}
+    printed = {_cents(a.value) for a in amounts if a.value > 0}
+    below = {_cents(a.value) for a in amounts if a.row > row and a.kind not in (None, "paid", "change")}
+    return {
+        "sum_of_above": 1.0 if any(s == cents and max(rows) < row for rows, s in sums) else 0.0,
+        "part_of_below": 1.0 if any(row in rows and s in below and s > cents for rows, s in sums) else 0.0,
+        "items_sum": 1.0 if cents in _items_runs(amounts, row) else 0.0,
+        "change_completes": 1.0 if any(cents + c in printed for c in changes) else 0.0,
+        "less_change_printed": 1.0 if any(cents - c in printed for c in changes if c < cents) else 0.0,
+    }
+
+
+def _value_features(value: Decimal, amounts: list[Amount], sums: list, added: list[tuple[frozenset[int], int]],
+                    rates: set[Decimal], row: int) -> dict[str, float]:
     values = sorted({a.value for a in amounts if a.value > 0}, reverse=True)
     lower = [a.value for a in amounts if a.value > 0 and a.row >= row]
     taxes = [a.value for a in _labelled(amounts, "tax") if a.value > 0]
     paid = [a.value for a in _labelled(amounts, "paid")]
     subtotals = [a.value for a in _labelled(amounts, "subtotal")]
     return {
+        **_adding_features(value, row, amounts, added),
         "log_value": math.log1p(float(value)),
         "value_rank": float(values.index(value)) if value in values else MISSING,
         "share_of_largest": float(value / values[0]) if values else MISSING,
@@ -112,10 +158,18 @@ def _value_features(value: Decimal, amounts: list[Amount], sums: list, rates: se
         "change_agrees": 1.0 if any(close(s, value) and kind == "change" for s, _, kind in sums) else 0.0,
         "paid_equal": 1.0 if any(close(p, value) for p in paid) else 0.0,
         "above_paid": 1.0 if paid and value > max(paid) + CENT else 0.0,
-        "five_cents": 1.0 if (value * 100) % 5 == 0 else 0.0,
         "tax_fits": 1.0 if any(abs(value * r / (100 + r) - t) <= Decimal("0.006") for t in taxes for r in rates)
         else 0.0,
     }
+
+
+def _readings_differ(doc: Document, row: int) -> float:
+    """Whether the two readings of a row read different amounts (one of them misread a digit)."""
+    readings = list(doc.readings(row))
+    if len(readings) < 2:
+        return MISSING
+    values = [[v for v, _ in amounts_in(doc.text(row, reading))] for reading in readings]
+    return 0.0 if values[0] == values[1] else 1.0
 
 
 def _row_features(doc: Document, amount: Amount, amounts: list[Amount]) -> dict[str, float]:
@@ -138,6 +192,7 @@ def _row_features(doc: Document, amount: Amount, amounts: list[Amount]) -> dict[
         "totals_below": float(len({a.row for a in later_totals})),
         "before_rounding": 1.0 if any(r.row < t.row for r in roundings_below for t in later_totals) else 0.0,
         "rightmost": 1.0 if amount.rightmost else 0.0,
+        "readings_differ": _readings_differ(doc, amount.row),
         "amounts_on_row": float(amount.on_row),
         "height": doc.heights[amount.row],
     })
@@ -164,7 +219,7 @@ def _among_totals(doc: Document, amount: Amount, amounts: list[Amount]) -> dict[
 def total_candidates(doc: Document) -> list[Candidate]:
     """Every positive amount as a possible total, and the totals the sums of other amounts give."""
     amounts = amounts_of(doc)
-    sums, rates = _sums(amounts), _tax_rates(doc)
+    sums, added, rates = _sums(amounts), _part_sums(amounts), _tax_rates(doc)
     candidates = []
     for amount in amounts:
         if amount.value <= 0:
@@ -173,7 +228,7 @@ def total_candidates(doc: Document) -> list[Candidate]:
         words = words_of(row, amount.raw, amount.reading)
         features = _row_features(doc, amount, amounts)
         features.update(_among_totals(doc, amount, amounts))
-        features.update(_value_features(amount.value, amounts, sums, rates, amount.row))
+        features.update(_value_features(amount.value, amounts, sums, added, rates, amount.row))
         features.update(reading_features(words, amount.reading))
         features["derived"] = 0.0
         candidates.append(Candidate("total", format_amount(amount.value), doc.text(amount.row, amount.reading), words,
@@ -186,7 +241,7 @@ def total_candidates(doc: Document) -> list[Candidate]:
         last = max(parts, key=lambda p: p.row)
         words = tuple(w for p in parts for w in words_of(doc.rows[p.row], p.raw, p.reading))
         features = {name: MISSING for name in candidates[0].features} if candidates else {}
-        features.update(_value_features(value, amounts, sums, rates, last.row))
+        features.update(_value_features(value, amounts, sums, added, rates, last.row))
         features.update({"derived": 1.0 if kind == "sum" else 2.0, "position": doc.positions[last.row]})
         raw = " + ".join(p.raw for p in parts) if kind == "sum" else " - ".join(p.raw for p in parts)
         candidates.append(Candidate("total", format_amount(value), raw, words, doc.rows[last.row].page, last.row,

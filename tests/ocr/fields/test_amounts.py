@@ -1,5 +1,6 @@
 """ocr.fields.amounts: every amount a candidate total, with what its label says and how the other amounts agree."""
 
+import math
 from dataclasses import replace
 from datetime import date
 
@@ -62,3 +63,27 @@ def test_each_reading_gives_its_amounts():
     found = by_value(total_candidates(doc))
     assert found["42.95"].features["from_second"] == 1.0 and found["42.95"].words[0].text == "42.96"
     assert found["42.95"].features["sum_agrees"] == 1.0 and found["42.96"].features["sum_agrees"] == 0.0
+
+
+def test_how_an_amount_adds_up_with_the_others():
+    rows = [words_at(20, (10, "KEDAI")), words_at(50, (10, "ROTI"), (300, "3.10")),
+            words_at(75, (10, "KOPI"), (300, "2.20")), words_at(100, (10, "Total 0% supplies:"), (300, "5.30")),
+            words_at(125, (10, "Total 6% supplies:"), (300, "11.70")),
+            words_at(150, (10, "Total Due:"), (300, "17.00")),
+            words_at(175, (10, "Paud"), (300, "20.00")), words_at(200, (10, "CHANGE"), (300, "3.00"))]
+    found = by_value(candidates([page(rows)]))
+    due, summary, paid = found["17.00"], found["5.30"], found["20.00"]
+    assert due.features["sum_of_above"] == 1.0 and due.features["part_of_below"] == 0.0
+    assert summary.features["part_of_below"] == 1.0 and summary.features["items_sum"] == 1.0
+    assert due.features["change_completes"] == 1.0 and due.features["less_change_printed"] == 0.0
+    assert paid.features["less_change_printed"] == 1.0 and paid.features["change_completes"] == 0.0
+    assert found["2.20"].features["items_sum"] == 0.0 and found["2.20"].features["sum_of_above"] == 0.0
+
+
+def test_an_amount_the_two_readings_read_differently_says_so():
+    misread = receipt(total="42.96")
+    read_twice = replace(misread, words=tuple(replace(w, second="42.95", second_confidence=0.98) if w.text == "42.96"
+                                              else w for w in misread.words))
+    found = by_value(candidates([read_twice]))
+    assert found["42.95"].features["readings_differ"] == 1.0 and found["42.96"].features["readings_differ"] == 1.0
+    assert math.isnan(found["40.50"].features["readings_differ"])  # read once
