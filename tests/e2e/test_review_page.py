@@ -51,6 +51,15 @@ def open_review(browser, base: str, document_id: int):
     return page
 
 
+def open_with_an_edit(browser, base: str, document_id: int, name: str, value: str):
+    """The review of `document_id` with `value` typed into field `name` and committed (Tab), not saved."""
+    page = open_review(browser, base, document_id)
+    edited = field(page, document_id, name)
+    edited.fill(value)
+    edited.press("Tab")
+    return page
+
+
 def on_screen(page, document_id: int) -> None:
     """Wait until document `document_id` is shown with its page image loaded."""
     expect(page.get_by_role("heading", name=re.compile(rf"^Review #{document_id} "))).to_be_visible()
@@ -85,10 +94,7 @@ def test_approve_and_next_by_keyboard(served, browser):
 
 def test_unsaved_edits_ask_before_another_document_opens_and_before_a_reload(served, browser):
     base, settings, ids = served
-    page = open_review(browser, base, ids[1])
-    vendor = field(page, ids[1], "vendor")
-    vendor.fill("EDITED VENDOR")
-    vendor.press("Tab")
+    page = open_with_an_edit(browser, base, ids[1], "vendor", "EDITED VENDOR")
     page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile(rf"^#{ids[2]} ")).click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
@@ -111,10 +117,7 @@ def test_unsaved_edits_ask_before_another_document_opens_and_before_a_reload(ser
 
 def test_leaving_right_after_save_and_approve_does_not_ask_about_the_saved_edits(served, browser):
     base, settings, ids = served
-    page = open_review(browser, base, ids[2])
-    vendor = field(page, ids[2], "vendor")
-    vendor.fill("SAVED VENDOR")
-    vendor.press("Tab")
+    page = open_with_an_edit(browser, base, ids[2], "vendor", "SAVED VENDOR")
     page.get_by_role("button", name="Approve & next").click()
     expect(page.get_by_role("dialog").get_by_role("button", name="Save and approve")).to_be_visible()
     # the click and the question in one go: before the app draws again, as a quick reviewer's next click would be
