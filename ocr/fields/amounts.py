@@ -96,9 +96,18 @@ def _cents(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
 
 
-def _part_sums(amounts: list[Amount]) -> list[tuple[frozenset[int], int]]:
-    """The sums (in cents) of two or three labelled amounts on different rows (a tax summary's columns, subtotal +
-    service + tax, ...), each with the rows it adds."""
+@dataclass(frozen=True)
+class _AddingUp:
+    """A receipt's amounts in cents, as the adding-up features compare them (computed once per receipt)."""
+
+    part_sums: list[tuple[frozenset[int], int]]  # sums of two or three labelled amounts, with the rows they add
+    changes: set[int]  # the change printed
+    printed: set[int]  # every positive amount printed
+
+
+def _adding_up(amounts: list[Amount]) -> _AddingUp:
+    """The sums of two or three labelled amounts on different rows (a tax summary's columns, subtotal + service +
+    tax, ...), the change and every amount printed."""
     parts = sorted({(a.row, _cents(a.value)) for a in amounts
                     if a.value > 0 and a.rightmost and a.kind not in (None, "paid", "change")})
     found = []
@@ -107,7 +116,8 @@ def _part_sums(amounts: list[Amount]) -> list[tuple[frozenset[int], int]]:
             rows = frozenset(r for r, _ in chosen)
             if len(rows) == size:
                 found.append((rows, sum(c for _, c in chosen)))
-    return found
+    return _AddingUp(found, changes={_cents(a.value) for a in amounts if a.kind == "change" and a.value > 0},
+                     printed={_cents(a.value) for a in amounts if a.value > 0})
 
 
 def _items_runs(amounts: list[Amount], row: int) -> set[int]:
@@ -118,27 +128,24 @@ def _items_runs(amounts: list[Amount], row: int) -> set[int]:
     return {sum(values[i:j]) for i in range(len(values)) for j in range(i + 2, len(values) + 1)}
 
 
-def _adding_features(value: Decimal, row: int, amounts: list[Amount], sums: list[tuple[frozenset[int], int]]
-                     ) -> dict[str, float]:
+def _adding_features(value: Decimal, row: int, amounts: list[Amount], added: _AddingUp) -> dict[str, float]:
     """How the amount adds up with the others, whatever their labels say: labelled amounts above sum to it (a total
     is the sum of its parts), it is a part of a larger labelled amount below, the line items above sum to it; it
     plus a change printed is another amount printed (the cash handed over, however its label was read), or it less
     a change is (then it is the cash)."""
-    cents = _cents(value)
-    changes = {_cents(a.value) for a in amounts if a.kind == "change" and a.value > 0}
-    printed = {_cents(a.value) for a in amounts if a.value > 0}
+    cents, sums = _cents(value), added.part_sums
     below = {_cents(a.value) for a in amounts if a.row > row and a.kind not in (None, "paid", "change")}
     return {
         "sum_of_above": 1.0 if any(s == cents and max(rows) < row for rows, s in sums) else 0.0,
         "part_of_below": 1.0 if any(row in rows and s in below and s > cents for rows, s in sums) else 0.0,
         "items_sum": 1.0 if cents in _items_runs(amounts, row) else 0.0,
-        "change_completes": 1.0 if any(cents + c in printed for c in changes) else 0.0,
-        "less_change_printed": 1.0 if any(cents - c in printed for c in changes if c < cents) else 0.0,
+        "change_completes": 1.0 if any(cents + c in added.printed for c in added.changes) else 0.0,
+        "less_change_printed": 1.0 if any(cents - c in added.printed for c in added.changes if c < cents) else 0.0,
     }
 
 
-def _value_features(value: Decimal, amounts: list[Amount], sums: list, added: list[tuple[frozenset[int], int]],
-                    rates: set[Decimal], row: int) -> dict[str, float]:
+def _value_features(value: Decimal, amounts: list[Amount], sums: list, added: _AddingUp, rates: set[Decimal],
+                    row: int) -> dict[str, float]:
     values = sorted({a.value for a in amounts if a.value > 0}, reverse=True)
     lower = [a.value for a in amounts if a.value > 0 and a.row >= row]
     taxes = [a.value for a in _labelled(amounts, "tax") if a.value > 0]
@@ -219,7 +226,7 @@ def _among_totals(doc: Document, amount: Amount, amounts: list[Amount]) -> dict[
 def total_candidates(doc: Document) -> list[Candidate]:
     """Every positive amount as a possible total, and the totals the sums of other amounts give."""
     amounts = amounts_of(doc)
-    sums, added, rates = _sums(amounts), _part_sums(amounts), _tax_rates(doc)
+    sums, added, rates = _sums(amounts), _adding_up(amounts), _tax_rates(doc)
     candidates = []
     for amount in amounts:
         if amount.value <= 0:
