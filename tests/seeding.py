@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from storage import repository
 from storage.blobs import BlobStore
+from storage.db import session_factory
 from storage.models import Field, LineItem, Page, Status, utcnow
 
 _counter = itertools.count(1)
@@ -46,3 +47,17 @@ def make_document(session, settings=None, *, status: str = Status.NEEDS_REVIEW, 
             LineItem(position=2, description="WALL PLUG 6MM", quantity=Decimal("4"), amount=Decimal("10.00"))])
     session.flush()
     return document
+
+
+def seed_export_mix(settings) -> dict[str, int]:
+    """Four documents for export tests: approved in March (2, one only by its upload day), approved in April (with a
+    formula as vendor) and one still waiting; their ids by those names."""
+    with session_factory(settings).begin() as session:
+        return {
+            "march": make_document(session, status=Status.APPROVED, reviewed_by="rita").id,
+            "april": make_document(session, status=Status.APPROVED,
+                                   fields={"vendor": "=cmd|' /C calc'!A0", "date": "2024-04-02", "total": "-5.00"}).id,
+            "no_date": make_document(session, status=Status.APPROVED, fields={"vendor": "X", "total": "1.00"},
+                                     created_at=datetime(2024, 3, 20, 10, tzinfo=UTC)).id,
+            "waiting": make_document(session, status=Status.NEEDS_REVIEW).id,
+        }

@@ -8,14 +8,13 @@ the end (tests/e2e/server.py).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.served import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WAIT_MS, prepare, serve
+from tests.exported import csv_rows
 from tests.receipts import encode, sample_receipt
 
 pytestmark = pytest.mark.browser
@@ -81,7 +80,7 @@ def test_upload_review_correct_approve_export(served):
             with page.expect_download() as download_info:
                 page.get_by_role("button", name="Documents CSV").first.click()
             path = download_info.value.path()
-            rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"), newline="")))
+            rows = csv_rows(Path(path).read_bytes())
 
             page.get_by_role("button", name="Sign out").click()
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()

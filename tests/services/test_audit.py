@@ -1,7 +1,5 @@
 """The audit trail: one event per action, with who did it; listing, filtering and paging for admins."""
 
-import csv
-import io
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +9,7 @@ from services import audit, export, ingest, review, sessions, users
 from storage import repository
 from storage.db import session_factory
 from storage.models import AuditEvent, Document, FieldRevision, utcnow
+from tests.exported import csv_rows
 from tests.receipts import encode, sample_receipt
 from tests.seeding import make_document
 from tests.signin import PASSWORD, add
@@ -140,7 +139,7 @@ def test_the_audit_csv_leaves_through_the_export_path(people):
         export.audit_csv(user="rita", settings=settings)
     data = export.audit_csv(audit.AuditFilter(kinds=("review", "sign_in")), bom=True, user="boss", settings=settings)
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    rows = csv_rows(data)
     assert [(r["action"], r["kind"], r["document_id"], r["summary"]) for r in rows] == [
         ("reject", "review", "7", "reason=blurred"), ("sign_in_failed", "sign_in", "", "")]
     assert rows[1]["user"].startswith("'")  # the name as typed, neutralised

@@ -1,6 +1,5 @@
-import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import hypothesis
 import pytest
@@ -10,33 +9,17 @@ from errors import InputError, PermissionDenied
 from services import export, review
 from services.export import ExportFile, ExportFilter, ExportState
 from storage.db import session_factory
-from storage.models import AuditEvent, Status
+from storage.models import AuditEvent
 from tests.dates import todays
-from tests.seeding import make_document
+from tests.exported import csv_rows
+from tests.seeding import make_document, seed_export_mix
 from tests.signin import add
 
 EVERY_DATE = dict(since=None, until=None)
 
 
-def rows_of(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-
-
-def seed_mix(settings) -> dict[str, int]:
-    with session_factory(settings).begin() as session:
-        ids = {
-            "march": make_document(session, status=Status.APPROVED, reviewed_by="rita").id,
-            "april": make_document(session, status=Status.APPROVED,
-                                   fields={"vendor": "=cmd|' /C calc'!A0", "date": "2024-04-02", "total": "-5.00"}).id,
-            "no_date": make_document(session, status=Status.APPROVED, fields={"vendor": "X", "total": "1.00"},
-                                     created_at=datetime(2024, 3, 20, 10, tzinfo=UTC)).id,
-            "waiting": make_document(session, status=Status.NEEDS_REVIEW).id,
-        }
-    return ids
-
-
 def test_approved_documents_in_the_date_range_fall_back_to_the_upload_day(migrated):
-    ids = seed_mix(migrated)
+    ids = seed_export_mix(migrated)
     march = ExportFilter(since=date(2024, 3, 1), until=date(2024, 3, 31))
     shown = export.preview(march, settings=migrated)
     assert shown.total == 2 and {r["id"] for r in shown.rows} == {ids["march"], ids["no_date"]}
@@ -46,19 +29,19 @@ def test_approved_documents_in_the_date_range_fall_back_to_the_upload_day(migrat
 
 
 def test_a_batch_neutralises_formulas_records_what_left_and_downloads_again_byte_for_byte(migrated):
-    ids = seed_mix(migrated)
+    ids = seed_export_mix(migrated)
     accountant = add(migrated, "acc")
     batch = export.export_batch(ExportFilter(), bom=True, user=accountant, settings=migrated)
     assert batch.rows == 3 and set(batch.document_ids) == {ids["march"], ids["april"], ids["no_date"]}
     assert batch.user == "acc" and batch.checksum == batch.files[ExportFile.DOCUMENTS_CSV]
     documents = export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, user=accountant, settings=migrated)
     assert documents.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
-    rows = {int(r["id"]): r for r in rows_of(documents)}
+    rows = {int(r["id"]): r for r in csv_rows(documents)}
     assert rows[ids["april"]]["vendor"] == "'=cmd|' /C calc'!A0"
     assert rows[ids["april"]]["total"] == "-5.00"  # a negative amount stays a number
     assert rows[ids["march"]]["total"] == "42.95" and rows[ids["march"]]["date"] == "2024-03-14"
     assert rows[ids["march"]]["reviewed_by"] == "rita"
-    items = rows_of(export.batch_file(batch.id, ExportFile.ITEMS_CSV, user=accountant, settings=migrated))
+    items = csv_rows(export.batch_file(batch.id, ExportFile.ITEMS_CSV, user=accountant, settings=migrated))
     assert len(items) == 9 and items[0]["description"] == "CABLE TIE 100PCS" and items[0]["amount"] == "12.00"
     for kind in ExportFile:
         first = export.batch_file(batch.id, kind, user=accountant, settings=migrated)
@@ -78,7 +61,7 @@ def test_a_batch_neutralises_formulas_records_what_left_and_downloads_again_byte
 
 
 def test_the_xlsx_has_typed_dates_and_numbers_and_no_formula(migrated):
-    ids = seed_mix(migrated)
+    ids = seed_export_mix(migrated)
     batch = export.export_batch(settings=migrated)
     book = load_workbook(io.BytesIO(export.batch_file(batch.id, ExportFile.XLSX, settings=migrated)))
     assert book.sheetnames == ["Documents", "Line items"]
@@ -95,7 +78,7 @@ def test_the_xlsx_has_typed_dates_and_numbers_and_no_formula(migrated):
 
 
 def test_changes_after_an_export_mark_the_document_until_it_is_exported_again(migrated):
-    ids = seed_mix(migrated)
+    ids = seed_export_mix(migrated)
     add(migrated, "rita")
     first = export.export_batch(settings=migrated)
     view = review.open_document(ids["march"], settings=migrated)
@@ -114,24 +97,24 @@ def test_changes_after_an_export_mark_the_document_until_it_is_exported_again(mi
 
     second = export.export_batch(changed, settings=migrated)
     assert second.document_ids == [ids["march"]]
-    assert rows_of(export.batch_file(second.id, ExportFile.DOCUMENTS_CSV, settings=migrated))[0]["total"] == "43.00"
+    assert csv_rows(export.batch_file(second.id, ExportFile.DOCUMENTS_CSV, settings=migrated))[0]["total"] == "43.00"
     assert export.preview(changed, settings=migrated).changed == 0
     # The first batch still holds what was delivered then.
-    assert {r["total"] for r in rows_of(export.batch_file(first.id, ExportFile.DOCUMENTS_CSV, settings=migrated))
+    assert {r["total"] for r in csv_rows(export.batch_file(first.id, ExportFile.DOCUMENTS_CSV, settings=migrated))
             } == {"42.95", "-5.00", "1.00"}
     every = export.preview(ExportFilter(state=None, **EVERY_DATE), settings=migrated)
     assert every.total == 3
 
 
 def test_a_selection_exports_exactly_those_documents(migrated):
-    ids = seed_mix(migrated)
+    ids = seed_export_mix(migrated)
     chosen = ExportFilter(state=None, document_ids=(ids["april"], ids["waiting"]))
     assert export.export_batch(chosen, settings=migrated).document_ids == [ids["april"]]  # approved ones only
     assert export.preview(ExportFilter(document_ids=()), settings=migrated).total == 0
 
 
 def test_only_roles_that_may_export_can(migrated):
-    seed_mix(migrated)
+    seed_export_mix(migrated)
     uploader = add(migrated, "una", "uploader")
     for call in (lambda: export.preview(user=uploader, settings=migrated),
                  lambda: export.export_batch(user=uploader, settings=migrated),
@@ -146,36 +129,12 @@ def test_only_roles_that_may_export_can(migrated):
 
 
 def test_a_batch_whose_file_is_gone_says_so(migrated):
-    seed_mix(migrated)
+    seed_export_mix(migrated)
     batch = export.export_batch(settings=migrated)
     (migrated.blob_dir / batch.checksum[:2] / batch.checksum[2:4] / batch.checksum).unlink()
     with pytest.raises(InputError) as missing:
         export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, settings=migrated)
     assert missing.value.code == "export_file_missing" and "restore the data folder" in missing.value.message
-
-
-def test_cli_export_writes_a_batch_and_writes_it_again_byte_for_byte(migrated, tmp_path):
-    from typer.testing import CliRunner
-
-    from cli import app
-
-    seed_mix(migrated)
-    out, items, xlsx = tmp_path / "docs.csv", tmp_path / "items.csv", tmp_path / "docs.xlsx"
-    result = CliRunner().invoke(app, ["export", "--csv", str(out), "--status", "approved", "--since", "2024-03-01",
-                                      "--until", "2024-03-31", "--items", str(items), "--xlsx", str(xlsx)])
-    assert result.exit_code == 0, result.output
-    assert "batch 1: 2 documents" in result.output
-    assert len(rows_of(out.read_bytes())) == 2 and len(rows_of(items.read_bytes())) == 6
-    assert xlsx.read_bytes().startswith(b"PK")
-    nothing = CliRunner().invoke(app, ["export", "--csv", str(out), "--since", "2024-03-01", "--until", "2024-03-31"])
-    assert nothing.exit_code == 1 and "Nothing to export" in nothing.output
-    again = tmp_path / "again.xlsx"
-    assert CliRunner().invoke(app, ["export", "--batch", "1", "--xlsx", str(again)]).exit_code == 0
-    assert again.read_bytes() == xlsx.read_bytes()
-    listed = CliRunner().invoke(app, ["batches"])
-    assert listed.exit_code == 0 and "2 documents" in listed.output
-    assert CliRunner().invoke(app, ["export", "--csv", str(out), "--since", "14/03/2024"]).exit_code == 2
-    assert CliRunner().invoke(app, ["export", "--since", "2024-03-01"]).exit_code == 2  # nowhere to write
 
 
 @hypothesis.settings(max_examples=100, deadline=None)
@@ -193,5 +152,5 @@ def test_an_approval_override_and_its_reason_are_exported(migrated):
     review.approve(document_id, 1, {}, override="date torn off; total checked by phone", user="rita",
                    settings=migrated)
     batch = export.export_batch(settings=migrated)
-    [row] = rows_of(export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, settings=migrated))
+    [row] = csv_rows(export.batch_file(batch.id, ExportFile.DOCUMENTS_CSV, settings=migrated))
     assert row["approval_override"] == "date torn off; total checked by phone"
