@@ -115,6 +115,7 @@ def _hold_write_lock(path: str, seconds: float, taken: threading.Event) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.backends("sqlite")  # a write lock held past the busy timeout is SQLite's; PostgreSQL locks rows
 def test_a_database_locked_past_its_busy_timeout_at_the_store_keeps_the_finished_result(migrated, monkeypatch):
     """The lock is held 35 s, longer than SQLite's 30 s busy timeout. It left the document in 'processing' until its
     10-minute lease ran out and the OCR result was thrown away; now the same result is stored once the lock ends."""
