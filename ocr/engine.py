@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import pytesseract
 from PIL import Image
 
 from errors import DocDeskError, EngineUnavailable, ErrorCode, TransientError
 from ocr.types import BoundingBox, Word
+
+
+def _without_pandas(name: str):
+    """Import `name` while pandas looks absent. pytesseract imports pandas (0.27 s with pyarrow) whenever it is
+    installed, for a DataFrame output DocDesk never asks for; a short batch of `cli.py extract` would pay for it."""
+    import importlib
+
+    hidden = "pandas" not in sys.modules
+    if hidden:
+        sys.modules["pandas"] = None  # type: ignore[assignment]  # `import pandas` now raises ModuleNotFoundError
+    try:
+        return importlib.import_module(name)
+    finally:
+        if hidden:
+            del sys.modules["pandas"]
+
+
+pytesseract = _without_pandas("pytesseract")
 
 
 @dataclass(frozen=True)

@@ -33,3 +33,14 @@ def test_read_words_with_psm_6_keeps_receipt_rows(receipt):
 def test_detect_orientation_returns_an_answer_or_none(receipt):
     answer = TesseractEngine().detect_orientation(receipts.turn(receipt.image, 90))
     assert answer is None or (isinstance(answer, Orientation) and answer.rotate in (0, 90, 180, 270))
+
+
+def test_reading_a_receipt_does_not_load_pandas_and_pandas_still_loads_after():
+    """A batch or a worker pays for what it uses: pytesseract alone would import pandas and pyarrow."""
+    import subprocess
+    import sys
+
+    script = ("import sys, ocr.pipeline; loaded = 'pandas' in sys.modules; import pandas; "
+              "print(loaded, pandas.DataFrame({'a': [1]}).shape)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "(1,", "1)"]
