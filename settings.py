@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ocr.config import DateOrder, ExtractionConfig, LoadLimits, OcrConfig, SplitPages
+from ocr.config import DateOrder, ExtractionConfig, LoadLimits, OcrConfig, ReadingMode, SplitPages
 
 # The OCR layer's options are these settings; their defaults are its defaults (ocr/config.py).
 _OCR, _LOAD, _EXTRACT = OcrConfig(), LoadLimits(), ExtractionConfig()
@@ -59,9 +59,9 @@ class Settings(BaseSettings):
                                             description="An address read less surely than this is left empty, its "
                                             "reading quoted in an `unreadable` flag, for the reviewer to type; 0 "
                                             "always fills it in.")
-    reading: Literal["accurate", "fast"] = Field(_OCR.reading, description="`accurate`: the lines that can hold a "
-                                                 "field (the header, labelled amounts, dates) are read a second time, "
-                                                 "by PP-OCRv6-small; `fast`: Tesseract only.")
+    reading: ReadingMode = Field(_OCR.reading, description="`accurate`: the lines that can hold a field (the header, "
+                                 "labelled amounts, dates) are read a second time, by PP-OCRv6-small; `fast`: only the "
+                                 "shop's name (its first two lines); `tesseract`: Tesseract only.")
     locales: str = Field(",".join(_EXTRACT.locales), pattern=r"^\s*[a-z]{2}\s*(,\s*[a-z]{2}\s*)*$",
                          description="Word lists the labels, legal forms and address words are read with "
                          "(`ocr/fields/locales/*.toml`), comma-separated.")

@@ -14,6 +14,9 @@ from typing import Literal
 DateOrder = Literal["DMY", "MDY", "YMD"]
 # How the pages of a multi-page file become receipts (ocr.split): judged, one receipt per page, or one per file.
 SplitPages = Literal["auto", "always", "never"]
+# Which lines the second reader reads again (ocr.second_reading): accurate, the header and the labelled amounts and
+# dates; fast, the shop's name only; tesseract, none (no second reader needed)
+ReadingMode = Literal["accurate", "fast", "tesseract"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class OcrConfig:
 
     language: str = "eng"  # Tesseract language(s), e.g. 'eng+msa'
     page_timeout_s: float = 60.0
-    reading: Literal["accurate", "fast"] = "accurate"  # accurate: lines that can hold a field are read twice
+    reading: ReadingMode = "accurate"  # which lines are read a second time (ocr.second_reading)
     split_pages: SplitPages = "auto"
     limits: LoadLimits = LoadLimits()
     extraction: ExtractionConfig = ExtractionConfig()

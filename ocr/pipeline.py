@@ -132,7 +132,7 @@ def warm_up(config: OcrConfig) -> None:
     """Load what every document needs once per process (the ranker's model file, the second reader), before a
     child is forked for each document."""
     shipped_ranker()
-    if config.reading == "accurate":
+    if config.reading != "tesseract":
         line_recogniser()
 
 
@@ -169,10 +169,10 @@ def read_document(data: bytes, *, config: OcrConfig, engine: Engine | None = Non
             images.append(page_images)
     judged = _timed(timings, "split", lambda: split.judge(pages))
     groups = split.receipts(judged, "never" if only is not None else config.split_pages)
-    if config.reading == "accurate":
+    if config.reading != "tesseract":
         starts = {group[0] for group in groups if group}
         lexicon = load_lexicon(config.extraction.locales)
-        pages = [read_page_again(page, image, line_recogniser(), lexicon, first=i in starts)
+        pages = [read_page_again(page, image, line_recogniser(), lexicon, first=i in starts, reading=config.reading)
                  for i, (page, image) in enumerate(zip(pages, cleaned, strict=True))]
     for page in pages:
         for trace in page.trace:

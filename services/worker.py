@@ -56,7 +56,7 @@ def check_ready(settings: Settings) -> None:
     except Exception as error:  # noqa: BLE001 - any reason it cannot load means the same to the admin
         raise WorkerNotReady(f"The field ranker or the second reader (PP-OCR on onnxruntime) does not load: {error}. "
                              "Run `make install` (the model file ocr/models/fields.json is rebuilt by `cli.py train`, "
-                             "see docs), or set DOCDESK_READING=fast to read with Tesseract only.") from error
+                             "see docs), or set DOCDESK_READING=tesseract to read with Tesseract only.") from error
 
 
 def recover(settings: Settings | None = None) -> list[int]:

@@ -39,9 +39,10 @@ def test_invalid_values_are_refused(monkeypatch, name, value):
         Settings(_env_file=None)
 
 
-def test_the_reading_is_accurate_or_fast_and_the_locales_have_word_lists():
+def test_the_reading_is_accurate_fast_or_tesseract_and_the_locales_have_word_lists():
     assert Settings(_env_file=None).reading == "accurate"
     assert Settings(reading="fast").ocr_config().reading == "fast"
+    assert Settings(reading="tesseract").ocr_config().reading == "tesseract"
     with pytest.raises(ValidationError):
         Settings(reading="thorough")
     assert Settings(locales="ms, en").ocr_config().extraction.locales == ("ms", "en")

@@ -212,8 +212,9 @@ def test_a_worker_will_not_start_without_its_readers_and_says_what_to_do(migrate
     second_reading.line_recogniser.cache_clear()
     monkeypatch.setattr(second_reading, "LineRecogniser", broken)  # the fault: a broken onnxruntime install
     try:
-        with pytest.raises(WorkerNotReady, match="make install.*DOCDESK_READING=fast"):
-            check_ready(migrated)
-        check_ready(migrated.model_copy(update={"reading": "fast"}))  # Tesseract only: no need for it
+        for reading in ("accurate", "fast"):
+            with pytest.raises(WorkerNotReady, match="make install.*DOCDESK_READING=tesseract"):
+                check_ready(migrated.model_copy(update={"reading": reading}))
+        check_ready(migrated.model_copy(update={"reading": "tesseract"}))  # Tesseract only: no need for it
     finally:
         second_reading.line_recogniser.cache_clear()
