@@ -19,6 +19,7 @@ from ocr.fields.names import (
     without_phone,
 )
 
+_SLIPS = ("odd_chars", "non_ascii", "mixed_tokens", "inner_colons")
 HEADER_LINES = 16  # the first rows of the first page that may hold the name or the address
 VENDOR_LINES, VENDOR_SPAN = 10, 3  # a name starts within the first 10 header lines and spans at most 3
 ADDRESS_SPAN = 6
@@ -122,10 +123,26 @@ def _span_features(header: _Lines, start: int, end: int, reading: str) -> dict[s
     return features
 
 
+def _slips(text: str) -> float:
+    """How many signs of a misreading `text` shows (ocr.fields.names.text_quality)."""
+    quality = text_quality(text)
+    return sum(quality[name] for name in _SLIPS)
+
+
+def _name_text(doc: Document, i: int, reading: str) -> str:
+    """Row i in `reading`, read as a name: in the second reading, a word that shows a misreading where Tesseract's
+    word of the same box shows none ('HAI-0' against 'HAI-O', ':TOAST' against 'TOAST') is Tesseract's."""
+    if reading != SECOND:
+        return doc.text(i, reading)
+    words = [w.text if w.second and _slips(w.second) and not _slips(w.text) else w.text if w.second is None
+             else w.second for w in doc.rows[i].words]
+    return " ".join(word for word in words if word)
+
+
 def _candidate(header: _Lines, name: str, start: int, end: int, reading: str) -> Candidate | None:
     doc = header.doc
     rows = header.lines[start:end]
-    texts = [doc.text(i, reading) for i in rows]
+    texts = [_name_text(doc, i, reading) if name == "vendor" else doc.text(i, reading) for i in rows]
     raw = " ".join(texts)
     if name == "vendor":
         value = clean_vendor(raw, doc.lexicon)

@@ -32,10 +32,23 @@ def test_specks_are_no_header_lines_and_the_header_ends_where_lines_run_out():
     assert [doc.rows[i].text for i in header_lines(doc)] == ["KEDAI MAJU"]
 
 
-def test_a_line_read_twice_gives_a_candidate_in_each_reading():
+def _read_twice(misread: dict[str, tuple[str, str]]):
+    """The generated receipt with the words of `misread` (printed -> Tesseract's, the second reader's) read twice."""
     read = receipt()
-    words = tuple(replace(w, text="GREENLEAE", second="GREENLEAF", second_confidence=0.97) if w.text == "GREENLEAF"
-                  else w for w in read.words)
-    found = header_candidates(document_of([replace(read, words=words)], CONFIG))
+    words = tuple(replace(w, text=misread[w.text][0], second=misread[w.text][1], second_confidence=0.97)
+                  if w.text in misread else w for w in read.words)
+    return header_candidates(document_of([replace(read, words=words)], CONFIG))
+
+
+def test_a_line_read_twice_gives_a_candidate_in_each_reading():
+    found = _read_twice({"GREENLEAF": ("GREENLEAE", "GREENLEAF")})
     by_reading = {c.reading: c.value for c in found["vendor"] if c.rows == (0,)}
     assert by_reading == {"tesseract": "GREENLEAE HARDWARE SDN BHD", "second": "GREENLEAF HARDWARE SDN BHD"}
+
+
+def test_a_name_takes_tesseracts_word_where_only_the_second_reading_shows_a_slip():
+    found = _read_twice({"GREENLEAF": ("GREENLEAE", "GREENLEAF"), "HARDWARE": ("HARDWARE", "HARDW4RE")})
+    by_reading = {c.reading: c.value for c in found["vendor"] if c.rows == (0,)}
+    assert by_reading == {"tesseract": "GREENLEAE HARDWARE SDN BHD", "second": "GREENLEAF HARDWARE SDN BHD"}
+    # an address keeps each reading's own words
+    assert any("HARDW4RE" in c.value for c in found["vendor_address"] if c.reading == "second")
