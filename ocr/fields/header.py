@@ -3,6 +3,7 @@ its lines look like (where they sit, how tall, legal forms, address words, label
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from ocr.fields.candidates import MISSING, Candidate, reading_features
@@ -163,15 +164,36 @@ def _candidate(header: _Lines, name: str, start: int, end: int, reading: str) ->
                      rows=tuple(rows[:used]))
 
 
+TWIN_FEATURES = ("twin_differs", "twin_slips", "twin_legal_end", "twin_letters", "twin_looks_better")
+
+
+def _against_twin(candidate: Candidate, twin: Candidate | None) -> Candidate:
+    """`candidate` with how its twin (the other reading of the same lines) compares: whether it reads otherwise, how
+    many more signs of a misreading, legal-form endings and letters it shows, and whether it looks the better read
+    (fewer slips or a legal form where this has none). All MISSING when the lines were read once."""
+    own = candidate.features
+    if twin is None:
+        return replace(candidate, features={**own, **dict.fromkeys(TWIN_FEATURES, MISSING)})
+    other = twin.features
+    slips = sum(other[name] - own[name] for name in _SLIPS)
+    legal_end = other["value_legal_end"] - own["value_legal_end"]
+    return replace(candidate, features={
+        **own, "twin_differs": float(twin.value != candidate.value), "twin_slips": slips, "twin_legal_end": legal_end,
+        "twin_letters": other["value_letters"] - own["value_letters"],
+        "twin_looks_better": float(slips < 0 or legal_end > 0)})
+
+
 def header_candidates(doc: Document) -> dict[str, list[Candidate]]:
-    """Vendor candidates (1-3 lines starting in the first 10 header lines) and address candidates (1-6 lines)."""
+    """Vendor candidates (1-3 lines starting in the first 10 header lines, each compared with its twin) and address
+    candidates (1-6 lines)."""
     lines = header_lines(doc)
     header = _Lines(doc, lines)
     found: dict[str, list[Candidate]] = {"vendor": [], "vendor_address": []}
     for name, starts, longest in (("vendor", VENDOR_LINES, VENDOR_SPAN), ("vendor_address", len(lines), ADDRESS_SPAN)):
         for start, end in _spans(lines, starts, longest):
-            for reading in _readings(doc, lines[start:end]):
-                candidate = _candidate(header, name, start, end, reading)
-                if candidate is not None:
-                    found[name].append(candidate)
+            read = [c for reading in _readings(doc, lines[start:end])
+                    if (c := _candidate(header, name, start, end, reading)) is not None]
+            for candidate in read:
+                twin = next((c for c in read if c is not candidate), None)
+                found[name].append(_against_twin(candidate, twin) if name == "vendor" else candidate)
     return found

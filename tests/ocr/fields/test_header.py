@@ -1,5 +1,6 @@
 """ocr.fields.header: vendor and address candidates as spans of header lines, in either reading."""
 
+import math
 from dataclasses import replace
 from datetime import date
 
@@ -52,3 +53,14 @@ def test_a_name_takes_tesseracts_word_where_only_the_second_reading_shows_a_slip
     assert by_reading == {"tesseract": "GREENLEAE HARDWARE SDN BHD", "second": "GREENLEAF HARDWARE SDN BHD"}
     # an address keeps each reading's own words
     assert any("HARDW4RE" in c.value for c in found["vendor_address"] if c.reading == "second")
+
+
+def test_each_reading_of_a_span_is_compared_with_its_twin():
+    found = _read_twice({"SDN": ("SDN", ""), "BHD": ("BHD", "")})  # the second reader saw no letters there
+    first = {c.reading: c.features for c in found["vendor"] if c.rows == (0,) and c.features["rows"] == 1.0}
+    assert first["second"]["twin_differs"] == 1.0 and first["second"]["twin_legal_end"] == 1.0
+    assert first["second"]["twin_letters"] == 6.0 and first["second"]["twin_slips"] == 0.0
+    assert first["second"]["twin_looks_better"] == 1.0 and first["tesseract"]["twin_looks_better"] == 0.0
+    once = next(c for c in found["vendor"] if c.rows and c.rows[0] > 0 and c.reading == "tesseract"
+                and not any(w.second for w in c.words))
+    assert math.isnan(once.features["twin_differs"])
