@@ -19,6 +19,7 @@ from ocr.fields.names import (
     text_quality,
     without_phone,
 )
+from ocr.types import Word
 
 _SLIPS = ("odd_chars", "non_ascii", "mixed_tokens", "inner_colons")
 HEADER_LINES = 16  # the first rows of the first page that may hold the name or the address
@@ -135,9 +136,14 @@ def _name_text(doc: Document, i: int, reading: str) -> str:
     word of the same box shows none ('HAI-0' against 'HAI-O', ':TOAST' against 'TOAST') is Tesseract's."""
     if reading != SECOND:
         return doc.text(i, reading)
-    words = [w.text if w.second and _slips(w.second) and not _slips(w.text) else w.text if w.second is None
-             else w.second for w in doc.rows[i].words]
-    return " ".join(word for word in words if word)
+    return " ".join(word for word in map(_name_word, doc.rows[i].words) if word)
+
+
+def _name_word(word: Word) -> str:
+    """The second reading of a word ('' when it saw no letters there), unless only it shows a misreading."""
+    if word.second is None or (word.second and _slips(word.second) and not _slips(word.text)):
+        return word.text
+    return word.second
 
 
 def _candidate(header: _Lines, name: str, start: int, end: int, reading: str) -> Candidate | None:
