@@ -1,6 +1,6 @@
 """The learned part of the extractor: per field family, gradient-boosted trees (trained with LightGBM by
-ocr.fields.training) that score each candidate from its named features, and a calibration that turns the
-winner's lead into the chance it is right.
+ocr.fields.training) that score each candidate from its named features, and a calibration that turns how the
+ranking went (the winner's lead, its own features) into the chance it is right.
 
 The trees are stored as plain arrays in a JSON file (ocr/models/fields.json) and evaluated here with numpy, so a
 worker neither imports LightGBM (seconds) nor depends on it: LightGBM is needed only to train.
@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
 from ocr.fields.candidates import Candidate
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "fields.json"
-FORMAT = 1
+FORMAT = 2
+# Signals of a whole ranking a calibration may use besides the winner's own features
+RANKING_SIGNALS = ("ranking_lead", "ranking_score", "ranking_values", "ranking_same_value", "ranking_rival_alike")
+NO_RIVAL_LEAD = 10.0  # the lead of a winner no other value competes with
 
 
 @dataclass(frozen=True)
@@ -72,40 +76,89 @@ class Trees:
                       for name in cls.__dataclass_fields__})
 
 
+def ranking_signals(ranked: Sequence[Candidate]) -> dict[str, float]:
+    """How a ranking (best first) went: the winner's lead over the best other value, its score, how many distinct
+    values competed, how many candidates read the winner's value, and how alike the runner-up's text is (the same
+    words read otherwise: which reading is right is in doubt)."""
+    best = ranked[0]
+    rival = next((c for c in ranked[1:] if c.value != best.value), None)
+    return {"ranking_lead": best.score - rival.score if rival else NO_RIVAL_LEAD, "ranking_score": best.score,
+            "ranking_values": float(len({c.value for c in ranked})),
+            "ranking_same_value": float(sum(c.value == best.value for c in ranked)),
+            "ranking_rival_alike": Indel.normalized_similarity(best.value, rival.value) if rival else 0.0}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The chance the winner is right: sigmoid(weights . standardised signals + bias), a logistic regression
+    fitted out of fold (ocr.fields.training). A signal is one of RANKING_SIGNALS or a feature of the winner; a
+    missing one counts as its mean."""
+
+    signals: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, ranked: Sequence[Candidate]) -> float:
+        standard = (signal_matrix([ranked], self.signals)[0] - np.array(self.mean)) / np.array(self.scale)
+        logit = float(np.nan_to_num(standard) @ np.array(self.weights)) + self.bias
+        return 1 / (1 + math.exp(-max(-50.0, min(50.0, logit))))
+
+    def as_json(self) -> dict[str, Any]:
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in vars(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        return cls(tuple(data["signals"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                   float(data["bias"]))
+
+
+UNCALIBRATED = Calibration((), (), (), (), 0.0)  # for a model that only ranks (an inner fold's)
+
+
+def signal_matrix(rankings: Sequence[Sequence[Candidate]], signals: Sequence[str]) -> np.ndarray:
+    """One row per ranking (best first): the named signals, NaN where a feature is missing."""
+    rows = []
+    for ranked in rankings:
+        known = {**ranked[0].features, **ranking_signals(ranked)}
+        rows.append([known.get(name, math.nan) for name in signals])
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(signals))
+
+
 @dataclass(frozen=True)
 class FamilyModel:
-    """The scorer of one field's candidates, and how its scores become a confidence."""
+    """The scorer of one field's candidates, and how its ranking becomes a confidence."""
 
     features: tuple[str, ...]
     trees: Trees
-    # confidence = sigmoid(a * (best - second best distinct value's score) + b * best + c), fitted out of fold
-    calibration: tuple[float, float, float]
+    calibration: Calibration
 
     def matrix(self, candidates: Sequence[Candidate]) -> np.ndarray:
         return np.array([[c.features.get(name, math.nan) for name in self.features] for c in candidates],
                         dtype=np.float64).reshape(len(candidates), len(self.features))
 
+    def scored(self, candidates: Sequence[Candidate]) -> list[Candidate]:
+        """The candidates best first, each with its score."""
+        scores = self.trees.predict(self.matrix(candidates))
+        return sorted((replace(c, score=float(s)) for c, s in zip(candidates, scores, strict=True)),
+                      key=lambda c: -c.score)
+
     def rank(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """The candidates best first, each with its score; the first with the confidence that it is right."""
-        if not candidates:
+        ranked = self.scored(candidates)
+        if not ranked:
             return []
-        scores = self.trees.predict(self.matrix(candidates))
-        scored = (replace(c, score=float(s)) for c, s in zip(candidates, scores, strict=True))
-        ranked = sorted(scored, key=lambda c: -c.score)
-        return [replace(ranked[0], confidence=self.confidence(ranked)), *ranked[1:]]
-
-    def confidence(self, ranked: Sequence[Candidate]) -> float:
-        best = ranked[0]
-        rival = next((c.score for c in ranked[1:] if c.value != best.value), best.score - 10.0)
-        a, b, c = self.calibration
-        return 1 / (1 + math.exp(-(a * (best.score - rival) + b * best.score + c)))
+        return [replace(ranked[0], confidence=self.calibration.probability(ranked)), *ranked[1:]]
 
     def as_json(self) -> dict[str, Any]:
-        return {"features": list(self.features), "trees": self.trees.as_json(), "calibration": list(self.calibration)}
+        return {"features": list(self.features), "trees": self.trees.as_json(),
+                "calibration": self.calibration.as_json()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FamilyModel:
-        return cls(tuple(data["features"]), Trees.from_json(data["trees"]), tuple(data["calibration"]))
+        return cls(tuple(data["features"]), Trees.from_json(data["trees"]), Calibration.from_json(data["calibration"]))
 
 
 @dataclass(frozen=True)

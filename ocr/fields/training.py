@@ -6,7 +6,7 @@ documents (a reviewer's correction is a label) — anything that yields `Labelle
 
 Each family's candidates get a relevance from the confirmed value (3 = the same value; names and addresses also
 2 / 1 for nearly the same text, so that the closest span wins when none is exact), and a LambdaRank model learns to
-put the most relevant first. The confidence calibration is fitted on scores the model gave receipts it had not
+put the most relevant first. The confidence calibration is fitted on rankings the model made of receipts it had not
 been trained on (grouped inner folds), so that it says how often the winner is right on new receipts.
 """
 
@@ -26,7 +26,7 @@ from ocr.fields.candidates import Candidate
 from ocr.fields.document import Document
 from ocr.fields.extract import candidates_of, document_of
 from ocr.fields.memory import Remembered, remember, with_memory
-from ocr.fields.ranker import FamilyModel, Ranker, Trees
+from ocr.fields.ranker import RANKING_SIGNALS, UNCALIBRATED, Calibration, FamilyModel, Ranker, Trees, signal_matrix
 from ocr.parse import normalize_text
 from ocr.types import PageResult
 
@@ -37,6 +37,16 @@ PARAMETERS = {"objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 15
               "verbose": -1, "num_threads": 1, "deterministic": True, "force_row_wise": True}
 ROUNDS = 200
 CALIBRATION_FOLDS = 3
+# What each field's confidence is learned from (ocr.fields.ranker.Calibration): how its ranking went, and those of
+# the winner's features that say whether its reading or its arithmetic holds (docs/decisions/field-extraction.md)
+READ = ("readings_agree", "ocr_conf_min", "second_conf", "from_second")
+CALIBRATION_SIGNALS = {
+    "vendor": (*RANKING_SIGNALS, "readings_agree", "memory_vendor"),
+    "vendor_address": (*RANKING_SIGNALS, *READ, "memory_address"),
+    "date": (*RANKING_SIGNALS, *READ, "date_label"),
+    "total": (*RANKING_SIGNALS, "readings_differ", "sum_agrees", "items_sum", "sum_of_above", "kind_total"),
+}
+CALIBRATION_RIDGE = 3.0  # on standardised signals: 1 and 10 did no better out of fold
 
 
 @dataclass(frozen=True)
@@ -186,45 +196,50 @@ def _flatten(root: dict) -> tuple[list[dict], list[float]]:
     return nodes, leaves
 
 
-def fit_family(data: FamilyData, seed: int) -> FamilyModel:
-    """Trees trained on all of `data`, calibrated on scores of receipts held out of grouped inner folds."""
+def fit_family(data: FamilyData, seed: int, signals: Sequence[str] = RANKING_SIGNALS) -> FamilyModel:
+    """Trees trained on all of `data`, calibrated on rankings of receipts held out of grouped inner folds."""
     features = data.feature_names()
     trees = trees_of(_booster(data, features, seed))
     held_out: list[tuple[list[Candidate], bool]] = []
     folds = min(CALIBRATION_FOLDS, len(set(data.groups)))  # a handful of shops: as many folds as shops
     for train, test in grouped_folds(data.groups, folds, seed) if folds >= 2 else []:
-        inner = FamilyModel(features, trees_of(_booster(data.subset(train), features, seed)), (1.0, 0.0, 0.0))
+        inner = FamilyModel(features, trees_of(_booster(data.subset(train), features, seed)), UNCALIBRATED)
         for i in test:
             if data.candidates[i]:
-                ranked = inner.rank(data.candidates[i])
+                ranked = inner.scored(data.candidates[i])
                 right = {c.value for c, r in zip(data.candidates[i], data.relevances[i], strict=True) if r == 3}
                 held_out.append((ranked, ranked[0].value in right))
-    return FamilyModel(features, trees, calibrate(held_out))
+    return FamilyModel(features, trees, calibrate(held_out, signals))
 
 
-def calibrate(ranked: Sequence[tuple[list[Candidate], bool]]) -> tuple[float, float, float]:
-    """Logistic regression of 'the winner is right' on (its lead over the best other value, its score)."""
-    rows = []
-    for candidates, _ in ranked:
-        best = candidates[0]
-        rival = next((c.score for c in candidates[1:] if c.value != best.value), best.score - 10.0)
-        rows.append((best.score - rival, best.score))
+def calibrate(ranked: Sequence[tuple[list[Candidate], bool]], signals: Sequence[str]) -> Calibration:
+    """Logistic regression of 'the winner is right' on the signals of rankings (best first), each standardised so
+    that one ridge penalty suits them all; a signal missing from a ranking counts as its mean."""
+    x = signal_matrix([candidates for candidates, _ in ranked], signals)
+    present = ~np.isnan(x)
+    count = np.maximum(present.sum(axis=0), 1)
+    mean = np.where(present, x, 0.0).sum(axis=0) / count
+    spread = np.sqrt(np.where(present, (x - mean) ** 2, 0.0).sum(axis=0) / count)
+    scale = np.where(spread > 1e-9, spread, 1.0)
     right = np.array([1.0 if ok else 0.0 for _, ok in ranked])
-    return _logistic(np.array(rows, dtype=np.float64).reshape(-1, 2), right)
+    weights, bias = _logistic(np.nan_to_num((x - mean) / scale), right)
+    return Calibration(tuple(signals), tuple(mean.tolist()), tuple(scale.tolist()), tuple(weights.tolist()), bias)
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2, steps: int = 50) -> tuple[float, float, float]:
-    """Newton's method on the log-likelihood of P(y) = sigmoid(x . w + c), lightly regularised."""
-    if len(y) == 0 or y.min() == y.max():
-        return (1.0, 0.0, 0.0)
+def _logistic(x: np.ndarray, y: np.ndarray, steps: int = 50) -> tuple[np.ndarray, float]:
+    """Newton's method on the log-likelihood of P(y) = sigmoid(x . w + c), with a ridge penalty on w (and a slight
+    one on c, so that receipts all right or all wrong still give a finite answer)."""
+    if len(y) == 0:
+        return np.zeros(x.shape[1]), 0.0
     design = np.hstack([x, np.ones((len(x), 1))])
+    ridge = np.diag([CALIBRATION_RIDGE] * x.shape[1] + [1e-2])
     weights = np.zeros(design.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-design @ weights))
-        gradient = design.T @ (p - y) + ridge * weights
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + ridge * np.eye(len(weights))
+        gradient = design.T @ (p - y) + ridge @ weights
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + ridge
         weights -= np.linalg.solve(hessian, gradient)
-    return (float(weights[0]), float(weights[1]), float(weights[2]))
+    return weights[:-1], float(weights[-1])
 
 
 def grouped_folds(groups: Sequence[str], folds: int, seed: int) -> list[tuple[list[int], list[int]]]:
@@ -237,4 +252,5 @@ def grouped_folds(groups: Sequence[str], folds: int, seed: int) -> list[tuple[li
 
 
 def fit(data: Mapping[str, FamilyData], seed: int, card: dict) -> Ranker:
-    return Ranker({name: fit_family(family, seed) for name, family in data.items() if family.candidates}, card)
+    return Ranker({name: fit_family(family, seed, CALIBRATION_SIGNALS.get(name, RANKING_SIGNALS))
+                   for name, family in data.items() if family.candidates}, card)

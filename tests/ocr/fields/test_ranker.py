@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ocr.fields.candidates import Candidate
-from ocr.fields.ranker import MODEL_PATH, FamilyModel, Ranker, shipped_ranker
+from ocr.fields.ranker import MODEL_PATH, Calibration, FamilyModel, Ranker, shipped_ranker
 from ocr.fields.training import trees_of
 
 
@@ -37,11 +37,11 @@ def test_the_numpy_trees_score_exactly_as_lightgbm(objective):
 
 def test_trees_survive_the_model_file(tmp_path):
     trees = trees_of(booster("lambdarank"))
-    family = FamilyModel(("a", "b", "c", "d", "e"), trees, (1.5, 0.1, -0.5))
-    ranker = Ranker({"total": family}, {"seed": 3})
+    calibration = Calibration(("ranking_lead", "a"), (0.5, 0.0), (2.0, 1.0), (1.5, 0.1), -0.5)
+    ranker = Ranker({"total": FamilyModel(("a", "b", "c", "d", "e"), trees, calibration)}, {"seed": 3})
     ranker.save(tmp_path / "model.json")
     loaded = Ranker.load(tmp_path / "model.json")
-    assert loaded.card == {"seed": 3} and loaded.families["total"].calibration == (1.5, 0.1, -0.5)
+    assert loaded.card == {"seed": 3} and loaded.families["total"].calibration == calibration
     probe = np.random.default_rng(2).normal(size=(10, 5))
     assert np.array_equal(loaded.families["total"].trees.predict(probe), trees.predict(probe))
 
@@ -52,15 +52,20 @@ def test_a_model_file_of_another_format_says_to_retrain(tmp_path):
         Ranker.load(tmp_path / "old.json")
 
 
-def test_ranking_puts_the_best_first_with_a_confidence_from_its_lead():
+def test_ranking_puts_the_best_first_with_a_confidence_from_its_lead_and_its_features():
     trees = trees_of(booster("binary"))
-    family = FamilyModel(("a", "b", "c", "d", "e"), trees, (2.0, 0.0, 0.0))
+    calibration = Calibration(("ranking_lead", "ranking_same_value", "c"), (1.0, 0.0, 0.0), (0.5, 1.0, 1.0),
+                              (2.0, 0.3, -1.0), 0.1)
+    family = FamilyModel(("a", "b", "c", "d", "e"), trees, calibration)
     def candidate(value, a):
         return Candidate("total", value, value, (), 0, 0, "tesseract", {"a": a, "b": 0.0, "c": 0.0, "d": 1.0, "e": 0.0})
     ranked = family.rank([candidate("1.00", -2.0), candidate("9.00", 2.0), candidate("9.00", 1.9)])
     assert [c.value for c in ranked] == ["9.00", "9.00", "1.00"] and ranked[0].score > ranked[2].score
     lead = ranked[0].score - ranked[2].score  # the best other value, not the same value read twice
-    assert ranked[0].confidence == pytest.approx(1 / (1 + np.exp(-2.0 * lead)))
+    logit = 2.0 * (lead - 1.0) / 0.5 + 0.3 * 2 - 1.0 * 0.0 + 0.1  # two candidates read 9.00; the winner's c is 0
+    assert ranked[0].confidence == pytest.approx(1 / (1 + np.exp(-logit)))
+    unknown = Calibration(("memory_vendor",), (0.4,), (1.0,), (5.0,), 0.0)  # a feature the winner lacks: its mean
+    assert FamilyModel(family.features, trees, unknown).rank(ranked)[0].confidence == pytest.approx(0.5)
     assert family.rank([]) == []
     assert Ranker({}, {}).rank("vendor", ranked) == ranked  # no model for a field: as given
 

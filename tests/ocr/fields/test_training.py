@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ocr.config import ExtractionConfig
+from ocr.fields.candidates import Candidate
 from ocr.fields.extract import extract_fields
 from ocr.fields.training import LabelledReceipt, calibrate, family_data, fit, grouped_folds, prepare, relevance, shop_of
 from tests.ocr.words import SHOPS, shop_receipt
@@ -62,14 +63,16 @@ def test_a_ranker_trained_on_a_few_receipts_reads_a_new_one_of_another_shop():
 
 
 def test_the_calibration_says_how_often_the_winner_is_right():
-    class Ranked:  # a candidate's score and value are all calibrate reads
-        def __init__(self, value, score):
-            self.value, self.score = value, score
+    def ranking(lead: float, agree: float) -> list[Candidate]:
+        features = {"readings_agree": agree}
+        return [Candidate("total", "9.00", "9.00", (), 0, 0, "tesseract", features, score=lead),
+                Candidate("total", "1.00", "1.00", (), 0, 1, "tesseract", {}, score=0.0)]
 
-    sure = [([Ranked("a", 5.0), Ranked("b", 0.0)], True)] * 40
-    unsure = [([Ranked("a", 0.1), Ranked("b", 0.0)], ok) for ok in [True, False] * 20]
-    a, b, c = calibrate(sure + unsure)
-
-    def confidence(lead, best):
-        return 1 / (1 + np.exp(-(a * lead + b * best + c)))
-    assert confidence(5.0, 5.0) > 0.95 and confidence(0.1, 0.1) == pytest.approx(0.5, abs=0.1)
+    sure = [(ranking(5.0, 1.0), True)] * 40
+    unsure = [(ranking(0.1, 1.0), ok) for ok in [True, False] * 20]
+    misread = [(ranking(5.0, 0.0), ok) for ok in [True, False, False, False] * 5]  # the two readings disagree
+    calibration = calibrate(sure + unsure + misread, ("ranking_lead", "readings_agree"))
+    assert calibration.probability(ranking(5.0, 1.0)) > 0.9
+    assert calibration.probability(ranking(0.1, 1.0)) == pytest.approx(0.5, abs=0.15)
+    assert calibration.probability(ranking(5.0, 0.0)) < 0.4
+    assert calibration.probability(ranking(5.0, float("nan"))) > calibration.probability(ranking(5.0, 0.0))
