@@ -37,9 +37,9 @@ class ExtractionConfig:
     date_order: DateOrder = "DMY"  # how an ambiguous date like 03/04/2019 is read
     today: date | None = None  # a later date is implausible; None: the day it runs
     # A field less likely to be right than this is flagged for review. The learned fields' confidences are calibrated
-    # (a value read at 0.7 was right about 7 times in 10 on receipts the model had not seen): at 0.7 the flags point
-    # at 87 % of the mistakes and 15 % of the right values (docs/decisions/field-extraction.md says why not 0.78).
-    low_confidence: float = 0.7
+    # (a value read at 0.8 was right about 8 times in 10 on receipts the model had not seen): at 0.8 the flags point
+    # at 91 % of the mistakes and 20 % of the right values (docs/decisions/field-extraction.md, tenth round).
+    low_confidence: float = 0.8
     # An address less likely to be right than this is left empty for the reviewer to type; its reading stays in `raw`
     # and an `unreadable` flag quotes it. Filling in a value that is right with chance p adds p to what is right and 1
     # to what is filled in, which raises F1 only when p > F1 / 2: about 0.4 here.
