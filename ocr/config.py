@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from ocr import catalogue
+
 DateOrder = Literal["DMY", "MDY", "YMD"]
 # How the pages of a multi-page file become receipts (ocr.split): judged, one receipt per page, or one per file.
 SplitPages = Literal["auto", "always", "never"]
@@ -40,12 +42,21 @@ class ExtractionConfig:
     # (a value read at 0.8 was right about 8 times in 10 on receipts the model had not seen): at 0.8 the flags point
     # at 91 % of the mistakes and 20 % of the right values (docs/decisions/field-extraction.md, tenth round).
     low_confidence: float = 0.8
+    # The fields read by their label (phone, tax id, receipt number, time, subtotal, tax, ...) have no calibration to
+    # learn from (the labelled folders do not key them): their confidence is the OCR's times how sure the label makes
+    # it, on another scale, so they keep the threshold they had.
+    low_label_confidence: float = 0.7
     # An address less likely to be right than this is left empty for the reviewer to type; its reading stays in `raw`
     # and an `unreadable` flag quotes it. Filling in a value that is right with chance p adds p to what is right and 1
     # to what is filled in, which raises F1 only when p > F1 / 2: about 0.4 here.
     unreadable_address_below: float = 0.4
     vendor_similarity: float = 70.0  # how alike (0-100) a receipt's top must read to an approved one's
     locales: tuple[str, ...] = ("en", "ms")  # the word lists (ocr/fields/locales) labels and names are read with
+
+    def flag_below(self, name: str) -> float:
+        """The confidence under which field `name` is flagged for review."""
+        learned = name in catalogue.FIELDS.scored.values()  # the scored fields are the learned ones
+        return self.low_confidence if learned else self.low_label_confidence
 
 
 @dataclass(frozen=True)

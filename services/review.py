@@ -194,6 +194,7 @@ def open_document(document_id: int | None = None, *, user: str | None = None,
 
 def _view(document: Document, history: list[RevisionView], settings: Settings) -> DocumentReview:
     flags = list(document.flags)
+    extraction = settings.ocr_config().extraction
     by_name = {f.name: f for f in document.fields}
     order = catalogue.FIELDS.names
     names = [n for n in order if n in by_name] + sorted(n for n in by_name if n not in order)
@@ -203,7 +204,7 @@ def _view(document: Document, history: list[RevisionView], settings: Settings) -
         about = [flag for flag in flags if name in flag.fields and flag.code != "low_confidence"]
         messages = tuple(flag.message for flag in about if not flag.is_note)
         notes = tuple(flag.message for flag in about if flag.is_note)
-        low = f.source != Source.USER and f.confidence is not None and f.confidence < settings.low_confidence
+        low = f.source != Source.USER and f.confidence is not None and f.confidence < extraction.flag_below(name)
         fields.append(FieldView(name, f.value, f.raw, f.confidence, f.page_index, list(f.box) if f.box else None,
                                 f.source, low, messages, notes))
     pages = [PageView(p.index, p.width, p.height, p.original_key, p.cleaned_key) for p in document.pages]

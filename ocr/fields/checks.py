@@ -26,7 +26,6 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (),
     flags: list[Flag] = []
     confirmed = {name for note in notes if note.code == CONFIRMED for name in note.fields}
     today = config.today or date.today()
-    low_confidence = config.low_confidence
 
     def amount(name: str) -> Decimal | None:
         field = fields.get(name)
@@ -70,7 +69,8 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (),
         reading = _shortened(fields[name].raw)
         flags.append(Flag("unreadable", f"{name.replace('_', ' ')} not filled in: it read as \"{reading}\", too unsure "
                                         "to correct; type it from the image.", (name,)))
-    weak = tuple(name for name, field in fields.items() if field.confidence < low_confidence and name not in unreadable)
+    weak = tuple(name for name, field in fields.items()
+                 if field.confidence < config.flag_below(name) and name not in unreadable)
     if weak:
         flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))
     return flags + [note for note in notes if note.is_note]

@@ -68,6 +68,17 @@ def test_the_low_confidence_threshold_is_the_configs():
     assert flag.code == "low_confidence" and flag.fields == ("vendor",)
 
 
+def test_fields_read_by_their_label_have_their_own_threshold():
+    """The learned fields' confidence is a calibrated probability; a receipt number's is the OCR's times how sure its
+    label makes it, on another scale."""
+    fields = {"vendor": f("vendor", "X", 0.75), "receipt_number": f("receipt_number", "INV-1", 0.75),
+              "date": f("date", "2023-01-01"), "total": f("total", "1.00")}
+    [flag] = check_fields(fields, config=replace(CONFIG, low_confidence=0.8, low_label_confidence=0.7))
+    assert flag.fields == ("vendor",)
+    [flag] = check_fields(fields, config=replace(CONFIG, low_confidence=0.7, low_label_confidence=0.8))
+    assert flag.fields == ("receipt_number",)
+
+
 def test_a_field_with_a_reading_but_no_value_is_flagged_unreadable_not_low():
     fields = {"vendor": Field("vendor", "SHOP", "SHOP", 0.9),
               "vendor_address": Field("vendor_address", "", "l2 JA1AN C{ [ ~ee.", 0.1)}
