@@ -71,7 +71,9 @@ def test_upload_review_correct_approve_export(served):
             vendor.fill("GREENLEAF HARDWARE (CHECKED)")
             vendor.press("Tab")
             page.get_by_role("button", name="Approve & next").click()
-            page.get_by_role("dialog").get_by_role("button", name="Save and approve").click()  # unsaved: asked
+            dialog = page.get_by_role("dialog")  # unsaved: asked, and told what will be saved
+            expect(dialog.get_by_text(re.compile(r"Vendor: .* → GREENLEAF HARDWARE \(CHECKED\)"))).to_be_visible()
+            dialog.get_by_role("button", name="Save and approve").click()
             expect(page.get_by_text("Nothing to review: the queue is empty.")).to_be_visible()
 
             nav.get_by_role("link", name="Export").click()

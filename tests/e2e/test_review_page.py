@@ -19,7 +19,9 @@ from tests.receipts import SAMPLE_FIELDS, encode, render, sample_lines
 
 pytestmark = pytest.mark.browser
 REVIEWER = "rory"
-SHOPS = ["GREENLEAF HARDWARE SDN BHD", "KEDAI RUNCIT MAJU", "SINAR JAYA TRADING", "TOKO BESTARI", "KAFE SEROJA"]
+SHOPS = ["GREENLEAF HARDWARE SDN BHD", "KEDAI RUNCIT MAJU", "SINAR JAYA TRADING", "TOKO BESTARI", "KAFE SEROJA",
+         "PASAR MINI TIMBANG"]
+UNBALANCED = 5  # the receipt whose total does not add up: it opens with a flagged field
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +33,10 @@ def served(tmp_path_factory):
     paths = []
     for n, shop in enumerate(SHOPS):
         path = tmp_path / f"receipt-{n + 1}.png"
-        path.write_bytes(encode(render(sample_lines({**SAMPLE_FIELDS, "vendor": shop,
-                                                     "receipt_number": f"INV-00{n + 1}48"})).image))
+        fields = {**SAMPLE_FIELDS, "vendor": shop, "receipt_number": f"INV-00{n + 1}48"}
+        if n == UNBALANCED:
+            fields["total"] = "49.95"
+        path.write_bytes(encode(render(sample_lines(fields)).image))
         paths.append(str(path))
     with serve(data_dir, tmp_path / "logs") as base:
         cli(data_dir, "ingest", "--wait", *paths)
@@ -174,3 +178,27 @@ def test_clicking_words_on_the_page_fills_the_field_being_edited_and_its_box(ser
     page.keyboard.press("Control+s")
     saved = eventually(lambda: document(settings, ids[4]).field("vendor_tax_id"))
     assert (saved.value, saved.box, saved.source) == ("INV-00548", words[number][1:5], "user")
+
+
+def test_a_reviewer_already_typing_keeps_the_cursor_when_the_viewer_draws_late(served, browser):
+    """A document opens with the cursor in its first flagged field, unless the reviewer is already typing in one:
+    on a slow screen the viewer may draw after the form, and the keys typed next would replace that field's value."""
+    base, settings, ids = served
+    page = open_review(browser, base, ids[1])
+    page.evaluate("""() => {  // the fault: the viewer draws each update a second and a half late
+        const viewer = Object.getPrototypeOf(window.__docdeskViewer);
+        const update = viewer.update;
+        viewer.update = function (...args) { setTimeout(() => update.apply(this, args), 1500); };
+    }""")
+    unbalanced = ids[UNBALANCED]
+    page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile(rf"^#{unbalanced} ")).click()
+    expect(page.get_by_role("heading", name=re.compile(rf"^Review #{unbalanced} "))).to_be_visible()
+    vendor = field(page, unbalanced, "vendor")
+    vendor.fill("PASAR MINI")
+    expect(page.locator(f".dd-viewer[data-document='{unbalanced}']")).to_be_attached()  # drawn, late
+    start = page.evaluate("window.__docdeskViewer.data.start_field")
+    assert start not in (None, "vendor")  # a flagged field the cursor would have gone to
+    before = field(page, unbalanced, start).input_value()
+    page.keyboard.type(" TIMBANG")
+    expect(vendor).to_have_value("PASAR MINI TIMBANG")
+    expect(field(page, unbalanced, start)).to_have_value(before)

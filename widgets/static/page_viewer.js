@@ -118,7 +118,7 @@ class Viewer {
       this.focusNonce = data.focus.nonce;
       this.focusInput(data.focus.key);
     } else if (newDocument && data.start_field) {
-      this.focusField(data.start_field);
+      this.focusField(data.start_field, { unlessTyping: true });
     }
     this.showHint();
   }
@@ -336,17 +336,20 @@ class Viewer {
     if (field.box && field.page === this.data.page_index) this.reveal(field.box);
   }
 
-  focusField(name) {
+  focusField(name, options = {}) {
     const field = this.fields.get(name);
-    if (field) this.focusInput(field.key);
-    this.select(name);
+    if (field) this.focusInput(field.key, options);
+    if (!options.unlessTyping || !isTyping(document.activeElement)) this.select(name);
   }
 
-  // The cursor into a widget's input (a field's, or the reason's), once the app has drawn it.
-  focusInput(key, tries = 20) {
+  // The cursor into a widget's input (a field's, or the reason's), once the app has drawn it. With unlessTyping (the
+  // first flagged field of a document just opened), never out of a field the reviewer is already typing in: the
+  // keys they type next would land in another field, replacing its selected value.
+  focusInput(key, { unlessTyping = false, tries = 20 } = {}) {
+    if (unlessTyping && isTyping(document.activeElement)) return;
     const input = inputOf(key);
     if (!input) {
-      if (tries > 0) setTimeout(() => this.focusInput(key, tries - 1), 50);
+      if (tries > 0) setTimeout(() => this.focusInput(key, { unlessTyping, tries: tries - 1 }), 50);
       return;
     }
     input.focus();
