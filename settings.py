@@ -54,9 +54,9 @@ class Settings(BaseSettings):
     date_order: DateOrder = Field(_EXTRACT.date_order, description="How to read ambiguous dates like 03/04/2019: "
                                   "`DMY`, `MDY` or `YMD`.")
     low_confidence: float = Field(_EXTRACT.low_confidence, ge=0, le=1, description="Vendor, address, date and "
-                                  "total less likely to be right than this are flagged for review (at 0.7 the flags "
-                                  "point at 85 % of the wrong values and 13 % of the right ones, at 0.8 at 90 % and "
-                                  "20 %, cross-validated).")
+                                  "total less likely to be right than this are flagged for review (at 0.8 the flags "
+                                  "point at 90-93 % of the wrong values and 20 % of the right ones, at 0.7 at 85-87 % "
+                                  "and 12-13 %, cross-validated).")
     low_label_confidence: float = Field(_EXTRACT.low_label_confidence, ge=0, le=1, description="The other fields "
                                         "(read by their label: phone, tax id, receipt number, time, amounts, ...) "
                                         "read less surely than this are flagged for review.")

@@ -39,11 +39,9 @@ class ExtractionConfig:
     date_order: DateOrder = "DMY"  # how an ambiguous date like 03/04/2019 is read
     today: date | None = None  # a later date is implausible; None: the day it runs
     # A field less likely to be right than this is flagged for review. The learned fields' confidences are calibrated
-    # (a value read at 0.7 was right about 7 times in 10 on receipts the model had not seen). 0.8 flags 90 % of the
-    # mistakes for 20 % of the right values, but with more fields flagged a reviewer's correction was lost in the
-    # review screen's browser test now and then (docs/decisions/field-extraction.md, eleventh round): 0.7 until that
-    # race is found.
-    low_confidence: float = 0.7
+    # (a value read at 0.8 was right about 8 times in 10 on receipts the model had not seen): at 0.8 the flags point
+    # at 90-93 % of the mistakes and 20 % of the right values (docs/decisions/field-extraction.md, thirteenth round).
+    low_confidence: float = 0.8
     # The fields read by their label (phone, tax id, receipt number, time, subtotal, tax, ...) have no calibration to
     # learn from (the labelled folders do not key them): their confidence is the OCR's times how sure the label makes
     # it, on another scale, so they keep the threshold they had.
