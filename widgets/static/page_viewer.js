@@ -342,9 +342,10 @@ class Viewer {
     if (!options.unlessTyping || !isTyping(document.activeElement)) this.select(name);
   }
 
-  // The cursor into a widget's input (a field's, or the reason's), once the app has drawn it. With unlessTyping (the
-  // first flagged field of a document just opened), never out of a field the reviewer is already typing in: the
-  // keys they type next would land in another field, replacing its selected value.
+  // The cursor into a widget's input (a field's, or the reason's), once the app has drawn it; its text selected, to be
+  // typed over. Never in the input the reviewer is already typing in (selecting would let the next key replace what
+  // they typed), and with unlessTyping (the first flagged field of a document just opened) never out of any field
+  // they are typing in: the keys they type next would land in another field, replacing its value.
   focusInput(key, { unlessTyping = false, tries = 20 } = {}) {
     if (unlessTyping && isTyping(document.activeElement)) return;
     const input = inputOf(key);
@@ -352,6 +353,7 @@ class Viewer {
       if (tries > 0) setTimeout(() => this.focusInput(key, { unlessTyping, tries: tries - 1 }), 50);
       return;
     }
+    if (input === document.activeElement) return;
     input.focus();
     if (input.select) input.select();
   }
