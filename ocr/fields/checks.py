@@ -72,7 +72,8 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (),
     weak = tuple(name for name, field in fields.items()
                  if field.confidence < config.flag_below(name) and name not in unreadable)
     if weak:
-        flags.append(Flag("low_confidence", "check these fields, the reading is uncertain: " + ", ".join(weak), weak))
+        labels = ", ".join(spec.label if (spec := catalogue.FIELDS.get(name)) else name for name in weak)
+        flags.append(Flag("low_confidence", f"check these fields, the reading is uncertain: {labels}", weak))
     return flags + [note for note in notes if note.is_note]
 
 

@@ -93,3 +93,13 @@ def test_only_an_address_read_too_unsurely_is_left_empty():
     assert filled_if_readable(unsure, 0.25).value == "" and filled_if_readable(unsure, 0.25).raw == "12 JALAN X"
     assert filled_if_readable(unsure, 0.0) == unsure
     assert filled_if_readable(replace(unsure, name="vendor"), 0.25) == replace(unsure, name="vendor")
+
+
+def test_the_uncertain_fields_are_named_by_their_form_labels():
+    """The message is shown to reviewers beside the form: 'Address', not 'vendor_address'."""
+    fields = {"vendor": f("vendor", "X"), "vendor_address": f("vendor_address", "1 JALAN", 0.5),
+              "receipt_number": f("receipt_number", "INV-1", 0.5), "date": f("date", "2023-01-01"),
+              "total": f("total", "1.00")}
+    [flag] = check_fields(fields, config=CONFIG)
+    assert flag.message == "check these fields, the reading is uncertain: Address, Receipt number"
+    assert flag.fields == ("vendor_address", "receipt_number")
