@@ -63,18 +63,24 @@ def check_fields(fields: dict[str, Field], line_items: Sequence[LineItem] = (),
                               ("date",)))
     for name in catalogue.FIELDS.required:
         if name not in fields:
-            flags.append(Flag(f"missing_{name}", f"no {name.replace('_', ' ')} found on the receipt.", (name,)))
+            flags.append(Flag(f"missing_{name}", f"no {_label(name).lower()} found on the receipt.", (name,)))
     unreadable = tuple(name for name, field in fields.items() if not field.value and field.raw)
     for name in unreadable:
         reading = _shortened(fields[name].raw)
-        flags.append(Flag("unreadable", f"{name.replace('_', ' ')} not filled in: it read as \"{reading}\", too unsure "
+        flags.append(Flag("unreadable", f"{_label(name)} not filled in: it read as \"{reading}\", too unsure "
                                         "to correct; type it from the image.", (name,)))
     weak = tuple(name for name, field in fields.items()
                  if field.confidence < config.flag_below(name) and name not in unreadable)
     if weak:
-        labels = ", ".join(spec.label if (spec := catalogue.FIELDS.get(name)) else name for name in weak)
+        labels = ", ".join(_label(name) for name in weak)
         flags.append(Flag("low_confidence", f"check these fields, the reading is uncertain: {labels}", weak))
     return flags + [note for note in notes if note.is_note]
+
+
+def _label(name: str) -> str:
+    """The form's label of a field ('Address' for vendor_address): the flags are read beside the form."""
+    spec = catalogue.FIELDS.get(name)
+    return spec.label if spec else name.replace("_", " ")
 
 
 def _shortened(text: str, limit: int = 80) -> str:

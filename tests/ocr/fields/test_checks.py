@@ -56,8 +56,9 @@ def test_line_items_are_priced_before_rounding_and_an_added_tax(total, tax, roun
 
 def test_check_dates_missing_and_low_confidence():
     fields = {"date": f("date", "1999-12-31"), "total": f("total", "1.00", confidence=0.2)}
-    codes = [x.code for x in check_fields(fields, config=CONFIG)]
-    assert codes == ["implausible_date", "missing_vendor", "low_confidence"]
+    flags = check_fields(fields, config=CONFIG)
+    assert [x.code for x in flags] == ["implausible_date", "missing_vendor", "low_confidence"]
+    assert flags[1].message == "no vendor found on the receipt."
     assert [x.code for x in check_fields({"date": f("date", "2024-06-02")}, config=CONFIG)][0] == "implausible_date"
 
 
@@ -85,6 +86,7 @@ def test_a_field_with_a_reading_but_no_value_is_flagged_unreadable_not_low():
     flags = check_fields(fields, config=CONFIG)
     [unreadable] = [flag for flag in flags if flag.code == "unreadable"]
     assert unreadable.fields == ("vendor_address",) and "l2 JA1AN" in unreadable.message
+    assert unreadable.message.startswith("Address not filled in")  # the form's label, as reviewers see it
     assert not [flag for flag in flags if flag.code == "low_confidence"]
 
 
