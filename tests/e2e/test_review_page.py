@@ -1,5 +1,6 @@
 """The review page in Chromium, on receipts a real worker read: approve & next by keyboard, the unsaved-edits prompt,
-a blocked approval and its override with a reason, and click-to-fill (the value and the box)."""
+a blocked approval and its override with a reason, click-to-fill (the value and the box), and where the cursor goes
+(a late-drawn viewer, Alt+N)."""
 
 from __future__ import annotations
 
@@ -202,3 +203,20 @@ def test_a_reviewer_already_typing_keeps_the_cursor_when_the_viewer_draws_late(s
     page.keyboard.type(" TIMBANG")
     expect(vendor).to_have_value("PASAR MINI TIMBANG")
     expect(field(page, unbalanced, start)).to_have_value(before)
+
+
+def test_alt_n_selects_the_flagged_field_even_when_the_cursor_is_already_in_it(served, browser):
+    """Alt+N is the reviewer's own key: it selects the flagged field's text to be typed over, also when that field is
+    the only flagged one and already has the cursor (the viewer's own retries leave such a field alone)."""
+    base, settings, ids = served
+    page = open_review(browser, base, ids[1])
+    flagged = page.evaluate("window.__docdeskViewer.data.fields.filter((f) => f.flagged).map((f) => f.name)")
+    assert flagged == ["vendor_address"]  # the generated receipt's address is read under DOCDESK_LOW_CONFIDENCE
+    start = field(page, ids[1], flagged[0])
+    expect(start).to_be_focused()
+    start.press("End")  # the reviewer read the value; the cursor stays in the field, nothing selected
+    selected = "() => { const i = document.activeElement; return i.value.slice(i.selectionStart, i.selectionEnd); }"
+    assert page.evaluate(selected) == ""
+    page.keyboard.press("Alt+KeyN")
+    expect(start).to_be_focused()
+    assert page.evaluate(selected) == start.input_value() != ""

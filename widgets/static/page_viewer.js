@@ -344,16 +344,17 @@ class Viewer {
 
   // The cursor into a widget's input (a field's, or the reason's), once the app has drawn it; its text selected, to be
   // typed over. Never in the input the reviewer is already typing in (selecting would let the next key replace what
-  // they typed), and with unlessTyping (the first flagged field of a document just opened) never out of any field
-  // they are typing in: the keys they type next would land in another field, replacing its value.
-  focusInput(key, { unlessTyping = false, tries = 20 } = {}) {
+  // they typed) unless they asked for it (reselect: Alt+N), and with unlessTyping (the first flagged field of a
+  // document just opened) never out of any field they are typing in: the keys they type next would land in another
+  // field, replacing its value.
+  focusInput(key, { unlessTyping = false, reselect = false, tries = 20 } = {}) {
     if (unlessTyping && isTyping(document.activeElement)) return;
     const input = inputOf(key);
     if (!input) {
-      if (tries > 0) setTimeout(() => this.focusInput(key, { unlessTyping, tries: tries - 1 }), 50);
+      if (tries > 0) setTimeout(() => this.focusInput(key, { unlessTyping, reselect, tries: tries - 1 }), 50);
       return;
     }
-    if (input === document.activeElement) return;
+    if (input === document.activeElement && !reselect) return;
     input.focus();
     if (input.select) input.select();
   }
@@ -363,7 +364,7 @@ class Viewer {
     if (!flagged.length) return;
     const at = flagged.findIndex((field) => field.name === this.active);
     const next = flagged[(at + step + flagged.length) % flagged.length];
-    this.focusField(next.name);
+    this.focusField(next.name, { reselect: true });  // the reviewer's own key: select even the field they are in
   }
 
   hasUnsavedEdits() {
