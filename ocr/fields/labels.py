@@ -74,7 +74,7 @@ _UNDECIDED = ("", 0.0)
 def _settled(tokens: tuple[str, ...], lex: Lexicon) -> tuple[str, float] | None:
     """The kinds a label names outright (change, rounding, subtotal, a tax summary's row), None for a count or a
     weight, _UNDECIDED when the words leave it to `_totals_and_taxes`."""
-    if has_word(tokens, *lex.change):
+    if has_word(tokens, *lex.change) and not count_words(tokens, lex.charge):
         return ("change", 1.0)
     if has_word(tokens, *lex.after_rounding):
         return ("total", 1.0)  # '(Total) after rounding', even when OCR lost the word 'Total'

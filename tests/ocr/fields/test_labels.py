@@ -51,3 +51,11 @@ def test_headings_and_word_counts():
     assert is_heading("SIMPLIFIED TAX INVOICE", LEXICON) and is_heading("TAX INV0ICE", LEXICON)
     assert not is_heading("GREENLEAF HARDWARE", LEXICON)
     assert count_words(("NO", "12", "JALAN", "CEMPAKA", "TAMAN", "JAYA"), LEXICON.address_words) == 3
+
+
+@pytest.mark.parametrize("text", ["SERVICE CHARGE 1.20", "Service Charge 10% 2.50", "SVC CHARGES 0.80"])
+def test_a_service_charge_is_not_the_change_though_one_letter_apart(text):
+    kind = amount_kind(text, LEXICON)
+    assert kind is None or kind[0] != "change"
+    assert amount_kind("CHANGE 7.05", LEXICON) == ("change", 1.0)
+    assert amount_kind("CHANCE 7.05", LEXICON) == ("change", 1.0)  # a misread CHANGE still is
