@@ -117,6 +117,23 @@ def amounts_in(text: str) -> list[tuple[Decimal, str]]:
     return [(value, raw) for _, value, raw in sorted(found, key=lambda f: f[0])]
 
 
+
+# A rounding adjustment as OCR mangles it: a sign or bracket ('-', '(', '~'), maybe the currency, a zero read as
+# 'O' or '()', a point or comma (or a space), then the cents of an adjustment under ten cents: '-, 01', '(0.013'
+# (its ')' read '3'), '~(),02', 'RHO.02', '-RMO 02'.
+_ROUNDING = re.compile(r"(?P<sign>[-(~])?\s*(?:R[MH]\s*)?(?:[0Oo]|\(\))?\s*[.,\s]\s*(?P<cents>0\d)(?!\d\d)")
+
+
+def rounding_in(text: str) -> list[tuple[Decimal, str]]:
+    """The adjustment on a row labelled as rounding that `amounts_in` could not read: its last small amount in the
+    forms OCR prints it, negative after a sign or bracket. Empty when nothing there reads as one."""
+    matches = list(_ROUNDING.finditer(text))
+    if not matches:
+        return []
+    last = matches[-1]
+    value = Decimal(f"0.{last['cents']}")
+    return [(-value if last["sign"] else value, last.group(0).strip())]
+
 # --- dates --------------------------------------------------------------------------------------
 
 EARLIEST_RECEIPT_DATE = date(2000, 1, 1)  # an earlier date on a receipt is a misreading

@@ -12,7 +12,7 @@ from itertools import combinations, product
 from ocr.fields.candidates import MISSING, Candidate, reading_features
 from ocr.fields.document import Document, words_of
 from ocr.fields.labels import amount_kind, has_word, label_of
-from ocr.parse import amounts_in, format_amount
+from ocr.parse import amounts_in, format_amount, rounding_in
 
 KINDS = ("total", "subtotal", "tax", "rounding", "paid", "change", "summary")
 CENT = Decimal("0.005")
@@ -44,6 +44,8 @@ def _kind_of(doc: Document, i: int, reading: str, found: int) -> tuple[tuple[str
     above = doc.rows[i - 1]
     if above.page == doc.rows[i].page and not amounts_in(above.text) and found == 1:
         kind = amount_kind(above.text, doc.lexicon)  # 'TOTAL' alone, its amount on the row below
+        if kind and kind[0] == "rounding" and rounding_in(above.text):
+            return None, False  # a rounding row whose adjustment only `rounding_in` reads: not a bare label
         return kind, kind is not None
     return None, False
 
@@ -57,6 +59,8 @@ def amounts_of(doc: Document) -> list[Amount]:
             amounts = amounts_in(doc.text(i, reading))
             kind, label_above = _kind_of(doc, i, reading, len(amounts))
             name, strength = kind if kind else (None, 0.0)
+            if name == "rounding" and not amounts:
+                amounts = rounding_in(doc.text(i, reading))  # '-, 01', '(0.013': the adjustment as OCR mangled it
             for k, (value, raw) in enumerate(amounts):
                 if value in seen:
                     continue

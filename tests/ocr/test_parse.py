@@ -17,6 +17,7 @@ from ocr.parse import (
     parse_amount,
     parse_date,
     parse_time,
+    rounding_in,
 )
 from tests.dates import todays
 
@@ -38,6 +39,20 @@ def test_parse_amount_rejects(text):
 
 def test_integer_amounts_when_allowed():
     assert parse_amount("1,234", require_decimals=False) == Decimal("1234.00")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Rounding Adjustment RM = -, 01", ("-0.01", "-, 01")), ("Rounding Adjustment : (0.013", ("-0.01", "(0.01")),
+    ("Rounding Adj ~(),02 z", ("-0.02", "~(),02")), ("ROUNDING RHO.02", ("0.02", "RHO.02")),
+    ("Rounding -RMO 02", ("-0.02", "-RMO 02")), ("Rounding Adjustment RM 0 02", ("0.02", "RM 0 02")),
+])
+def test_a_rounding_adjustment_is_read_as_ocr_mangles_it(text, expected):
+    assert rounding_in(text) == [(Decimal(expected[0]), expected[1])]
+
+
+@pytest.mark.parametrize("text", ["ROUNDING G00", "Rounding Adjustment RM 2", "Rounding Adj : ~0. 0%", "ROUNDING"])
+def test_a_rounding_row_without_cents_gives_no_adjustment(text):
+    assert rounding_in(text) == []
 
 
 def test_amounts_in_a_row_left_to_right_with_raw():

@@ -36,6 +36,18 @@ def test_an_amount_under_its_label_takes_the_label():
     assert found["15.40"].features["kind_total"] == 1.0 and found["15.40"].features["label_above"] == 1.0
 
 
+def test_a_rounding_only_its_label_lets_read_takes_part_in_the_sums():
+    rows = [words_at(20, (10, "KEDAI")), words_at(60, (10, "SUBTOTAL"), (300, "10.03")),
+            words_at(85, (10, "ROUNDING ADJ"), (300, "-, 03")), words_at(110, (10, "TOTAL"), (300, "10.00"))]
+    rounding = [a for a in amounts_of(document_of([page(rows)], CONFIG)) if a.kind == "rounding"]
+    assert [(str(a.value), a.raw) for a in rounding] == [("-0.03", "-, 03")]
+    assert by_value(candidates([page(rows)]))["10.00"].features["sum_agrees"] == 1.0
+    under = [*rows[:3], words_at(110, (300, "10.00"))]  # the rounded total's label lost: it takes no 'rounding'
+    assert by_value(candidates([page(under)]))["10.00"].features["kind_rounding"] == 0.0
+    no_label = [words_at(20, (10, "KEDAI")), words_at(60, (10, "TABLE"), (300, "-, 03"))]
+    assert not amounts_of(document_of([page(no_label)], CONFIG))  # only a rounding's label says it is one
+
+
 def test_sums_of_other_amounts_are_candidates_too():
     rows = [words_at(20, (10, "KEDAI")), words_at(60, (10, "SUBTOTAL"), (300, "10.00")),
             words_at(85, (10, "GST 6%"), (300, "0.60")), words_at(110, (10, "CASH"), (300, "20.00")),
