@@ -74,7 +74,7 @@ _UNDECIDED = ("", 0.0)
 def _settled(tokens: tuple[str, ...], lex: Lexicon) -> tuple[str, float] | None:
     """The kinds a label names outright (change, rounding, subtotal, a tax summary's row), None for a count or a
     weight, _UNDECIDED when the words leave it to `_totals_and_taxes`."""
-    if has_word(tokens, *lex.change) and not count_words(tokens, lex.charge):
+    if has_word(tokens, *lex.change):
         return ("change", 1.0)
     if has_word(tokens, *lex.after_rounding):
         return ("total", 1.0)  # '(Total) after rounding', even when OCR lost the word 'Total'
@@ -121,7 +121,7 @@ def amount_kind(text: str, lexicon: Lexicon) -> tuple[str, float] | None:
     """What an amount on this row means, from its label: ('total', strength), ('subtotal', ...), ('tax', ...),
     ('rounding', ...), ('paid', ...), ('change', ...), ('summary', ...) for a tax summary's rows; None for an
     unlabelled amount or a count."""
-    tokens = label_of(text)
+    tokens = tuple(token for token in label_of(text) if token not in lexicon.false_friends)
     if not tokens:
         return None
     settled = _settled(tokens, lexicon)

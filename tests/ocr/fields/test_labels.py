@@ -59,3 +59,9 @@ def test_a_service_charge_is_not_the_change_though_one_letter_apart(text):
     assert kind is None or kind[0] != "change"
     assert amount_kind("CHANGE 7.05", LEXICON) == ("change", 1.0)
     assert amount_kind("CHANCE 7.05", LEXICON) == ("change", 1.0)  # a misread CHANGE still is
+
+
+def test_an_address_on_the_ground_floor_is_not_a_rounding():
+    assert amount_kind("LOT 12 GROUND FLOOR 47100", LEXICON) is None
+    assert amount_kind("ROUNDING -0.02", LEXICON) == ("rounding", 1.0)
+    assert amount_kind("ROUNDLNG -0.02", LEXICON) == ("rounding", 1.0)  # a misread ROUNDING still is
