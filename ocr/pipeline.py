@@ -7,12 +7,14 @@ Each page keeps a trace of what every step found and how long it took, so a bad 
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from errors import DocDeskError, ErrorCode
 from ocr import photo, preprocess, split
@@ -129,9 +131,14 @@ def read_page(index: int, image: np.ndarray, *, engine: Engine, dpi: int | None 
 
 
 def warm_up(config: OcrConfig) -> None:
-    """Load what every document needs once per process (the ranker's model file, the second reader), before a
-    child is forked for each document."""
+    """Load what every document needs once per process, before a child is forked for each document: the ranker's
+    model file, the word lists, the second reader, and the modules only imported on first use (Pillow's image formats;
+    numpy.ma, which np.median imports). A forked child starts from this process's state: whatever is left to first use
+    would be paid again by every document."""
     shipped_ranker()
+    load_lexicon(config.extraction.locales)
+    Image.preinit()
+    importlib.import_module("numpy.ma")
     if config.reading != "tesseract":
         line_recogniser()
 

@@ -60,6 +60,7 @@ class LineRecogniser:
         characters = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
         self._characters = ["", *characters, " "]  # CTC blank first; the dictionary's last entry is the space
         self._input = self._session.get_inputs()[0].name
+        self.read(np.full((HEIGHT, 4 * MIN_WIDTH), 255, dtype=np.uint8))  # the first run sets up the session (~30 ms)
 
     def read(self, crop: np.ndarray) -> tuple[str, float]:
         """The text of a one-line crop (grayscale or RGB) and the recogniser's mean character probability."""

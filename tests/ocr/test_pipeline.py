@@ -120,3 +120,29 @@ def test_cli_extract_keeps_input_order_and_fails_on_a_bad_file(tmp_path, receipt
     assert lines[1]["error"]["code"] == "unsupported_type"
     assert lines[0]["error"] is None and lines[2]["error"] is None
     assert "TOTAL" in lines[0]["text"] and lines[0]["pages"] == [1]
+
+
+_FIRST_USE = """
+import sys
+from ocr.config import OcrConfig
+from ocr.pipeline import extract_document, warm_up
+config = OcrConfig(reading=sys.argv[1])
+warm_up(config)
+before = set(sys.modules)
+for path in sys.argv[2:]:
+    extract_document(open(path, "rb").read(), config=config, keep_images=False)
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reading", ["fast", "tesseract"])
+def test_warm_up_leaves_no_module_to_import_on_a_documents_first_read(tmp_path, receipt, reading):
+    """Each document is read in a child forked after warm_up: what it imports on first use, every document pays."""
+    jpeg, png = tmp_path / "one.jpg", tmp_path / "two.png"
+    jpeg.write_bytes(receipts.encode(receipt.image, "JPEG"))
+    png.write_bytes(receipts.encode(receipt.image, "PNG"))
+    run = subprocess.run([sys.executable, "-c", _FIRST_USE, reading, str(jpeg), str(png)], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == []
