@@ -66,7 +66,8 @@ class Settings(BaseSettings):
                                             "always fills it in.")
     reading: ReadingMode = Field(_OCR.reading, description="`accurate`: the lines that can hold a field (the header, "
                                  "labelled amounts, dates) are read a second time, by PP-OCRv6-small; `fast`: only the "
-                                 "shop's name (its first two lines); `tesseract`: Tesseract only.")
+                                 "shop's name (its first two lines), and Tesseract does not read poorly read lines "
+                                 "again inverted; `tesseract`: Tesseract only.")
     locales: str = Field(",".join(_EXTRACT.locales), pattern=r"^\s*[a-z]{2}\s*(,\s*[a-z]{2}\s*)*$",
                          description="Word lists the labels, legal forms and address words are read with "
                          "(`ocr/fields/locales/*.toml`), comma-separated.")

@@ -50,13 +50,14 @@ class Engine(Protocol):
 class TesseractEngine:
     """pytesseract wrapper: one page in, words with 0..1 confidences and pixel boxes out."""
 
-    def __init__(self, language: str = "eng", psm: int = 6, timeout_s: float = 60.0):
+    def __init__(self, language: str = "eng", psm: int = 6, timeout_s: float = 60.0, invert: bool = True):
         self.language = language
         self.psm = psm
         self.timeout_s = timeout_s
+        self.invert = invert  # False: lines read poorly are not read again as white on black (tessedit_do_invert)
 
     def read_words(self, image: np.ndarray, *, psm: int | None = None) -> list[Word]:
-        config = f"--psm {psm or self.psm}"
+        config = f"--psm {psm or self.psm}" + ("" if self.invert else " -c tessedit_do_invert=0")
         data = self._call(pytesseract.image_to_data, image, lang=self.language, config=config,
                           output_type=pytesseract.Output.DICT)
         return words_from_data(data)

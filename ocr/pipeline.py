@@ -144,7 +144,10 @@ def warm_up(config: OcrConfig) -> None:
 
 
 def default_engine(config: OcrConfig) -> TesseractEngine:
-    return TesseractEngine(language=config.language, psm=6, timeout_s=config.page_timeout_s)
+    """Tesseract as the reading mode wants it: the fast reading skips reading poorly read lines again inverted (white
+    on black), ~5 % of Tesseract's time."""
+    return TesseractEngine(language=config.language, psm=6, timeout_s=config.page_timeout_s,
+                           invert=config.reading != "fast")
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,12 @@ def test_reading_a_receipt_does_not_load_pandas_and_pandas_still_loads_after():
               "print(loaded, pandas.DataFrame({'a': [1]}).shape)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "(1,", "1)"]
+
+
+def test_without_invert_a_white_on_black_line_is_not_read_again_inverted():
+    page = receipts.render(["TAX INVOICE", "TOTAL 12.50"]).image.copy()
+    half = page.shape[0] // 2
+    page[:half] = 255 - page[:half]  # the first line white on a black band
+    assert [w.text for w in TesseractEngine().read_words(page)] == ["TAX", "INVOICE", "TOTAL", "12.50"]
+    words = [w.text for w in TesseractEngine(invert=False).read_words(page)]
+    assert "INVOICE" not in words and words[-2:] == ["TOTAL", "12.50"]

@@ -13,7 +13,7 @@ import pytest
 from errors import InputError
 from ocr.config import OcrConfig
 from ocr.engine import TesseractEngine
-from ocr.pipeline import DocumentResult, clean_page, extract_document, read_page, receipts_to_json
+from ocr.pipeline import DocumentResult, clean_page, default_engine, extract_document, read_page, receipts_to_json
 from ocr.types import PageResult
 from tests import receipts
 
@@ -98,6 +98,11 @@ def test_extract_document_and_json_line(receipt, engine):
         assert field["box"] is None or len(field["box"]) == 4
     without = extract_document(data, config=OcrConfig(), engine=engine, keep_images=False)
     assert without.images == ()
+
+
+def test_only_the_fast_reading_skips_tesseracts_inverted_second_look():
+    assert [default_engine(OcrConfig(reading=reading)).invert for reading in ("accurate", "fast", "tesseract")] == [
+        True, False, True]
 
 
 def test_json_line_for_a_failed_file():
