@@ -44,10 +44,15 @@ def _kind_of(doc: Document, i: int, reading: str, found: int) -> tuple[tuple[str
     above = doc.rows[i - 1]
     if above.page == doc.rows[i].page and not amounts_in(above.text) and found == 1:
         kind = amount_kind(above.text, doc.lexicon)  # 'TOTAL' alone, its amount on the row below
-        if kind and kind[0] == "rounding" and rounding_in(above.text):
-            return None, False  # a rounding row whose adjustment only `rounding_in` reads: not a bare label
-        return kind, kind is not None
+        if not _mangled_adjustment(above.text, kind):
+            return kind, kind is not None
     return None, False
+
+
+def _mangled_adjustment(text: str, kind: tuple[str, float] | None) -> list[tuple[Decimal, str]]:
+    """A rounding row's adjustment in the forms only `rounding_in` reads ('-, 01', '(0.013'): its amount, so the row
+    is not a bare label for the amount below it."""
+    return rounding_in(text) if kind and kind[0] == "rounding" else []
 
 
 def amounts_of(doc: Document) -> list[Amount]:
@@ -58,9 +63,8 @@ def amounts_of(doc: Document) -> list[Amount]:
         for reading in doc.readings(i):
             amounts = amounts_in(doc.text(i, reading))
             kind, label_above = _kind_of(doc, i, reading, len(amounts))
+            amounts = amounts or _mangled_adjustment(doc.text(i, reading), kind)
             name, strength = kind if kind else (None, 0.0)
-            if name == "rounding" and not amounts:
-                amounts = rounding_in(doc.text(i, reading))  # '-, 01', '(0.013': the adjustment as OCR mangled it
             for k, (value, raw) in enumerate(amounts):
                 if value in seen:
                     continue
