@@ -8,6 +8,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOCALES = Path(__file__).parent / "locales"
 DEFAULT_LOCALES = ("en", "ms")
@@ -34,25 +35,34 @@ def available_locales() -> list[str]:
     return sorted(path.stem for path in LOCALES.glob("*.toml"))
 
 
+def _locale_file(code: str) -> dict[str, dict[str, Any]]:
+    return tomllib.loads((LOCALES / f"{code}.toml").read_text(encoding="utf-8"))
+
+
+def _list_names(code: str) -> set[str]:
+    return {name for section, entries in _locale_file(code).items() if section != "payment"
+            for name in entries if name != "postcode"}
+
+
 @functools.cache
 def load_lexicon(locales: tuple[str, ...] = DEFAULT_LOCALES) -> Lexicon:
     """The merged vocabulary of `locales` (codes of files in ocr/fields/locales)."""
-    lists: dict[str, list[str]] = {}
+    unknown = [code for code in locales if code not in available_locales()]
+    if unknown:
+        raise ValueError(f"unknown locale '{unknown[0]}': choose from {', '.join(available_locales())}")
+    # A list no chosen locale fills is empty, so a locale set without English still reads receipts
+    lists: dict[str, list[str]] = {name: [] for code in available_locales() for name in _list_names(code)}
     payment: dict[str, list[str]] = {}
     postcodes: list[str] = []
     for code in locales:
-        path = LOCALES / f"{code}.toml"
-        if not path.exists():
-            raise ValueError(f"unknown locale '{code}': choose from {', '.join(available_locales())}")
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for section, entries in data.items():
+        for section, entries in _locale_file(code).items():
             for name, value in entries.items():
                 if section == "payment":
                     payment.setdefault(name, []).extend(value)
                 elif name == "postcode":
                     postcodes.append(value)
                 else:
-                    lists.setdefault(name, []).extend(word for word in value if word not in lists.get(name, []))
+                    lists[name].extend(word for word in value if word not in lists[name])
     return Lexicon(tuple(locales), {name: tuple(words) for name, words in lists.items()},
                    tuple((method, tuple(words)) for method, words in payment.items() if method != "not_payment"),
                    re.compile("|".join(postcodes)) if postcodes else None)

@@ -41,6 +41,8 @@ def plain(text: str, keep_trailing: bool = False) -> str:
 def legal_suffix(lexicon: Lexicon) -> re.Pattern[str]:
     """A legal form ('SDN BHD', 'Sdn. Bhd.', 'PTE LTD', 'S/B'), as OCR may space and dot it."""
     forms = sorted(lexicon.legal_suffixes, key=len, reverse=True)
+    if not forms:
+        return re.compile(r"(?!)")  # matches nothing: an empty alternation would match everywhere
     parts = [r"\.?\s*".join(re.escape(word) for word in form.split()) + r"\.?" for form in forms]
     return re.compile(r"(?<![A-Z0-9])(" + "|".join(parts) + r")(?![A-Z0-9])", re.IGNORECASE)
 

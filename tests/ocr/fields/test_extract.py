@@ -36,6 +36,12 @@ def test_clean_receipt_all_fields():
         ("CABLE TIE 100PCS", 2, 12), ("SCREWDRIVER SET", 1, 18.5), ("WALL PLUG 6MM", 4, 10)]
 
 
+def test_a_receipt_read_with_malay_words_only_still_gives_its_fields():
+    got = values(extract_fields([receipt()], replace(CONFIG, locales=("ms",))))
+    assert (got["date"], got["total"], got["vendor_phone"]) == ("2024-03-14", "42.95", "03-8061 2345")
+    assert got["vendor"].startswith("GREENLEAF HARDWARE")
+
+
 def test_the_extractor_emits_exactly_the_catalogues_fields():
     """receipt() prints every field: a catalogue entry without its extraction, or an extraction the catalogue does
     not list (the form would not show it, the CSV would drop it), fails here."""

@@ -27,6 +27,12 @@ def test_an_unknown_locale_or_word_list_says_what_there_is():
         load_lexicon().tip_labels  # noqa: B018
 
 
+def test_a_locale_set_without_english_has_every_list_empty_where_none_fills_it():
+    malay = load_lexicon(("ms",))
+    assert malay.total == ("JUMLAH",) and malay.header_end == () and malay.false_friends == ()
+    assert set(load_lexicon(("en",)).lists) <= set(malay.lists)
+
+
 def test_no_word_list_is_named_like_a_lexicon_attribute():
     attributes = {field.name for field in dataclasses.fields(Lexicon)}
     assert not attributes & set(load_lexicon().lists)
