@@ -22,9 +22,11 @@ from ocr.fields.candidates import Candidate
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "fields.json"
 FORMAT = 2
-# Signals of a whole ranking a calibration may use besides the winner's own features
+# Signals of a whole ranking (ranking_signals) every calibration uses besides the winner's own features; a field's
+# calibration may add "ranking_value_share" (ocr.fields.training.CALIBRATION_SIGNALS)
 RANKING_SIGNALS = ("ranking_lead", "ranking_score", "ranking_values", "ranking_same_value", "ranking_rival_alike")
 NO_RIVAL_LEAD = 10.0  # the lead of a winner no other value competes with
+SURE_SHARE = 1e-9  # the least share left to the other values: a winner alone gets log-odds ~20.7, not infinity
 
 
 @dataclass(frozen=True)
@@ -78,20 +80,30 @@ class Trees:
 
 def ranking_signals(ranked: Sequence[Candidate]) -> dict[str, float]:
     """How a ranking (best first) went: the winner's lead over the best other value, its score, how many distinct
-    values competed, how many candidates read the winner's value, and how alike the runner-up's text is (the same
-    words read otherwise: which reading is right is in doubt)."""
+    values competed, how many candidates read the winner's value, how alike the runner-up's text is (the same
+    words read otherwise: which reading is right is in doubt), and the winner's value's share of all the scores."""
     best = ranked[0]
     rival = next((c for c in ranked[1:] if c.value != best.value), None)
     return {"ranking_lead": best.score - rival.score if rival else NO_RIVAL_LEAD, "ranking_score": best.score,
             "ranking_values": float(len({c.value for c in ranked})),
             "ranking_same_value": float(sum(c.value == best.value for c in ranked)),
-            "ranking_rival_alike": Indel.normalized_similarity(best.value, rival.value) if rival else 0.0}
+            "ranking_rival_alike": Indel.normalized_similarity(best.value, rival.value) if rival else 0.0,
+            "ranking_value_share": value_share(ranked)}
+
+
+def value_share(ranked: Sequence[Candidate]) -> float:
+    """The log-odds of the winner's value under a softmax of the scores, summed over every candidate reading that
+    value: unlike the lead, it counts how many close rivals there are and how many candidates back the winner."""
+    scores = np.array([c.score for c in ranked])
+    weights = np.exp(scores - scores.max())
+    share = float(weights[[c.value == ranked[0].value for c in ranked]].sum() / weights.sum())
+    return math.log(share / max(1 - share, SURE_SHARE))
 
 
 @dataclass(frozen=True)
 class Calibration:
     """The chance the winner is right: sigmoid(weights . standardised signals + bias), a logistic regression
-    fitted out of fold (ocr.fields.training). A signal is one of RANKING_SIGNALS or a feature of the winner; a
+    fitted out of fold (ocr.fields.training). A signal is one of ranking_signals' or a feature of the winner; a
     missing one counts as its mean."""
 
     signals: tuple[str, ...]

@@ -41,10 +41,11 @@ CALIBRATION_FOLDS = 3
 # the winner's features that say whether its reading or its arithmetic holds (docs/decisions/field-extraction.md)
 READ = ("readings_agree", "ocr_conf_min", "second_conf", "from_second")
 CALIBRATION_SIGNALS = {
-    "vendor": (*RANKING_SIGNALS, "readings_agree", "memory_vendor"),
+    "vendor": (*RANKING_SIGNALS, "ranking_value_share", "readings_agree", "memory_vendor"),
     "vendor_address": (*RANKING_SIGNALS, *READ, "memory_address"),
     "date": (*RANKING_SIGNALS, *READ, "date_label"),
-    "total": (*RANKING_SIGNALS, "readings_differ", "sum_agrees", "items_sum", "sum_of_above", "kind_total"),
+    "total": (*RANKING_SIGNALS, "readings_differ", "sum_agrees", "items_sum", "sum_of_above", "kind_total",
+              "same_value_totals", "change_agrees"),
 }
 CALIBRATION_RIDGE = 3.0  # on standardised signals: 1 and 10 did no better out of fold
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ocr.fields.candidates import Candidate
-from ocr.fields.ranker import MODEL_PATH, Calibration, FamilyModel, Ranker, shipped_ranker
+from ocr.fields.ranker import MODEL_PATH, Calibration, FamilyModel, Ranker, ranking_signals, shipped_ranker
 from ocr.fields.training import trees_of
 
 
@@ -68,6 +68,22 @@ def test_ranking_puts_the_best_first_with_a_confidence_from_its_lead_and_its_fea
     assert FamilyModel(family.features, trees, unknown).rank(ranked)[0].confidence == pytest.approx(0.5)
     assert family.rank([]) == []
     assert Ranker({}, {}).rank("vendor", ranked) == ranked  # no model for a field: as given
+
+
+def scored(*values_and_scores):
+    return [Candidate("vendor", value, value, (), 0, 0, "tesseract", {}, score) for value, score in values_and_scores]
+
+
+def test_the_value_share_counts_every_candidate_backing_the_winner_and_every_close_rival():
+    # the winner's value read twice (scores 2 and 1) against one rival at 2: share (e^2 + e) / (2 e^2 + e)
+    backed = ranking_signals(scored(("SHOP", 2.0), ("SH0P", 2.0), ("SHOP", 1.0)))["ranking_value_share"]
+    assert backed == pytest.approx(np.log1p(np.exp(-1.0)))
+    alone = ranking_signals(scored(("SHOP", 2.0), ("SH0P", 2.0)))["ranking_value_share"]
+    assert alone == pytest.approx(0.0)  # an even split: as likely one as the other
+    crowded = ranking_signals(scored(("SHOP", 2.0), ("SH0P", 2.0), ("SHOR", 2.0)))["ranking_value_share"]
+    assert crowded < alone < backed  # the same lead over the runner-up (0) in each
+    unrivalled = ranking_signals(scored(("SHOP", 2.0), ("SHOP", -5.0)))["ranking_value_share"]
+    assert unrivalled == pytest.approx(np.log(1e9))  # finite, however sure
 
 
 def test_the_shipped_model_covers_the_learned_fields_and_says_how_it_was_made():
