@@ -40,7 +40,7 @@ class ExtractionConfig:
     today: date | None = None  # a later date is implausible; None: the day it runs
     # A field less likely to be right than this is flagged for review. The learned fields' confidences are calibrated
     # (a value read at 0.8 was right about 8 times in 10 on receipts the model had not seen): at 0.8 the flags point
-    # at 90-93 % of the mistakes and 20 % of the right values (docs/decisions/field-extraction.md, thirteenth round).
+    # at 89-93 % of the mistakes and 19-22 % of the right values (docs/decisions/field-extraction.md, fifteenth round).
     low_confidence: float = 0.8
     # The fields read by their label (phone, tax id, receipt number, time, subtotal, tax, ...) have no calibration to
     # learn from (the labelled folders do not key them): their confidence is the OCR's times how sure the label makes
