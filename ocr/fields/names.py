@@ -74,19 +74,36 @@ def repaired_legal_form(text: str, lexicon: Lexicon) -> str:
     A form of two words is repaired when one word reads right and the other is a letter off; a form of one word only
     when it reads right but for look-alike digits, as a one-letter slip could be a word of the name."""
     tokens = text.split()
-    for form in sorted(lexicon.legal_suffixes, key=len, reverse=True):
-        words = form.split()
+    cores = [_core(token) for token in tokens]
+    seen = {core.translate(_LOOKALIKE) for core in cores}  # a form is repaired only if one of its words is here
+    for words in _legal_forms(lexicon):
+        if seen.isdisjoint(words):
+            continue
         for start in range(len(tokens) - len(words) + 1):
-            tail = tokens[start:start + len(words)]
-            cores = [re.sub(r"[^A-Za-z0-9/]", "", token).upper() for token in tail]
-            if cores == words or not all(cores):
+            tail, span = tokens[start:start + len(words)], cores[start:start + len(words)]
+            if span == list(words) or not all(span):
                 continue
-            pairs = list(zip(cores, words, strict=True))
+            pairs = list(zip(span, words, strict=True))
             slips = [Levenshtein.distance(core.translate(_LOOKALIKE), word) for core, word in pairs]
             one_letter = len(words) > 1 and max(slips) <= 1 and min(slips) == 0
             if one_letter or max(slips) == 0:
                 tokens[start:start + len(words)] = [_respelled(t, c, w) for t, (c, w) in zip(tail, pairs, strict=True)]
+                cores[start:start + len(words)] = [_core(token) for token in tokens[start:start + len(words)]]
+                seen.update(core.translate(_LOOKALIKE) for core in cores[start:start + len(words)])
     return " ".join(tokens)
+
+
+@functools.lru_cache(maxsize=8)
+def _legal_forms(lexicon: Lexicon) -> tuple[tuple[str, ...], ...]:
+    """The lexicon's legal forms as words, longest first."""
+    return tuple(tuple(form.split()) for form in sorted(lexicon.legal_suffixes, key=len, reverse=True))
+
+
+_NOT_CORE = re.compile(r"[^A-Za-z0-9/]")
+
+
+def _core(token: str) -> str:
+    return _NOT_CORE.sub("", token).upper()
 
 
 def _respelled(token: str, core: str, word: str) -> str:

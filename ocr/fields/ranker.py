@@ -44,29 +44,22 @@ class Trees:
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Sum of the trees' leaves for each row of `features` (candidates x features)."""
-        rows, (trees, nodes) = features.shape[0], self.feature.shape
+        rows = features.shape[0]
         if rows == 0:
             return np.zeros(0)
-        first = np.broadcast_to(np.arange(trees) * nodes, (rows, trees))  # every (candidate, tree) at its root
-        at = first.copy()
-        leaf = np.zeros((rows, trees), dtype=np.int64)
-        pending = np.ones((rows, trees), dtype=bool)
+        walk = self._walk
+        at = np.broadcast_to(walk.roots, (rows, walk.roots.size))  # every (candidate, tree) at its root
         flat = features.ravel()
         row_start = (np.arange(rows) * features.shape[1])[:, None]
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
-        default_left, nan_is_zero = self.default_left.ravel(), self.nan_is_zero.ravel()
-        left, right = self.left.ravel(), self.right.ravel()
-        while pending.any():
-            value = flat[row_start + feature[at]]
-            missing = np.isnan(value)
-            compared = np.where(missing, 0.0, value) <= threshold[at]
-            go_left = np.where(missing & ~nan_is_zero[at], default_left[at], compared)
-            child = np.where(go_left, left[at], right[at])
-            reached = pending & (child < 0)
-            leaf[reached] = ~child[reached]
-            pending &= child >= 0
-            at = np.where(pending, first + np.maximum(child, 0), at)
-        return self.leaf[np.arange(trees)[None, :], leaf].sum(axis=1)
+        for _ in range(walk.depth):  # a leaf leads to itself, so every walk may take the deepest tree's steps
+            value = flat[row_start + walk.feature[at]]
+            go_left = (value <= walk.threshold[at]) | (walk.missing_left[at] & np.isnan(value))
+            at = np.where(go_left, walk.left[at], walk.right[at])
+        return walk.leaf_value[at].sum(axis=1)
+
+    @functools.cached_property
+    def _walk(self) -> _Walk:
+        return _Walk.of(self)
 
     def as_json(self) -> dict[str, Any]:
         return {name: getattr(self, name).tolist() for name in self.__dataclass_fields__}
@@ -76,6 +69,49 @@ class Trees:
         types = {"feature": np.int64, "left": np.int64, "right": np.int64, "default_left": bool, "nan_is_zero": bool}
         return cls(**{name: np.asarray(data[name], dtype=types.get(name, np.float64))
                       for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """Trees laid out for predicting many rows at once: the internal nodes and then the leaves of each tree in one
+    flat array of nodes, a leaf leading to itself either way. A NaN goes left where `missing_left` (LightGBM's
+    default way, or the way 0 goes when its missing_type is None)."""
+
+    roots: np.ndarray  # (trees,) each tree's first node
+    feature: np.ndarray
+    threshold: np.ndarray
+    missing_left: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    leaf_value: np.ndarray  # 0 at internal nodes
+    depth: int  # the most steps from a root to a leaf
+
+    @classmethod
+    def of(cls, trees: Trees) -> _Walk:
+        count, nodes = trees.feature.shape
+        leaves = trees.leaf.shape[1]
+        width = nodes + leaves
+        base = (np.arange(count) * width)[:, None]
+        at_leaf = base + nodes + np.arange(leaves)[None, :]
+
+        def node(child: np.ndarray) -> np.ndarray:  # a child index as a flat node: >= 0 a node, < 0 leaf ~child
+            return np.where(child >= 0, base + child, base + nodes + ~child)
+
+        missing_left = np.where(trees.nan_is_zero, 0.0 <= trees.threshold, trees.default_left)
+        return cls(roots=base[:, 0],
+                   feature=np.hstack([trees.feature, np.zeros((count, leaves), dtype=np.int64)]).ravel(),
+                   threshold=np.hstack([trees.threshold, np.full((count, leaves), np.inf)]).ravel(),
+                   missing_left=np.hstack([missing_left, np.ones((count, leaves), dtype=bool)]).ravel(),
+                   left=np.hstack([node(trees.left), at_leaf]).ravel(),
+                   right=np.hstack([node(trees.right), at_leaf]).ravel(),
+                   leaf_value=np.hstack([np.zeros((count, nodes)), trees.leaf]).ravel(),
+                   depth=max((_depth(trees, t, 0) for t in range(count)), default=0))
+
+
+def _depth(trees: Trees, tree: int, node: int) -> int:
+    """Steps from `node` of `tree` to its deepest leaf."""
+    return 1 + max(_depth(trees, tree, child) if child >= 0 else 0
+                   for child in (int(trees.left[tree, node]), int(trees.right[tree, node])))
 
 
 def ranking_signals(ranked: Sequence[Candidate]) -> dict[str, float]:
@@ -148,7 +184,8 @@ class FamilyModel:
     calibration: Calibration
 
     def matrix(self, candidates: Sequence[Candidate]) -> np.ndarray:
-        return np.array([[c.features.get(name, math.nan) for name in self.features] for c in candidates],
+        missing = [math.nan] * len(self.features)
+        return np.array([list(map(c.features.get, self.features, missing)) for c in candidates],
                         dtype=np.float64).reshape(len(candidates), len(self.features))
 
     def scored(self, candidates: Sequence[Candidate]) -> list[Candidate]:
