@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
 from rapidfuzz import fuzz
@@ -43,14 +44,7 @@ def _like(token: str, word: str) -> bool:
 
 def has_phrase(tokens: Sequence[str], phrase: str) -> bool:
     """Phrase match over consecutive tokens, also when OCR ran words together ('SUBTOTAL' for 'SUB TOTAL')."""
-    parts = phrase.split()
-    joined, n = "".join(parts), len(parts)
-    for i in range(len(tokens)):
-        if _like(tokens[i], joined):
-            return True
-        if n > 1 and i + n <= len(tokens) and all(_like(t, p) for t, p in zip(tokens[i:i + n], parts, strict=True)):
-            return True
-    return False
+    return _has_any(tuple(tokens), (phrase,))
 
 
 def has_word(tokens: Sequence[str], *phrases: str) -> bool:
@@ -60,7 +54,37 @@ def has_word(tokens: Sequence[str], *phrases: str) -> bool:
 
 @functools.lru_cache(maxsize=65536)  # every family asks the same rows about the same word lists
 def _has_any(tokens: tuple[str, ...], phrases: tuple[str, ...]) -> bool:
-    return any(has_phrase(tokens, phrase) for phrase in phrases)
+    wanted = _Phrases.of(phrases)
+    for token in tokens:
+        if token in wanted.joined or any(_like(token, word) for word in wanted.near.get(len(token), ())):
+            return True
+    return any(_in_order(tokens, parts) for parts in wanted.several)
+
+
+def _in_order(tokens: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    n = len(parts)
+    return any(all(_like(t, p) for t, p in zip(tokens[i:i + n], parts, strict=True))
+               for i in range(len(tokens) - n + 1))
+
+
+@dataclass(frozen=True)
+class _Phrases:
+    """A word list laid out for matching: each phrase's words run together, and those a token of each length may be
+    a slip of (`_like` decides), so a token is compared only with words of about its length."""
+
+    joined: frozenset[str]
+    near: dict[int, tuple[str, ...]]  # token length -> joined phrases longer than 3 within 2 letters of it
+    several: tuple[tuple[str, ...], ...]  # the phrases of more than one word, word by word
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1024)
+    def of(phrases: tuple[str, ...]) -> _Phrases:
+        joined = ["".join(phrase.split()) for phrase in phrases]
+        longest = max(map(len, joined), default=0)
+        near = {size: tuple(word for word in joined if len(word) > 3 and abs(size - len(word)) <= 2)
+                for size in range(longest + 3)}
+        several = tuple(tuple(phrase.split()) for phrase in phrases if len(phrase.split()) > 1)
+        return _Phrases(frozenset(joined), near, several)
 
 
 def label_of(text: str) -> tuple[str, ...]:

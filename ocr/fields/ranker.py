@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -41,6 +41,7 @@ class Trees:
     left: np.ndarray  # (trees, nodes) int
     right: np.ndarray  # (trees, nodes) int
     leaf: np.ndarray  # (trees, leaves) float
+    _walk: _Walk = field(init=False, repr=False, compare=False)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Sum of the trees' leaves for each row of `features` (candidates x features)."""
@@ -57,18 +58,22 @@ class Trees:
             at = np.where(go_left, walk.left[at], walk.right[at])
         return walk.leaf_value[at].sum(axis=1)
 
-    @functools.cached_property
-    def _walk(self) -> _Walk:
-        return _Walk.of(self)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_walk", _Walk.of(self))  # laid out once, when the model is loaded
+
+    @classmethod
+    def arrays(cls) -> tuple[str, ...]:
+        """The fields that make the trees (the walk is made from them)."""
+        return tuple(f.name for f in fields(cls) if f.init)
 
     def as_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name).tolist() for name in self.__dataclass_fields__}
+        return {name: getattr(self, name).tolist() for name in self.arrays()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trees:
         types = {"feature": np.int64, "left": np.int64, "right": np.int64, "default_left": bool, "nan_is_zero": bool}
         return cls(**{name: np.asarray(data[name], dtype=types.get(name, np.float64))
-                      for name in cls.__dataclass_fields__})
+                      for name in cls.arrays()})
 
 
 @dataclass(frozen=True)
