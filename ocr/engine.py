@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import sys
@@ -120,6 +121,14 @@ def words_from_data(data: dict[str, list]) -> list[Word]:
                           block=int(data["block_num"][i]), paragraph=int(data["par_num"][i]),
                           line=int(data["line_num"][i])))
     return words
+
+
+def remember_version() -> None:
+    """Ask Tesseract its version once in this process: pytesseract asks (a `tesseract --version` process, ~14 ms CPU)
+    before a process's first read, and every document's forked child would ask again. Not installed or too old: the
+    first read says so."""
+    with contextlib.suppress(pytesseract.TesseractNotFoundError, SystemExit):
+        pytesseract.get_tesseract_version(cached=True)  # cached: asked once, however often warm_up runs
 
 
 def probe(language: str = "eng") -> str:

@@ -151,3 +151,33 @@ def test_warm_up_leaves_no_module_to_import_on_a_documents_first_read(tmp_path, 
                          text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == []
+
+
+_STARTED = """
+import subprocess
+import sys
+from ocr.config import OcrConfig
+from ocr.pipeline import extract_document, warm_up
+config = OcrConfig(reading="fast")
+warm_up(config)
+started, start = [], subprocess.Popen.__init__
+def recorded(self, args, *rest, **kwargs):
+    started.append(" ".join(map(str, args)))
+    start(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = recorded
+warm_up(config)  # as `cli.py extract` does again before each file
+extract_document(open(sys.argv[1], "rb").read(), config=config, keep_images=False)
+print("\\n".join(started))
+"""
+
+
+@pytest.mark.slow
+def test_after_warm_up_a_document_starts_only_the_tesseract_that_reads_it(tmp_path, receipt):
+    """pytesseract asks `tesseract --version` before a process's first read: warm_up asks it once for every child."""
+    jpeg = tmp_path / "one.jpg"
+    jpeg.write_bytes(receipts.encode(receipt.image, "JPEG"))
+    run = subprocess.run([sys.executable, "-c", _STARTED, str(jpeg)], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    started = run.stdout.splitlines()
+    assert started and all("tesseract" in command and "--version" not in command for command in started), started
