@@ -1,4 +1,5 @@
-"""The only module that runs Tesseract. Maps its failures onto DocDesk errors and its output onto `Word`s."""
+"""The only module that runs Tesseract (pages through libtesseract in this process, ocr.libtesseract; orientation
+through the command). Maps its failures onto DocDesk errors and its output onto `Word`s."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from errors import DocDeskError, EngineUnavailable, ErrorCode, TransientError
+from ocr.libtesseract import library
 from ocr.types import BoundingBox, Word
 
 
@@ -49,7 +51,7 @@ class Engine(Protocol):
 
 
 class TesseractEngine:
-    """pytesseract wrapper: one page in, words with 0..1 confidences and pixel boxes out."""
+    """One page in, words with 0..1 confidences and pixel boxes out."""
 
     def __init__(self, language: str = "eng", psm: int = 6, timeout_s: float = 60.0, invert: bool = True):
         self.language = language
@@ -58,10 +60,10 @@ class TesseractEngine:
         self.invert = invert  # False: lines read poorly are not read again as white on black (tessedit_do_invert)
 
     def read_words(self, image: np.ndarray, *, psm: int | None = None) -> list[Word]:
-        config = f"--psm {psm or self.psm}" + ("" if self.invert else " -c tessedit_do_invert=0")
-        data = self._call(pytesseract.image_to_data, image, lang=self.language, config=config,
-                          output_type=pytesseract.Output.DICT)
-        return words_from_data(data)
+        """The words as `tesseract IMG out --psm N tsv` reads them, read by libtesseract in this process."""
+        tsv = library(self.language).tsv(_uncompressed(image), psm=psm or self.psm, timeout_s=self.timeout_s,
+                                          variables={"tessedit_do_invert": "1" if self.invert else "0"})
+        return words_from_data(pytesseract.pytesseract.file_to_dict(tsv, "\t", -1))  # parsed as pytesseract did
 
     def detect_orientation(self, image: np.ndarray) -> Orientation | None:
         """Tesseract OSD; None when the page has too little text to tell."""
@@ -123,12 +125,14 @@ def words_from_data(data: dict[str, list]) -> list[Word]:
     return words
 
 
-def remember_version() -> None:
-    """Ask Tesseract its version once in this process: pytesseract asks (a `tesseract --version` process, ~14 ms CPU)
-    before a process's first read, and every document's forked child would ask again. Not installed or too old: the
-    first read says so."""
+def load(language: str) -> None:
+    """Load the reading model once in this process (before documents' children are forked), and ask the command its
+    version: pytesseract asks (a `tesseract --version` process, ~14 ms CPU) before a process's first call, and every
+    child would ask again. Not installed or no language data: the first read says so."""
+    with contextlib.suppress(EngineUnavailable):
+        library(language)
     with contextlib.suppress(pytesseract.TesseractNotFoundError, SystemExit):
-        pytesseract.get_tesseract_version(cached=True)  # cached: asked once, however often warm_up runs
+        pytesseract.get_tesseract_version(cached=True)  # cached: asked once, however often this runs
 
 
 def probe(language: str = "eng") -> str:

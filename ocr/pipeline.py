@@ -19,7 +19,7 @@ from PIL import Image
 from errors import DocDeskError, ErrorCode
 from ocr import photo, preprocess, split
 from ocr.config import OcrConfig
-from ocr.engine import Engine, TesseractEngine, remember_version
+from ocr.engine import Engine, TesseractEngine, load
 from ocr.fields import extract_fields
 from ocr.fields.lexicon import load_lexicon
 from ocr.fields.ranker import Ranker, shipped_ranker
@@ -132,11 +132,11 @@ def read_page(index: int, image: np.ndarray, *, engine: Engine, dpi: int | None 
 
 def warm_up(config: OcrConfig) -> None:
     """Load what every document needs once per process, before a child is forked for each document: the ranker's
-    model file, Tesseract's version, the word lists, the second reader, and the modules only imported on first use
-    (Pillow's image formats; numpy.ma, which np.median imports). A forked child starts from this process's state:
-    whatever is left to first use would be paid again by every document."""
+    model file, Tesseract's model (and the command's version), the word lists, the second reader, and the modules
+    only imported on first use (Pillow's image formats; numpy.ma, which np.median imports). A forked child starts
+    from this process's state: whatever is left to first use would be paid again by every document."""
     shipped_ranker()
-    remember_version()
+    load(config.language)
     load_lexicon(config.extraction.locales)
     Image.preinit()
     importlib.import_module("numpy.ma")

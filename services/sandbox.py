@@ -3,7 +3,8 @@
 The one way both the worker (services.process) and `cli.py extract` isolate a document:
 - a wall-clock limit (settings.document_timeout_s): the child and its Tesseract / Poppler children are killed;
 - an address-space limit (RLIMIT_AS, settings.child_memory_mb) and a CPU-time limit (RLIMIT_CPU,
-  settings.child_cpu_s); both are inherited by Tesseract and pdftoppm, which run as the child's subprocesses;
+  settings.child_cpu_s); Tesseract reads pages inside the child (ocr.libtesseract), under both; pdftoppm and
+  Tesseract's orientation check run as the child's subprocesses and inherit them;
 - the child is in its own process group, ignores Ctrl-C (the caller decides) and dies with its parent.
 
 How a child's end is reported (the caller maps these onto a document's state):

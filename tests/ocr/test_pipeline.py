@@ -166,18 +166,19 @@ def recorded(self, args, *rest, **kwargs):
     start(self, args, *rest, **kwargs)
 subprocess.Popen.__init__ = recorded
 warm_up(config)  # as `cli.py extract` does again before each file
-extract_document(open(sys.argv[1], "rb").read(), config=config, keep_images=False)
+result = extract_document(open(sys.argv[1], "rb").read(), config=config, keep_images=False)
+assert "TOTAL" in result.pages[0].text
 print("\\n".join(started))
 """
 
 
 @pytest.mark.slow
-def test_after_warm_up_a_document_starts_only_the_tesseract_that_reads_it(tmp_path, receipt):
-    """pytesseract asks `tesseract --version` before a process's first read: warm_up asks it once for every child."""
+def test_after_warm_up_a_document_starts_no_process(tmp_path, receipt):
+    """Tesseract's model is loaded by warm_up and pages are read in this process (ocr.libtesseract); pytesseract's
+    `tesseract --version` is asked once there too. A document's child would pay again for any process it starts."""
     jpeg = tmp_path / "one.jpg"
     jpeg.write_bytes(receipts.encode(receipt.image, "JPEG"))
     run = subprocess.run([sys.executable, "-c", _STARTED, str(jpeg)], capture_output=True, text=True, cwd=ROOT,
                          timeout=120)
     assert run.returncode == 0, run.stderr
-    started = run.stdout.splitlines()
-    assert started and all("tesseract" in command and "--version" not in command for command in started), started
+    assert run.stdout.split() == []

@@ -49,7 +49,8 @@ def test_the_workers_tesseract_runs_single_threaded_whatever_the_environment(mig
     finally:
         stop_worker(worker, signal.SIGTERM)
     calls = notes.read_text().split()
-    assert calls and set(calls) == {"1"}, calls  # the start-up check and every page read
+    assert calls and set(calls) == {"1"}, calls  # the start-up check (pages are read by ocr.libtesseract, which
+    # sets the limit itself: tests/ocr/test_libtesseract.py)
 
 
 @pytest.mark.slow
