@@ -24,5 +24,7 @@ def test_extract_and_eval_run_tesseract_single_threaded(settings, tmp_path, comm
     result = cli(settings, command, *args, path=env["PATH"])
 
     assert result.returncode == 0, result.stderr
-    calls = notes.read_text().split()
-    assert calls and set(calls) == {"1"}, calls
+    # Pages are read by libtesseract, which loads on one thread whatever the environment (tests/ocr/
+    # test_libtesseract.py); a `tesseract` command still started (its version, OSD) gets the limit too.
+    calls = notes.read_text().split() if notes.exists() else []
+    assert set(calls) <= {"1"}, calls
