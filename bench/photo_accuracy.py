@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -31,6 +32,7 @@ from PIL import Image  # noqa: E402
 from ocr import evaluate, photo  # noqa: E402
 from ocr.config import OcrConfig  # noqa: E402
 from ocr.load import load_pages  # noqa: E402
+from services import learning  # noqa: E402
 from settings import get_settings  # noqa: E402
 from tests import photos  # noqa: E402
 
@@ -168,6 +170,12 @@ def receipts_table(pairs: list[Pair]) -> list[str]:
     return lines
 
 
+def _scored(folder: Path, config: OcrConfig, processes: int) -> list[evaluate.ReceiptResult]:
+    """The folder's receipts read by the pipeline, their fields by the shipped model, named by their file's stem."""
+    read = learning.read_folders([folder], config, cache=None, workers=processes, progress=lambda _: None)
+    return [replace(result, name=Path(result.name).stem) for result in learning.shipped_results(read, config)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("datasets", type=Path, nargs="+")
@@ -182,8 +190,7 @@ def main() -> None:
         for index, dataset in enumerate(args.datasets):
             work = Path(tmp) / dataset.name
             made = make_photos(pick(dataset, args.per_folder, args.seed), work, [args.seed, index], config)
-            scans = evaluate.evaluate_dataset(work / "scans", config, processes=args.processes)
-            shots = evaluate.evaluate_dataset(work / "photos", config, processes=args.processes)
+            scans, shots = (_scored(work / name, config, args.processes) for name in ("scans", "photos"))
             assert [r.name for r in scans] == [r.name for r in shots]
             summaries[f"{dataset.name} scans"] = evaluate.summarize(scans)
             summaries[f"{dataset.name} photos"] = evaluate.summarize(shots)

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ocr.config import OcrConfig
-from ocr.evaluate import Summary, reading_scores, render_report, summarize
+from ocr.evaluate import ReceiptResult, Summary, reading_scores, render_report, summarize
+from ocr.fields import extract_fields
 from ocr.fields.ranker import Ranker
 from ocr.fields.training import Prepared, family_data, fit, prepare
 from ocr.labelled import FolderReceipt, folder_receipts
 from ocr.types import PageResult
-from ocr.validation import Validated, cross_validate, replay, validation_folds
+from ocr.validation import Validated, cross_validate, replay, result_of, validation_folds
 
 Progress = Callable[[str], None]
 
@@ -72,16 +73,24 @@ def read_folders(folders: Sequence[Path], config: OcrConfig, *, cache: Path | No
                            workers=workers, progress=report)
 
 
+def with_reading_scores(result: ReceiptResult, folder: FolderReceipt) -> ReceiptResult:
+    """`result` with what its reading cost and how far the OCR text went (CER, values in the text)."""
+    text = "\n".join(page.text for page in folder.receipt.pages)
+    cer, in_text = reading_scores(result.gold, text, folder.box_text)
+    return replace(result, cer=cer, in_text=in_text, seconds=folder.seconds, pages=max(1, len(folder.receipt.pages)))
+
+
 def _with_reading_scores(validated: list[Validated], receipts: list[FolderReceipt]) -> list[Validated]:
-    """Each result with what the reading cost and how far the OCR text went (CER, values in the text)."""
-    scored = []
-    for item, folder in zip(validated, receipts, strict=True):
-        text = "\n".join(page.text for page in folder.receipt.pages)
-        cer, in_text = reading_scores(item.result.gold, text, folder.box_text)
-        result = replace(item.result, cer=cer, in_text=in_text, seconds=folder.seconds,
-                         pages=max(1, len(folder.receipt.pages)))
-        scored.append(replace(item, result=result))
-    return scored
+    return [replace(item, result=with_reading_scores(item.result, folder))
+            for item, folder in zip(validated, receipts, strict=True)]
+
+
+def shipped_results(receipts: list[FolderReceipt], config: OcrConfig) -> list[ReceiptResult]:
+    """Each receipt's fields as the shipped model reads them, no cross-validation: for comparing two readings of the
+    same receipts under one model (bench/photo_accuracy.py: photos against their scans)."""
+    prepared = prepare([r.receipt for r in receipts], config.extraction)
+    return [with_reading_scores(result_of(item, extract_fields(list(item.receipt.pages), config.extraction)), folder)
+            for item, folder in zip(prepared, receipts, strict=True)]
 
 
 def evaluate(receipts: list[FolderReceipt], config: OcrConfig, *, folds: int, seed: int,
