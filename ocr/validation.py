@@ -18,7 +18,7 @@ from ocr.config import ExtractionConfig
 from ocr.evaluate import ReceiptResult, flagged_fields, scored_fields
 from ocr.fields.extract import extract_fields
 from ocr.fields.ranker import Ranker
-from ocr.fields.training import Prepared, family_data, fit
+from ocr.fields.training import LabelledReceipt, Prepared, family_data, fit
 from ocr.types import Extraction
 from ocr.vendors import KnownVendor, header_text, recall_vendor
 
@@ -49,12 +49,12 @@ def validation_folds(groups: Sequence[str], folds: int, seed: int) -> list[int]:
     return fold
 
 
-def result_of(prepared: Prepared, extraction: Extraction) -> ReceiptResult:
+def result_of(receipt: LabelledReceipt, extraction: Extraction) -> ReceiptResult:
     fields, scored = extraction.fields, scored_fields()
-    return ReceiptResult(prepared.receipt.name, {name: prepared.receipt.truth.get(name, "") for name in scored},
+    return ReceiptResult(receipt.name, {name: receipt.truth.get(name, "") for name in scored},
                          {name: fields[name].value if name in fields else None for name in scored},
                          {name: fields[name].raw if name in fields else None for name in scored},
-                         flagged=flagged_fields(extraction), reading=(prepared.receipt.pages, extraction))
+                         flagged=flagged_fields(extraction), reading=(receipt.pages, extraction))
 
 
 def cross_validate(prepared: Sequence[Prepared], config: ExtractionConfig, *, folds: int = 5, seed: int = 0,
@@ -71,7 +71,7 @@ def cross_validate(prepared: Sequence[Prepared], config: ExtractionConfig, *, fo
         seen = {p.receipt.group for p in train}
         for i in (i for i, f in enumerate(fold) if f == k):
             extraction = extract_fields(prepared[i].receipt.pages, config, ranker)
-            validated[i] = Validated(result_of(prepared[i], extraction), groups[i] in seen, ranker)
+            validated[i] = Validated(result_of(prepared[i].receipt, extraction), groups[i] in seen, ranker)
         if progress:
             progress(f"fold {k + 1} of {folds}: trained on {len(train)} receipts, validated {fold.count(k)}")
     return [validated[i] for i in range(len(prepared))]
@@ -85,7 +85,7 @@ def replay(prepared: Sequence[Prepared], validated: Sequence[Validated], config:
         pages = item.receipt.pages
         extraction = done.result.reading[1] if done.result.reading else extract_fields(pages, config, done.ranker)
         extraction = recall_vendor(extraction, pages, known, config, done.ranker)
-        replayed.append(replace(done, result=result_of(item, extraction)))
+        replayed.append(replace(done, result=result_of(item.receipt, extraction)))
         if item.receipt.truth.get("vendor") and pages:
             truth = item.receipt.truth
             known.append(KnownVendor(number, truth["vendor"], truth.get("vendor_address") or None,

@@ -88,9 +88,8 @@ def _with_reading_scores(validated: list[Validated], receipts: list[FolderReceip
 def shipped_results(receipts: list[FolderReceipt], config: OcrConfig) -> list[ReceiptResult]:
     """Each receipt's fields as the shipped model reads them, no cross-validation: for comparing two readings of the
     same receipts under one model (bench/photo_accuracy.py: photos against their scans)."""
-    prepared = prepare([r.receipt for r in receipts], config.extraction)
-    return [with_reading_scores(result_of(item, extract_fields(list(item.receipt.pages), config.extraction)), folder)
-            for item, folder in zip(prepared, receipts, strict=True)]
+    return [with_reading_scores(result_of(r.receipt, extract_fields(list(r.receipt.pages), config.extraction)), r)
+            for r in receipts]
 
 
 def evaluate(receipts: list[FolderReceipt], config: OcrConfig, *, folds: int, seed: int,

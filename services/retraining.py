@@ -316,8 +316,8 @@ def score(receipts: Sequence[LabelledReceipt], ranker: Ranker, config: Extractio
           report: Callable[[int], None]) -> Summary:
     """The receipts read cold (no vendor memory) by `ranker`, scored over the learned fields."""
     results = []
-    for number, item in enumerate(prepare(receipts, config), start=1):
-        results.append(result_of(item, extract_fields(item.receipt.pages, config, ranker)))
+    for number, receipt in enumerate(receipts, start=1):
+        results.append(result_of(receipt, extract_fields(receipt.pages, config, ranker)))
         if number % 10 == 0 or number == len(receipts):
             report(number)
     return summarize(results, LEARNED)
