@@ -8,7 +8,6 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 LOCALES = Path(__file__).parent / "locales"
 DEFAULT_LOCALES = ("en", "ms")
@@ -35,27 +34,21 @@ def available_locales() -> list[str]:
     return sorted(path.stem for path in LOCALES.glob("*.toml"))
 
 
-def _locale_file(code: str) -> dict[str, dict[str, Any]]:
-    return tomllib.loads((LOCALES / f"{code}.toml").read_text(encoding="utf-8"))
-
-
-def _list_names(code: str) -> set[str]:
-    return {name for section, entries in _locale_file(code).items() if section != "payment"
-            for name in entries if name != "postcode"}
-
-
 @functools.cache
 def load_lexicon(locales: tuple[str, ...] = DEFAULT_LOCALES) -> Lexicon:
     """The merged vocabulary of `locales` (codes of files in ocr/fields/locales)."""
-    unknown = [code for code in locales if code not in available_locales()]
+    files = {code: tomllib.loads((LOCALES / f"{code}.toml").read_text(encoding="utf-8"))
+             for code in available_locales()}
+    unknown = [code for code in locales if code not in files]
     if unknown:
-        raise ValueError(f"unknown locale '{unknown[0]}': choose from {', '.join(available_locales())}")
+        raise ValueError(f"unknown locale '{unknown[0]}': choose from {', '.join(files)}")
     # A list no chosen locale fills is empty, so a locale set without English still reads receipts
-    lists: dict[str, list[str]] = {name: [] for code in available_locales() for name in _list_names(code)}
+    lists: dict[str, list[str]] = {name: [] for data in files.values() for section, entries in data.items()
+                                   if section != "payment" for name in entries if name != "postcode"}
     payment: dict[str, list[str]] = {}
     postcodes: list[str] = []
     for code in locales:
-        for section, entries in _locale_file(code).items():
+        for section, entries in files[code].items():
             for name, value in entries.items():
                 if section == "payment":
                     payment.setdefault(name, []).extend(value)
