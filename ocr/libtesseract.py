@@ -18,6 +18,10 @@ from PIL import Image
 
 from errors import DocDeskError, EngineUnavailable, ErrorCode, TransientError
 
+# The libraries by soname, newest Debian last: Leptonica 1.83 renamed itself (bookworm: liblept.so.5; trixie:
+# libleptonica.so.6). Their C functions used here are the same in both.
+TESSERACT_NAMES = ("libtesseract.so.5",)
+LEPTONICA_NAMES = ("liblept.so.5", "libleptonica.so.6")
 _HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
 _P = ctypes.c_void_p
 
@@ -29,11 +33,8 @@ class Library:
         # One thread, read by OpenMP when the library loads: the project runs a process per core, and a process that
         # forks documents' children must not have OpenMP threads (GNU OpenMP hangs in a child of a process using them).
         os.environ["OMP_THREAD_LIMIT"] = "1"
-        try:
-            self._tess, self._lept = ctypes.CDLL("libtesseract.so.5"), ctypes.CDLL("liblept.so.5")
-        except OSError as error:
-            raise EngineUnavailable("Tesseract is not installed: run `make install` (Debian package "
-                                    "tesseract-ocr).") from error
+        self._tess = open_library(TESSERACT_NAMES, "Tesseract 5 is not installed")
+        self._lept = open_library(LEPTONICA_NAMES, "Leptonica, the image library Tesseract reads with, is missing")
         _declare(self._tess, self._lept)
         self._api = self._tess.TessBaseAPICreate()
         if self._tess.TessBaseAPIInit3(self._api, None, language.encode()) != 0:
@@ -83,6 +84,17 @@ class Library:
     def _end(self) -> None:
         self._tess.TessBaseAPIEnd(self._api)
         self._tess.TessBaseAPIDelete(self._api)
+
+
+def open_library(names: tuple[str, ...], missing: str) -> ctypes.CDLL:
+    """The first of `names` the system has; `missing` starts the error when none is there."""
+    for name in names:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    raise EngineUnavailable(f"{missing} ({' or '.join(names)} not found): run `make install` (Debian package "
+                            "tesseract-ocr).")
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from PIL import Image
 
 from errors import EngineUnavailable, ErrorCode, TransientError
 from ocr.engine import pytesseract, words_from_data
-from ocr.libtesseract import Library, library
+from ocr.libtesseract import LEPTONICA_NAMES, Library, library, open_library
 from tests import receipts
 
 
@@ -40,6 +40,17 @@ def test_a_page_past_its_time_limit_is_stopped(receipt):
 def test_missing_language_data_says_what_to_install():
     with pytest.raises(EngineUnavailable, match="install tesseract-ocr-qqq"):
         Library("qqq")
+
+
+def test_a_library_is_taken_by_the_first_soname_the_system_has():
+    # Debian bookworm names Leptonica liblept.so.5, trixie libleptonica.so.6: whichever is here is found
+    assert open_library(("libleptonica-not-here.so.0", *LEPTONICA_NAMES), "Leptonica is missing")
+
+
+def test_a_missing_library_says_which_and_what_to_install():
+    with pytest.raises(EngineUnavailable, match=r"Leptonica is missing \(libnothing.so.1 or libnothing.so.2 not "
+                                                r"found\): run `make install`"):
+        open_library(("libnothing.so.1", "libnothing.so.2"), "Leptonica is missing")
 
 
 _THREADS = """
