@@ -6,7 +6,9 @@
 For each folder, `--per-folder` receipts are drawn (seeded) and each scan is photographed once by
 tests/photos.py under its own randomly drawn conditions (desk, camera tilt, turn up to 15 degrees, shadow, warm
 tint, blur, noise, JPEG quality). The photos and the scans are read by the real pipeline and scored by
-ocr/evaluate.py against the same keys. Also reported: the found corners against the true ones, the photo step's
+ocr/evaluate.py against the same keys, their fields read by a model trained on the folders without the picked
+receipts' shops (the shipped model is trained on these scans: `--shipped-model` reads with it, in-sample; `--cache`
+reuses `cli.py eval`'s readings for that training). Also reported: the found corners against the true ones, the photo step's
 milliseconds on the photos, the extra seconds a photo costs end to end, and the step's cost on every scan of the
 folders (where it must change nothing). Timings depend on the machine's load: run it under the bench lock.
 """
@@ -31,6 +33,7 @@ from PIL import Image  # noqa: E402
 
 from ocr import evaluate, photo  # noqa: E402
 from ocr.config import OcrConfig  # noqa: E402
+from ocr.fields.ranker import Ranker  # noqa: E402
 from ocr.load import load_pages  # noqa: E402
 from services import learning  # noqa: E402
 from settings import get_settings  # noqa: E402
@@ -170,10 +173,23 @@ def receipts_table(pairs: list[Pair]) -> list[str]:
     return lines
 
 
-def _scored(folder: Path, config: OcrConfig, processes: int) -> list[evaluate.ReceiptResult]:
-    """The folder's receipts read by the pipeline, their fields by the shipped model, named by their file's stem."""
+def _scored(folder: Path, config: OcrConfig, processes: int, ranker: Ranker | None) -> list[evaluate.ReceiptResult]:
+    """The folder's receipts read by the pipeline, their fields by `ranker` (None: the shipped model), named by their
+    file's stem."""
     read = learning.read_folders([folder], config, cache=None, workers=processes, progress=lambda _: None)
-    return [replace(result, name=Path(result.name).stem) for result in learning.shipped_results(read, config)]
+    return [replace(result, name=Path(result.name).stem) for result in learning.shipped_results(read, config, ranker)]
+
+
+def held_out(datasets: list[Path], picked: list[Path], config: OcrConfig, *, cache: Path | None, processes: int,
+             seed: int) -> Ranker:
+    """A model trained on the folders without the shops of the picked receipts, so that scans and photos are read by a
+    model that saw neither (the shipped one is trained on these very scans: their F1 would be in-sample)."""
+    receipts = learning.read_folders(datasets, config, cache=cache, workers=processes,
+                                     progress=lambda line: print(line, file=sys.stderr))
+    names = {f"{path.parent.parent.name}/{path.name}" for path in picked}
+    shops = {r.receipt.group for r in receipts if r.receipt.name in names}
+    print(f"training without the {len(shops)} shops of the {len(picked)} picked receipts", file=sys.stderr)
+    return learning.held_out_ranker(receipts, shops, config, seed=seed)
 
 
 def main() -> None:
@@ -183,14 +199,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--report", type=Path, help="also write the report (markdown) here")
+    parser.add_argument("--shipped-model", action="store_true",
+                        help="read with the shipped model (trained on these scans: in-sample) instead of one trained "
+                             "without the picked receipts' shops")
+    parser.add_argument("--cache", type=Path, help="readings of the folders' scans for the held-out model "
+                                                   "(as `cli.py eval --cache`)")
     args = parser.parse_args()
     config = get_settings().ocr_config()  # as `cli.py eval` reads it (DOCDESK_* settings)
+    picked = {dataset: pick(dataset, args.per_folder, args.seed) for dataset in args.datasets}
+    ranker = None if args.shipped_model else held_out(
+        args.datasets, [path for paths in picked.values() for path in paths], config, cache=args.cache,
+        processes=args.processes, seed=args.seed)
     summaries, notes, pairs = {}, [], []
     with tempfile.TemporaryDirectory(prefix="docdesk-photos-") as tmp:
         for index, dataset in enumerate(args.datasets):
             work = Path(tmp) / dataset.name
-            made = make_photos(pick(dataset, args.per_folder, args.seed), work, [args.seed, index], config)
-            scans, shots = (_scored(work / name, config, args.processes) for name in ("scans", "photos"))
+            made = make_photos(picked[dataset], work, [args.seed, index], config)
+            scans, shots = (_scored(work / name, config, args.processes, ranker) for name in ("scans", "photos"))
             assert [r.name for r in scans] == [r.name for r in shots]
             summaries[f"{dataset.name} scans"] = evaluate.summarize(scans)
             summaries[f"{dataset.name} photos"] = evaluate.summarize(shots)
@@ -203,8 +228,11 @@ def main() -> None:
         summaries["all photos"] = evaluate.summarize([shot for _, shot, _ in pairs])
     cost = step_cost_on_scans(args.datasets, config)
     command = " ".join(["bench/photo_accuracy.py", *map(str, args.datasets), f"--per-folder {args.per_folder}",
-                        f"--seed {args.seed}"])
-    report = [f"# Phone photos against their scans\n\n```\n{command}\n```\n", evaluate.summary_table(summaries), "",
+                        f"--seed {args.seed}", *(["--shipped-model"] if args.shipped_model else [])])
+    model = ("the shipped model (trained on these scans: in-sample)" if args.shipped_model else
+             "a model trained without the picked receipts' shops (neither scans nor photos seen in training)")
+    report = [f"# Phone photos against their scans\n\n```\n{command}\n```\n", f"Fields read by {model}.\n",
+              evaluate.summary_table(summaries), "",
               *notes, "", *conditions_report(pairs), "",
               f"The photo step on all {len(cost['times'])} scans of the folders: ms p50 / p95 / max "
               f"{_fmt(cost['times'], 2)}, mean {np.mean(cost['times']):.2f}; {dict(cost['outcomes'])}; changed: "

@@ -85,11 +85,21 @@ def _with_reading_scores(validated: list[Validated], receipts: list[FolderReceip
             for item, folder in zip(validated, receipts, strict=True)]
 
 
-def shipped_results(receipts: list[FolderReceipt], config: OcrConfig) -> list[ReceiptResult]:
-    """Each receipt's fields as the shipped model reads them, no cross-validation: for comparing two readings of the
-    same receipts under one model (bench/photo_accuracy.py: photos against their scans)."""
-    return [with_reading_scores(result_of(r.receipt, extract_fields(list(r.receipt.pages), config.extraction)), r)
+def shipped_results(receipts: list[FolderReceipt], config: OcrConfig, ranker: Ranker | None = None
+                    ) -> list[ReceiptResult]:
+    """Each receipt's fields as the shipped model (or `ranker`) reads them, no cross-validation: for comparing two
+    readings of the same receipts under one model (bench/photo_accuracy.py: photos against their scans)."""
+    return [with_reading_scores(result_of(r.receipt, extract_fields(list(r.receipt.pages), config.extraction, ranker)),
+                                r)
             for r in receipts]
+
+
+def held_out_ranker(receipts: list[FolderReceipt], shops: set[str], config: OcrConfig, *, seed: int) -> Ranker:
+    """A ranker fitted, in memory, on the receipts of every shop but `shops`: one that never saw the receipts it is
+    about to read (the shipped model is trained on the labelled folders themselves)."""
+    kept = [r.receipt for r in receipts if r.receipt.group not in shops]
+    return fit(family_data(prepare(kept, config.extraction)), seed,
+               {"held_out_shops": sorted(shops), "receipts": len(kept)})
 
 
 def evaluate(receipts: list[FolderReceipt], config: OcrConfig, *, folds: int, seed: int,
