@@ -8,9 +8,9 @@ tests/photos.py under its own randomly drawn conditions (desk, camera tilt, turn
 tint, blur, noise, JPEG quality). The photos and the scans are read by the real pipeline and scored by
 ocr/evaluate.py against the same keys, their fields read by a model trained on the folders without the picked
 receipts' shops (the shipped model is trained on these scans: `--shipped-model` reads with it, in-sample; `--cache`
-reuses `cli.py eval`'s readings for that training). Also reported: the found corners against the true ones, the photo step's
-milliseconds on the photos, the extra seconds a photo costs end to end, and the step's cost on every scan of the
-folders (where it must change nothing). Timings depend on the machine's load: run it under the bench lock.
+reuses `cli.py eval`'s readings for that training). Also reported: the found corners against the true ones, the
+photo step's milliseconds on the photos, the extra seconds a photo costs end to end, and the step's cost on every
+scan of the folders (where it must change nothing). Timings depend on the machine's load: run it under the bench lock.
 """
 
 from __future__ import annotations
