@@ -3,7 +3,6 @@ LightGBM), and retrain from approvals."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -11,24 +10,14 @@ import sys
 import pytest
 
 from ocr.fields.ranker import Ranker
-from tests import receipts
-from tests.ocr.golden.make_golden import SHOPS, lines_of
+from tests import labelled
 from tests.services.worker_proc import ROOT
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     """Six receipts of three invented shops, laid out like sroie-dev: img/, key/ (printed values)."""
-    root = tmp_path_factory.mktemp("labelled")
-    (root / "img").mkdir()
-    (root / "key").mkdir()
-    for number in range(6):
-        lines, truth = lines_of(SHOPS[number % 3], "TOTAL", f"{10 + number:02d}/03/2024", False, number)
-        (root / "img" / f"{number:03d}.png").write_bytes(receipts.encode(receipts.render(lines).image, "PNG"))
-        (root / "key" / f"{number:03d}.json").write_text(json.dumps(
-            {"company": truth["vendor"], "address": truth["vendor_address"], "date": truth["date"],
-             "total": truth["total"]}))
-    return root
+    return labelled.write_folder(tmp_path_factory.mktemp("labelled"))
 
 
 def _cli(*args, timeout=600):

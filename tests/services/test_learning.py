@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ocr.config import OcrConfig
 from services import learning
-from tests import receipts
-from tests.ocr.golden.make_golden import SHOPS, lines_of
+from tests import labelled
 
 
 @pytest.fixture(scope="module")
 def read(tmp_path_factory):
     """Six receipts of three invented shops, laid out like sroie-dev, read by the pipeline."""
-    root = tmp_path_factory.mktemp("labelled")
-    (root / "img").mkdir()
-    (root / "key").mkdir()
-    for number in range(6):
-        lines, truth = lines_of(SHOPS[number % 3], "TOTAL", f"{10 + number:02d}/03/2024", False, number)
-        (root / "img" / f"{number:03d}.png").write_bytes(receipts.encode(receipts.render(lines).image, "PNG"))
-        (root / "key" / f"{number:03d}.json").write_text(json.dumps(
-            {"company": truth["vendor"], "address": truth["vendor_address"], "date": truth["date"],
-             "total": truth["total"]}))
+    root = labelled.write_folder(tmp_path_factory.mktemp("labelled"))
     return learning.read_folders([root], OcrConfig(), cache=None, workers=1, progress=lambda _: None)
 
 
