@@ -177,7 +177,7 @@ def _scored(folder: Path, config: OcrConfig, processes: int, ranker: Ranker | No
     """The folder's receipts read by the pipeline, their fields by `ranker` (None: the shipped model), named by their
     file's stem."""
     read = learning.read_folders([folder], config, cache=None, workers=processes, progress=lambda _: None)
-    return [replace(result, name=Path(result.name).stem) for result in learning.shipped_results(read, config, ranker)]
+    return [replace(result, name=Path(result.name).stem) for result in learning.model_results(read, config, ranker)]
 
 
 def held_out(datasets: list[Path], picked: list[Path], config: OcrConfig, *, cache: Path | None, processes: int,

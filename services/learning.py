@@ -85,8 +85,8 @@ def _with_reading_scores(validated: list[Validated], receipts: list[FolderReceip
             for item, folder in zip(validated, receipts, strict=True)]
 
 
-def shipped_results(receipts: list[FolderReceipt], config: OcrConfig, ranker: Ranker | None = None
-                    ) -> list[ReceiptResult]:
+def model_results(receipts: list[FolderReceipt], config: OcrConfig, ranker: Ranker | None = None
+                  ) -> list[ReceiptResult]:
     """Each receipt's fields as the shipped model (or `ranker`) reads them, no cross-validation: for comparing two
     readings of the same receipts under one model (bench/photo_accuracy.py: photos against their scans)."""
     return [with_reading_scores(result_of(r.receipt, extract_fields(list(r.receipt.pages), config.extraction, ranker)),

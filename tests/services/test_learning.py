@@ -22,6 +22,6 @@ def test_a_held_out_model_never_sees_the_shops_it_is_kept_from_and_still_reads_t
     shop = read[0].receipt.group
     ranker = learning.held_out_ranker(read, {shop}, config, seed=0)
     assert ranker.card == {"held_out_shops": [shop], "receipts": 4}  # two receipts per shop: 6 - 2
-    results = learning.shipped_results([r for r in read if r.receipt.group == shop], config, ranker)
+    results = learning.model_results([r for r in read if r.receipt.group == shop], config, ranker)
     assert [r.name for r in results] == [r.receipt.name for r in read if r.receipt.group == shop]
     assert all(r.correct("date") and r.correct("total") for r in results)
