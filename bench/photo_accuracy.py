@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from ocr import evaluate, photo  # noqa: E402
+from ocr import evaluate, labelled, photo  # noqa: E402
 from ocr.config import OcrConfig  # noqa: E402
 from ocr.fields.ranker import Ranker  # noqa: E402
 from ocr.load import load_pages  # noqa: E402
@@ -186,7 +186,7 @@ def held_out(datasets: list[Path], picked: list[Path], config: OcrConfig, *, cac
     model that saw neither (the shipped one is trained on these very scans: their F1 would be in-sample)."""
     receipts = learning.read_folders(datasets, config, cache=cache, workers=processes,
                                      progress=lambda line: print(line, file=sys.stderr))
-    names = {f"{path.parent.parent.name}/{path.name}" for path in picked}
+    names = {labelled.receipt_name(path) for path in picked}
     shops = {r.receipt.group for r in receipts if r.receipt.name in names}
     print(f"training without the {len(shops)} shops of the {len(picked)} picked receipts", file=sys.stderr)
     return learning.held_out_ranker(receipts, shops, config, seed=seed)

@@ -62,13 +62,18 @@ def read_image(path: Path, read: Callable[[bytes], tuple[Sequence[PageResult], f
     return tuple(pages), seconds
 
 
+def receipt_name(image: Path) -> str:
+    """How a labelled receipt is named in reports and model cards: its folder and file, 'sroie-dev/002.jpg'."""
+    return f"{image.parent.parent.name}/{image.name}"
+
+
 def _one(job: tuple[Path, Callable, str, Path | None]) -> FolderReceipt:
     path, read, reading, cache = job
     root = path.parent.parent
     gold = load_gold(root / "key" / f"{path.stem}.json")
     pages, seconds = read_image(path, read, reading, cache)
     box = root / "box" / f"{path.stem}.csv"
-    receipt = LabelledReceipt(f"{root.name}/{path.name}", shop_of(gold.get("vendor", "")), pages, gold)
+    receipt = LabelledReceipt(receipt_name(path), shop_of(gold.get("vendor", "")), pages, gold)
     return FolderReceipt(receipt, seconds, box_text(box) if box.exists() else "")
 
 
