@@ -15,8 +15,10 @@ receipts scored earlier.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -77,13 +79,25 @@ def best_match(page_text: str, known: Sequence[KnownVendor], *, min_similarity: 
 
 
 def _printed_address(page_text: str, vendor: str, known: Sequence[KnownVendor]) -> str | None:
-    """Of the addresses approved for this vendor, the one most alike to something in the top lines."""
+    """Of the addresses approved for this vendor, the one most alike to something in the top lines, spelled as
+    reviewers most often approved it."""
     top = header_text(page_text, ADDRESS_LINES)
-    addresses = {normalize_text(k.address): k.address for k in known
-                 if k.address and normalize_text(k.vendor) == normalize_text(vendor)}
-    scored = [(fuzz.partial_ratio(key, top), address) for key, address in addresses.items()]
+    approved = [k.address for k in known if k.address and _letters_and_digits(k.vendor) == _letters_and_digits(vendor)]
+    scored = [(fuzz.partial_ratio(normalize_text(address), top), address) for address in set(approved)]
     scored = [item for item in scored if item[0] >= ADDRESS_MIN_SIMILARITY]
-    return max(scored)[1] if scored else None
+    return house_spelling(max(scored)[1], approved) if scored else None
+
+
+def _letters_and_digits(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+def house_spelling(value: str, approved: Iterable[str]) -> str:
+    """The way reviewers most often wrote `value`: of the approved values with the same letters and digits (spaced or
+    punctuated otherwise), the most frequent; `value` itself when none is more frequent."""
+    same = Counter(a for a in approved if _letters_and_digits(a) == _letters_and_digits(value))
+    most, count = same.most_common(1)[0] if same else (value, 0)
+    return value if same[value] >= count else most
 
 
 def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Sequence[KnownVendor],
@@ -108,7 +122,7 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
     header_box = _header_box(pages[0])
     confidence = round(match.similarity / 100, 3)
     fields = dict(extraction.fields)
-    recalled = {"vendor": match.known.vendor}
+    recalled = {"vendor": house_spelling(match.known.vendor, [k.vendor for k in known])}
     if match.address:
         recalled["vendor_address"] = match.address
     for name, value in recalled.items():

@@ -5,7 +5,7 @@ from dataclasses import replace
 from ocr.config import ExtractionConfig
 from ocr.fields import check_fields, extract_fields
 from ocr.types import BoundingBox, Flag, PageResult, Word
-from ocr.vendors import KnownVendor, best_match, header_text, recall_vendor
+from ocr.vendors import KnownVendor, best_match, header_text, house_spelling, recall_vendor
 
 # How one shop's header read on an approved receipt, and on a new one with other OCR slips.
 APPROVED_TEXT = """KEDAI RUNCIT SRI MAJU SDN BHD
@@ -67,6 +67,27 @@ def test_another_branch_gets_the_name_but_keeps_its_own_address():
         "TAMAN MELAT1, 53100 KUALA LUMPUR", "BANDAR BARU, 81200 JOHOR BAHRU")
     match = best_match(branch, [APPROVED], min_similarity=50)
     assert match is not None and match.known is APPROVED and match.address is None
+
+
+def test_the_house_spelling_is_the_one_approved_most_often():
+    approved = ["NO.2, JALAN BESAR", "NO. 2, JALAN BESAR", "NO.2, JALAN BESAR", "LOT 5, JALAN KENANGA"]
+    assert house_spelling("NO. 2, JALAN BESAR", approved) == "NO.2, JALAN BESAR"
+    assert house_spelling("NO.2,JALAN BESAR", ["NO.2,JALAN BESAR", "NO.2, JALAN BESAR"]) == "NO.2,JALAN BESAR"  # a tie
+    assert house_spelling("LOT 6, JALAN KENANGA", approved) == "LOT 6, JALAN KENANGA"  # other digits: another place
+    assert house_spelling("SHOP", []) == "SHOP"
+
+
+def test_recall_brings_the_vendor_and_address_as_reviewers_most_often_wrote_them():
+    matched = replace(APPROVED, document_id=8, vendor="KEDAI RUNCIT SRI MAJU SDN. BHD.",
+                      address="NO 8, JALAN SEROJA RAYA 3 ,TAMAN MELATI, 53100 KUALA LUMPUR")
+    other_header = replace(APPROVED, document_id=9, header=header_text(OTHER_SHOP_TEXT))
+    page = page_of(NEW_TEXT)
+
+    recalled = recall_vendor(extract_fields([page]), [page], [matched, other_header, APPROVED], ExtractionConfig())
+
+    assert best_match(NEW_TEXT, [matched, other_header, APPROVED], min_similarity=70).known is matched
+    assert recalled.fields["vendor"].value == APPROVED.vendor
+    assert recalled.fields["vendor_address"].value == APPROVED.address
 
 
 def test_recall_replaces_vendor_and_address_keeps_the_box_and_says_where_they_came_from():
