@@ -104,11 +104,11 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
                   config: ExtractionConfig, ranker: Ranker | None = None,
                   profile_of: Callable[[KnownVendor], Remembered | None] | None = None) -> Extraction:
     """When the header matches an approved receipt's: the receipt read again with what the memory knows of that
-    supplier (if it knows more than the name), and the read vendor (and address) replaced by the approved ones;
-    otherwise unchanged.
+    supplier (if it knows more than the name), and the read vendor (and address) replaced by the approved ones, spelled
+    as reviewers most often approved them; otherwise unchanged.
 
     The field keeps the box of the header it matched, so reviewers still see where it came from, and a
-    `vendor_recalled` flag says which approved document it was taken from. `profile_of` looks up what the memory
+    `vendor_recalled` flag names the approved document whose header matched. `profile_of` looks up what the memory
     knows of a match whose profile is not loaded yet (storage keeps only names and headers at hand).
     """
     if not pages:
@@ -133,8 +133,8 @@ def recall_vendor(extraction: Extraction, pages: Sequence[PageResult], known: Se
                              page=read.page if read else pages[0].index,
                              box=read.box if read and read.box is not None else header_box)
     what = "vendor and address" if "vendor_address" in recalled else "vendor"
-    flag = Flag(RECALLED, f"{what} as approved on document #{match.known.document_id} "
-                                   f"(top of the receipt {match.similarity:.0f} % alike)", tuple(recalled))
+    flag = Flag(RECALLED, f"{what} as approved for this supplier (top of the receipt {match.similarity:.0f} % alike "
+                          f"document #{match.known.document_id})", tuple(recalled))
     notes = [note for note in extraction.flags if note.is_note]
     # checked again (no more missing_vendor, say), keeping the notes on where values came from
     checks = check_fields(fields, extraction.line_items, config, notes=notes)
