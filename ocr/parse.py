@@ -36,6 +36,12 @@ def normalize_text(text: str | None) -> str:
     return " ".join((text or "").upper().split())
 
 
+def letters_and_digits(text: str | None) -> str:
+    """Upper-cased letters and digits only: two spellings of one name or address that differ in nothing else (spaces,
+    dots, commas) give the same."""
+    return "".join(ch for ch in normalize_text(text) if ch.isalnum())
+
+
 def _clean_number_token(text: str) -> str | None:
     """Strip currency, brackets and trailing marks; undo letter-for-digit confusions; None if not numeric-ish."""
     token = text.strip().replace("\u2212", "-")

@@ -15,7 +15,6 @@ receipts scored earlier.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
@@ -27,7 +26,7 @@ from ocr.fields import check_fields, extract_fields
 from ocr.fields.memory import Remembered
 from ocr.fields.ranker import Ranker
 from ocr.layout import group_rows
-from ocr.parse import normalize_text
+from ocr.parse import letters_and_digits, normalize_text
 from ocr.types import RECALLED, BoundingBox, Extraction, Field, Flag, PageResult
 
 # Header = the first lines of page 1: enough for the name and most of the address, before the receipt's own
@@ -82,20 +81,16 @@ def _printed_address(page_text: str, vendor: str, known: Sequence[KnownVendor]) 
     """Of the addresses approved for this vendor, the one most alike to something in the top lines, spelled as
     reviewers most often approved it."""
     top = header_text(page_text, ADDRESS_LINES)
-    approved = [k.address for k in known if k.address and _letters_and_digits(k.vendor) == _letters_and_digits(vendor)]
+    approved = [k.address for k in known if k.address and letters_and_digits(k.vendor) == letters_and_digits(vendor)]
     scored = [(fuzz.partial_ratio(normalize_text(address), top), address) for address in set(approved)]
     scored = [item for item in scored if item[0] >= ADDRESS_MIN_SIMILARITY]
     return house_spelling(max(scored)[1], approved) if scored else None
 
 
-def _letters_and_digits(text: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", text.upper())
-
-
 def house_spelling(value: str, approved: Iterable[str]) -> str:
     """The way reviewers most often wrote `value`: of the approved values with the same letters and digits (spaced or
     punctuated otherwise), the most frequent; `value` itself when none is more frequent."""
-    same = Counter(a for a in approved if _letters_and_digits(a) == _letters_and_digits(value))
+    same = Counter(a for a in approved if letters_and_digits(a) == letters_and_digits(value))
     most, count = same.most_common(1)[0] if same else (value, 0)
     return value if same[value] >= count else most
 

@@ -27,7 +27,7 @@ from ocr.fields.document import Document
 from ocr.fields.extract import candidates_of, document_of
 from ocr.fields.memory import Remembered, remember, with_memory
 from ocr.fields.ranker import RANKING_SIGNALS, UNCALIBRATED, Calibration, FamilyModel, Ranker, Trees, signal_matrix
-from ocr.parse import normalize_text
+from ocr.parse import letters_and_digits, normalize_text
 from ocr.types import PageResult
 
 LEARNED = ("vendor", "vendor_address", "date", "total")
@@ -63,7 +63,7 @@ class LabelledReceipt:
 def shop_of(vendor: str) -> str:
     """The group key of a shop: its name's letters and digits (the keys space and punctuate one shop's name
     differently from receipt to receipt)."""
-    return "".join(ch for ch in normalize_text(vendor) if ch.isalnum())
+    return letters_and_digits(vendor)
 
 
 def relevance(name: str, value: str, truth: str) -> int:

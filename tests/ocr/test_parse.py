@@ -14,6 +14,7 @@ from ocr.parse import (
     currency_of,
     dates_in,
     format_amount,
+    letters_and_digits,
     parse_amount,
     parse_date,
     parse_time,
@@ -181,3 +182,9 @@ def test_a_date_up_to_a_year_back_parses_whatever_today_is(today, days_back):
 def test_a_year_after_29_february_is_28_february():
     assert a_year_after(date(2028, 2, 29)) == date(2029, 2, 28)
     assert parse_date("29/02/2028", today=date(2028, 2, 29)) == date(2028, 2, 29)
+
+
+def test_letters_and_digits_are_what_two_spellings_of_one_name_share():
+    assert letters_and_digits("No. 2, Jalan  Besar,") == letters_and_digits("NO.2,JALAN BESAR") == "NO2JALANBESAR"
+    assert letters_and_digits("NO 2") != letters_and_digits("NO 3")
+    assert letters_and_digits(None) == ""
