@@ -81,7 +81,8 @@ def _printed_address(page_text: str, vendor: str, known: Sequence[KnownVendor]) 
     """Of the addresses approved for this vendor, the one most alike to something in the top lines, spelled as
     reviewers most often approved it."""
     top = header_text(page_text, ADDRESS_LINES)
-    approved = [k.address for k in known if k.address and letters_and_digits(k.vendor) == letters_and_digits(vendor)]
+    shop = letters_and_digits(vendor)
+    approved = [k.address for k in known if k.address and letters_and_digits(k.vendor) == shop]
     scored = [(fuzz.partial_ratio(normalize_text(address), top), address) for address in set(approved)]
     scored = [item for item in scored if item[0] >= ADDRESS_MIN_SIMILARITY]
     return house_spelling(max(scored)[1], approved) if scored else None
@@ -90,7 +91,8 @@ def _printed_address(page_text: str, vendor: str, known: Sequence[KnownVendor]) 
 def house_spelling(value: str, approved: Iterable[str]) -> str:
     """The way reviewers most often wrote `value`: of the approved values with the same letters and digits (spaced or
     punctuated otherwise), the most frequent; `value` itself when none is more frequent."""
-    same = Counter(a for a in approved if letters_and_digits(a) == letters_and_digits(value))
+    key = letters_and_digits(value)
+    same = Counter(a for a in approved if letters_and_digits(a) == key)
     most, count = same.most_common(1)[0] if same else (value, 0)
     return value if same[value] >= count else most
 
