@@ -77,7 +77,7 @@ class Settings(BaseSettings):
                                     "docs/user-guide.md), `always` makes each page a receipt, `never` keeps the file "
                                     "one receipt.")
     vendor_memory: bool = Field(True, description="Take vendor and address from an approved receipt whose top "
-                                "lines read alike.")
+                                "lines read alike, spelled as reviewers approved them most often.")
     vendor_memory_similarity: float = Field(_EXTRACT.vendor_similarity, ge=0, le=100,
                                             description="How alike (0-100) those lines must read.")
 
