@@ -16,6 +16,8 @@ from ocr.parse import amounts_in, format_amount, rounding_in
 
 KINDS = ("total", "subtotal", "tax", "rounding", "paid", "change", "summary")
 CENT = Decimal("0.005")
+ROUNDING_LIMIT = Decimal("0.10")  # a rounding adjustment is a few cents; more is a misread amount
+DERIVED = {"sum": 1.0, "change": 2.0, "rounded": 3.0}
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,17 @@ def _labelled(amounts: list[Amount], kind: str) -> list[Amount]:
 
 
 def _sums(amounts: list[Amount]) -> list[tuple[Decimal, tuple[Amount, ...], str]]:
-    """The totals other amounts give: subtotal (+ tax) (+ rounding), and cash paid - change."""
+    """The totals other amounts give: subtotal (+ tax) (+ rounding), a total with the rounding adjustment printed
+    below it (the rounded total is often misread or not printed), and cash paid - change."""
     subtotals, taxes, roundings = (_labelled(amounts, kind)[:3] for kind in ("subtotal", "tax", "rounding"))
     paid, change = _labelled(amounts, "paid")[:3], _labelled(amounts, "change")[:2]
     sums = []
     for subtotal, tax, rounding in product(subtotals, [None, *taxes], [None, *roundings]):
         parts = tuple(p for p in (subtotal, tax, rounding) if p is not None)
         sums.append((sum((p.value for p in parts), Decimal(0)), parts, "sum"))
+    for total, rounding in product(_labelled(amounts, "total")[:3], roundings):
+        if rounding.row > total.row and 0 < abs(rounding.value) < ROUNDING_LIMIT:
+            sums.append((total.value + rounding.value, (total, rounding), "rounded"))
     for cash, given in product(paid, change):
         if cash.value - given.value > 0:
             sums.append((cash.value - given.value, (cash, given), "change"))
@@ -171,6 +177,7 @@ def _value_features(value: Decimal, amounts: list[Amount], sums: list, added: _A
         else 0.0,
         "subtotal_equal": 1.0 if any(close(s, value) for s in subtotals) else 0.0,
         "change_agrees": 1.0 if any(close(s, value) and kind == "change" for s, _, kind in sums) else 0.0,
+        "rounding_agrees": 1.0 if any(close(s, value) and kind == "rounded" for s, _, kind in sums) else 0.0,
         "paid_equal": 1.0 if any(close(p, value) for p in paid) else 0.0,
         "above_paid": 1.0 if paid and value > max(paid) + CENT else 0.0,
         "tax_fits": 1.0 if any(abs(value * r / (100 + r) - t) <= Decimal("0.006") for t in taxes for r in rates)
@@ -257,8 +264,8 @@ def total_candidates(doc: Document) -> list[Candidate]:
         words = tuple(w for p in parts for w in words_of(doc.rows[p.row], p.raw, p.reading))
         features = {name: MISSING for name in candidates[0].features} if candidates else {}
         features.update(_value_features(value, amounts, sums, added, rates, last.row))
-        features.update({"derived": 1.0 if kind == "sum" else 2.0, "position": doc.positions[last.row]})
-        raw = " + ".join(p.raw for p in parts) if kind == "sum" else " - ".join(p.raw for p in parts)
+        features.update({"derived": DERIVED[kind], "position": doc.positions[last.row]})
+        raw = " - ".join(p.raw for p in parts) if kind == "change" else " + ".join(p.raw for p in parts)
         candidates.append(Candidate("total", format_amount(value), raw, words, doc.rows[last.row].page, last.row,
                                     last.reading, features))
     return candidates

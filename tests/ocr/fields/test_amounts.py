@@ -57,6 +57,21 @@ def test_sums_of_other_amounts_are_candidates_too():
     assert derived["10.60"].features["change_agrees"] == 1.0  # the sum and cash - change agree
 
 
+def test_a_total_with_the_rounding_printed_below_it_gives_the_rounded_total():
+    rows = [words_at(20, (10, "KEDAI")), words_at(60, (10, "TOTAL INCL GST"), (300, "48.16")),
+            words_at(85, (10, "ROUNDING ADJ"), (300, "-0.01")), words_at(110, (10, "NET TOTAL"), (300, "4#.##"))]
+    derived = {c.value: c for c in candidates([page(rows)]) if c.features["derived"]}
+    assert derived["48.15"].features["derived"] == 3.0 and derived["48.15"].raw == "48.16 + -0.01"
+    assert derived["48.15"].features["rounding_agrees"] == 1.0
+    printed = [words_at(20, (10, "KEDAI")), *rows[1:3], words_at(110, (10, "ROUNDED TOTAL"), (300, "48.15"))]
+    found = candidates([page(printed)])
+    assert by_value(found)["48.15"].features["rounding_agrees"] == 1.0
+    assert by_value(found)["48.16"].features["rounding_agrees"] == 0.0
+    assert not [c for c in found if c.features["derived"] == 3.0]  # printed already: not derived again
+    above = [rows[0], rows[2], words_at(110, (10, "TOTAL"), (300, "48.16"))]  # a rounding above the total
+    assert not [c for c in candidates([page(above)]) if c.features["derived"] == 3.0]
+
+
 def test_a_tax_summary_row_is_no_total():
     rows = [words_at(20, (10, "KEDAI")), words_at(60, (10, "Total 6% supplies:"), (300, "18.40")),
             words_at(85, (10, "Total Payable:"), (300, "23.77"))]
