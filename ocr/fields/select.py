@@ -8,7 +8,7 @@ from decimal import Decimal
 from itertools import product
 from typing import Sequence
 
-from ocr.fields.amounts import Amount, close
+from ocr.fields.amounts import ROUNDING_LIMIT, Amount, close
 from ocr.fields.candidates import Candidate
 from ocr.fields.document import Document, words_of
 from ocr.parse import format_amount
@@ -37,8 +37,17 @@ def _labelled(amounts: Sequence[Amount], kind: str) -> list[Amount]:
     return sorted((a for a in amounts if a.kind == kind and a.rightmost), key=lambda a: (-a.strength, -a.row))
 
 
+def _by_kind(amounts: Sequence[Amount]) -> dict[str, list[Amount]]:
+    """The best three labelled amounts of each part's kind and of the totals. A rounding is an adjustment of a few
+    cents: a row labelled so that holds more is the rounded total."""
+    labelled = {kind: _labelled(amounts, kind)[:3] for kind in (*PARTS, "total")}
+    labelled["rounding"] = [a for a in _labelled(amounts, "rounding") if abs(a.value) < ROUNDING_LIMIT][:3]
+    return labelled
+
+
 def _adding_up(total: Candidate | None, labelled: dict[str, list[Amount]]) -> dict[str, Amount]:
-    """The subtotal (+ tax) (+ rounding) that add up to the total, if some do."""
+    """The subtotal (+ tax) (+ rounding) that add up to the total, if some do; else the (non-zero) rounding that
+    takes another total printed above it to this one."""
     if total is None:
         return {}
     value = Decimal(total.value)
@@ -47,12 +56,15 @@ def _adding_up(total: Candidate | None, labelled: dict[str, list[Amount]]) -> di
         parts = {"subtotal": subtotal, "tax": tax, "rounding": rounding}
         if close(sum((p.value for p in parts.values() if p), Decimal(0)), value):
             return {name: part for name, part in parts.items() if part}
+    for before, rounding in product(labelled["total"], labelled["rounding"]):
+        if rounding.value and rounding.row > before.row and close(before.value + rounding.value, value):
+            return {"rounding": rounding}
     return {}
 
 
 def parts_of(doc: Document, total: Candidate | None, amounts: Sequence[Amount]) -> dict[str, Candidate]:
     """Subtotal, tax and rounding: those that add up to the total, else the best labelled of each kind."""
-    labelled = {kind: _labelled(amounts, kind)[:3] for kind in PARTS}
+    labelled = _by_kind(amounts)
     chosen = {name: _candidate(doc, name, part, PART_CONFIDENCE) for name, part in _adding_up(total, labelled).items()}
     for kind in PARTS:
         if kind not in chosen and labelled[kind]:
@@ -66,8 +78,7 @@ def confirmation(doc: Document, total: Candidate | None, amounts: Sequence[Amoun
     if total is None or total.features.get("derived", 0):
         return None
     value = Decimal(total.value)
-    parts = [p for p in _adding_up(total, {kind: _labelled(amounts, kind)[:3] for kind in PARTS}).values()
-             if p.row != total.row]
+    parts = [p for p in _adding_up(total, _by_kind(amounts)).values() if p.row != total.row]
     def printed(amount: Amount) -> str:
         return doc.text(amount.row, amount.reading)
 
