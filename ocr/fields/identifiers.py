@@ -14,7 +14,9 @@ from ocr.fields.labels import PHONE, has_word, label_tokens
 from ocr.layout import min_mean_confidence
 from ocr.parse import amounts_in, currency_of
 
-TAX_ID = re.compile(r"(?<![A-Z0-9])[A-Z]{0,3}\s?\d[\d\s-]{5,18}\d(?![0-9])", re.IGNORECASE)
+# A tax id's letters are capitals printed against its digits ('W10-1808-32000011', 'DE123456789'): a lower-case
+# letter or one spaced off is a speck or its label ('NO s 000181747712').
+TAX_ID = re.compile(r"(?<![A-Z0-9])[A-Z]{0,3}\d[\d\s-]{5,18}\d(?![0-9])")
 # A receipt number is never a date, nor a piece of one.
 RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9/.-])(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?![\w/]))"
                         r"(?=[A-Z0-9/#-]*\d)[A-Z0-9][A-Z0-9/#-]{2,24}(?![A-Za-z0-9])", re.IGNORECASE)
@@ -56,8 +58,18 @@ def phone(doc: Document) -> Candidate | None:
 
 
 def tax_id(doc: Document) -> Candidate | None:
-    found = labelled_value(doc, doc.lexicon.tax_id, TAX_ID, "vendor_tax_id", 0.85)
-    return replace(found, value=re.sub(r"\s", "", found.value)) if found else None
+    """The number after a tax label; a label word OCR glued to it ('GST ID001806213696') is not part of it."""
+    lexicon = doc.lexicon
+    found = labelled_value(doc, lexicon.tax_id, TAX_ID, "vendor_tax_id", 0.85)
+    if found is None:
+        return None
+    value = re.sub(r"\s", "", found.value)
+    labels = {token for phrase in (*lexicon.tax_id, *lexicon.registration, *lexicon.receipt_number)
+              for token in label_tokens(phrase)}
+    letters = value[:len(value) - len(value.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+    if letters in labels:
+        value = value[len(letters):]
+    return replace(found, value=value)
 
 
 def receipt_number(doc: Document) -> Candidate | None:

@@ -47,3 +47,15 @@ def test_one_stray_currency_sign_does_not_make_a_foreign_receipt_and_a_refund_is
     assert identifiers.currency(doc("CORNER SHOP"), "SGD").value == "SGD"
     assert identifiers.payment(doc("CASH REFUND 5.00"), 0) is None
     assert identifiers.payment(doc("TUNAI 5.00"), 0).value == "CASH"  # Malay, from the ms word list
+
+
+def test_a_tax_id_keeps_its_own_capitals_and_drops_the_label_and_specks_beside_it():
+    def tax_id(row):
+        return identifiers.tax_id(doc("KEDAI RUNCIT MAJU", row)).value
+
+    assert tax_id("GST ID 001806213696") == "001806213696"  # no colon: the label ran into the number
+    assert tax_id("GST REG 000856195594") == "000856195594"
+    assert tax_id("GST ID. NO s 000181747712") == "000181747712"  # a lower-case speck
+    assert tax_id("GST ID No s000473792512") == "000473792512"
+    assert tax_id("SST No: W10-1808-32000011") == "W10-1808-32000011"  # capitals against the digits are its own
+    assert tax_id("VAT DE123456789") == "DE123456789"
