@@ -50,11 +50,17 @@ def phone(doc: Document) -> Candidate | None:
     header = range(min(len(doc.rows), HEADER_ROWS))
     lexicon = doc.lexicon
     found = labelled_value(doc, lexicon.phone, PHONE, "vendor_phone", 0.9, header)
-    if found is None:  # an unlabelled number, but not the tax or registration number printed there
-        unlabelled = [i for i in header if PHONE.search(doc.rows[i].text)
-                      and not has_word(doc.tokens(i), *lexicon.tax_id, *lexicon.registration)]
+    if found is None:  # an unlabelled number, but not the tax, registration or receipt number printed there
+        unlabelled = [i for i in header if _spaced_phone(doc.rows[i].text)
+                      and not has_word(doc.tokens(i), *lexicon.tax_id, *lexicon.registration, *lexicon.receipt_number)]
         found = labelled_value(doc, (), PHONE, "vendor_phone", 0.8, unlabelled, need_label=False)
     return found
+
+
+def _spaced_phone(text: str) -> bool:
+    """A phone number printed as one: with its code set off ('03-5566 7788', '+60 3 5566'). An unlabelled run of
+    bare digits is an invoice, tax or registration number."""
+    return any(re.search(r"[\s+()-]", match.group(0)) for match in PHONE.finditer(text))
 
 
 def tax_id(doc: Document) -> Candidate | None:

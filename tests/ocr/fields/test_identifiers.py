@@ -59,3 +59,12 @@ def test_a_tax_id_keeps_its_own_capitals_and_drops_the_label_and_specks_beside_i
     assert tax_id("GST ID No s000473792512") == "000473792512"
     assert tax_id("SST No: W10-1808-32000011") == "W10-1808-32000011"  # capitals against the digits are its own
     assert tax_id("VAT DE123456789") == "DE123456789"
+
+
+def test_an_unlabelled_phone_is_printed_as_one_and_is_no_invoice_number():
+    header = ("KEDAI RUNCIT MAJU", "LOT 5, JALAN CEMPAKA,")
+    assert identifiers.phone(doc(*header, "Invoice # : OR18041002160370")) is None
+    assert identifiers.phone(doc(*header, "6909906163102 1X 3.30 3.30")) is None  # a barcode
+    assert identifiers.phone(doc(*header, "Receipt No. :G03-1220615")) is None
+    assert identifiers.phone(doc(*header, "03-5566 7788")).value == "03-5566 7788"
+    assert identifiers.phone(doc(*header, "TEL 0355667788")).value == "0355667788"  # labelled: bare digits do
