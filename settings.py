@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     child_cpu_s: int = Field(300, ge=0, description="CPU-time limit (s) of that process and of each Tesseract it "
                              "runs; 0 = none.")
     default_currency: str = Field(_EXTRACT.default_currency, min_length=3, max_length=3,
-                                  description="ISO 4217 code used when a receipt shows none.")
+                                  description="ISO 4217 code used when a receipt shows none; also for a "
+                                  "bare `$` when it is no dollar, flagged for a check (a foreign dollar, or this "
+                                  "currency printed as `$`).")
     date_order: DateOrder = Field(_EXTRACT.date_order, description="How to read ambiguous dates like 03/04/2019: "
                                   "`DMY`, `MDY` or `YMD`.")
     low_confidence: float = Field(_EXTRACT.low_confidence, ge=0, le=1, description="Vendor, address, date and "

@@ -300,7 +300,14 @@ def currency_of(token: str, *, default_currency: str = "MYR") -> str | None:
             if symbol == "RP" and len(text) == len(symbol):
                 continue
             return code
-    amount = text[1:] if text.startswith("$") else text[:-1] if text.endswith("$") else None
-    if amount is not None and _SIGN_REST.fullmatch(amount):
+    if bare_dollar(text):
         return default_currency if default_currency in _DOLLAR_CURRENCIES else "USD"
     return None
+
+
+def bare_dollar(token: str) -> bool:
+    """A '$' alone or against an amount ('$7.60', '12.50$'): a dollar, but the sign does not say which (some
+    Malaysian tills print it for ringgit)."""
+    text = (token or "").strip()
+    amount = text[1:] if text.startswith("$") else text[:-1] if text.endswith("$") else None
+    return amount is not None and _SIGN_REST.fullmatch(amount) is not None

@@ -12,7 +12,7 @@ from ocr.fields.candidates import Candidate
 from ocr.fields.document import TESSERACT, Document, words_of
 from ocr.fields.labels import PHONE, has_word, label_tokens
 from ocr.layout import min_mean_confidence
-from ocr.parse import amounts_in, currency_of
+from ocr.parse import amounts_in, bare_dollar, currency_of
 
 # A tax id's letters are capitals printed against its digits ('W10-1808-32000011', 'DE123456789'): a lower-case
 # letter or one spaced off is a speck or its label ('NO s 000181747712').
@@ -22,6 +22,7 @@ RECEIPT_NO = re.compile(r"(?<![A-Za-z0-9/.-])(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(
                         r"(?=[A-Z0-9/#-]*\d)[A-Z0-9][A-Z0-9/#-]{2,24}(?![A-Za-z0-9])", re.IGNORECASE)
 HEADER_ROWS = 20  # the phone is printed with the name and address
 ASSUMED_CURRENCY = 0.8
+UNSAID_DOLLAR = 0.6  # under the review threshold: a '$' in an installation whose currency is no dollar
 
 
 def _sure(candidate: Candidate, certainty: float) -> Candidate:
@@ -108,8 +109,8 @@ def payment(doc: Document, total_row: int) -> Candidate | None:
 
 
 def currency(doc: Document, default_currency: str) -> Candidate:
-    """The currency most signs on the receipt name; one stray sign does not make a foreign receipt. Its page is the
-    page the sign was read on (a receipt of a stack starts on a later page of its file)."""
+    """The currency most signs on the receipt name; one stray sign does not make a foreign receipt. Its box, page and
+    confidence are the most clearly read sign's (a receipt of a stack starts on a later page of its file)."""
     counts: dict[str, list] = {}  # code -> [(word, its page)]
     for row in doc.rows:
         for word in row.words:
@@ -119,7 +120,11 @@ def currency(doc: Document, default_currency: str) -> Candidate:
     if counts:
         code, found = max(counts.items(), key=lambda kv: (len(kv[1]), kv[0] == default_currency))
         if code == default_currency or len(found) > 1:
-            word, page = found[0]
+            word, page = max(found, key=lambda sign: sign[0].confidence)  # the clearest: the others say the same
+            if code != default_currency and all(bare_dollar(w.text) for w, _ in found):
+                # A foreign dollar, or this installation's currency printed as '$': the reviewer says which
+                return _sure(Candidate("currency", default_currency, word.text, (word,), page, -1, TESSERACT),
+                             UNSAID_DOLLAR)
             return _sure(Candidate("currency", code, word.text, (word,), page, -1, TESSERACT),
                          0.9 if len(found) > 1 else 0.75)
     # no sign at all: the installation's own currency, which the receipts it is given are nearly always in

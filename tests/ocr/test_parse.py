@@ -11,6 +11,7 @@ from ocr.catalogue import CURRENCIES
 from ocr.parse import (
     a_year_after,
     amounts_in,
+    bare_dollar,
     currency_of,
     dates_in,
     format_amount,
@@ -123,6 +124,8 @@ def test_currency_of(token, expected):
 
 def test_bare_dollar_follows_a_dollar_default():
     assert currency_of("$5.00", default_currency="SGD") == "SGD"
+    assert bare_dollar("$5.00") and bare_dollar("$") and bare_dollar("12.50$")
+    assert not bare_dollar("S$5.00") and not bare_dollar("US$5") and not bare_dollar("$821/39")
 
 
 @pytest.mark.parametrize("currency", CURRENCIES, ids=lambda c: c.code)

@@ -42,6 +42,22 @@ def test_currency_and_card_payment():
     assert identifiers.currency(read, "MYR").value == "EUR" and identifiers.payment(read, 0).value == "VISA"
 
 
+def test_a_dollar_sign_is_the_installations_dollar_or_a_question_for_the_reviewer():
+    dollars = ("CORNER SHOP", "Total Amount: $7.60", "CASH $7.60", "Change $0.00")
+    sure = identifiers.currency(doc(*dollars), "SGD")
+    assert (sure.value, sure.raw) == ("SGD", "$7.60") and sure.confidence >= 0.8
+    unsaid = identifiers.currency(doc(*dollars), "MYR")  # a foreign dollar, or ringgit printed as '$'
+    assert (unsaid.value, unsaid.raw) == ("MYR", "$7.60") and unsaid.confidence < 0.8
+    assert identifiers.currency(doc("CORNER SHOP", "TOTAL US$7.60", "CASH US$10.00"), "MYR").value == "USD"
+
+
+def test_the_currency_is_shown_by_its_clearest_sign():
+    signs = page([words_at(20, (60, "CORNER SHOP")), words_at(60, (10, "TOTAL"), (400, "€5.00"), conf=0.3),
+                  words_at(85, (10, "CASH"), (400, "€5.00"), conf=0.97)])
+    found = identifiers.currency(document_of([signs], CONFIG), "MYR")
+    assert found.value == "EUR" and found.words[0].box.top == 85 and found.confidence > 0.8
+
+
 def test_one_stray_currency_sign_does_not_make_a_foreign_receipt_and_a_refund_is_no_payment():
     assert identifiers.currency(doc("CORNER SHOP", "¥", "TOTAL 5.00"), "MYR").value == "MYR"
     assert identifiers.currency(doc("CORNER SHOP"), "SGD").value == "SGD"
