@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from ocr.config import ExtractionConfig
-from ocr.fields.dates import date_candidates, shape, time_candidate
+from ocr.fields.dates import TIME_BY_DATE_OR_LABEL, TIME_ELSEWHERE, date_candidates, shape, time_candidate
 from ocr.fields.extract import document_of
 from tests.ocr.words import page, words_at
 
@@ -29,7 +29,19 @@ def test_dates_with_their_labels_and_plausibility():
     assert labelled.features["same_day"] == 2.0 and repeat.features["date_label"] == 0.0
     assert expiry.features["not_date_label"] == 1.0 and expiry.features["plausible"] == 1.0
     time = time_candidate(doc, labelled.row)
-    assert time.value == "14:32" and time.row == labelled.row and 0 < time.confidence <= 0.9
+    assert time.value == "14:32" and time.row == labelled.row and time.confidence == TIME_BY_DATE_OR_LABEL
+
+
+def test_a_time_is_as_sure_as_where_it_was_printed():
+    def time(*rows):
+        doc = document_of([page([words_at(20 + 25 * n, (10, text)) for n, text in enumerate(rows)])], CONFIG)
+        dated = date_candidates(doc, "DMY", CONFIG.today)
+        return time_candidate(doc, dated[0].row if dated else None)
+
+    assert time("KEDAI", "14/03/2024 14:32").confidence == TIME_BY_DATE_OR_LABEL  # on the date's row
+    assert time("KEDAI", "14/03/2024", "TIME 14:32").confidence == TIME_BY_DATE_OR_LABEL
+    assert time("KEDAI", "14/03/2024", "CASHIER 3 14:32").confidence == TIME_ELSEWHERE
+    assert time("KEDAI", "14/03/2024", "PARKING DURATION 2:30").confidence < 0.7  # flagged for a check
 
 
 def test_the_date_order_reads_ambiguous_dates():
