@@ -53,7 +53,7 @@ def date_candidates(doc: Document, date_order: str, today: date) -> list[Candida
 
 
 # How often the time read is the receipt's, measured against the labelled folders' transcriptions
-# (bench/time_confidence.py): on the date's row or after a time label 183 of 188, elsewhere 16 of 20.
+# (bench/label_confidence.py): on the date's row or after a time label 183 of 188, elsewhere 16 of 20.
 TIME_BY_DATE_OR_LABEL = 0.97
 TIME_ELSEWHERE = 0.8
 

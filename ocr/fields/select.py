@@ -16,7 +16,10 @@ from ocr.types import CONFIRMED, Flag
 
 PARTS = ("subtotal", "tax", "rounding")
 PART_CONFIDENCE = 0.9  # an amount that adds up to the chosen total
-LABEL_CONFIDENCE = 0.6  # the best labelled amount of its kind, when none adds up
+# The best labelled amount of its kind, when none adds up: how often it read as on the transcription of the same
+# receipt (bench/label_confidence.py: rounding 91 of 96, tax 91 of 115, subtotal 18 of 28); 0.6 for a kind unmeasured.
+LABEL_CONFIDENCE = {"rounding": 0.95, "tax": 0.79, "subtotal": 0.64}
+UNMEASURED_LABEL_CONFIDENCE = 0.6
 
 
 def address_apart(ranked: Sequence[Candidate], vendor: Candidate | None) -> Candidate | None:
@@ -68,7 +71,8 @@ def parts_of(doc: Document, total: Candidate | None, amounts: Sequence[Amount]) 
     chosen = {name: _candidate(doc, name, part, PART_CONFIDENCE) for name, part in _adding_up(total, labelled).items()}
     for kind in PARTS:
         if kind not in chosen and labelled[kind]:
-            chosen[kind] = _candidate(doc, kind, labelled[kind][0], LABEL_CONFIDENCE)
+            chosen[kind] = _candidate(doc, kind, labelled[kind][0],
+                                      LABEL_CONFIDENCE.get(kind, UNMEASURED_LABEL_CONFIDENCE))
     return chosen
 
 

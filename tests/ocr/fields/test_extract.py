@@ -136,3 +136,13 @@ def test_a_receipt_dated_today_is_read_and_not_flagged_whatever_today_is(today):
     assert "implausible_date" not in {flag.code for flag in extraction.flags}
     assert "implausible_date" in {flag.code for flag in check_fields(
         {"date": Field("date", a_year_after(today).isoformat(), "", 0.9)}, config=config)}
+
+
+def test_a_labelled_subtotal_nothing_adds_up_with_is_flagged_and_a_rounding_is_not():
+    rows = [words_at(20, (10, "KEDAI MAJU")), words_at(45, (10, "DATE 14/03/2024 14:32")),
+            words_at(70, (10, "SUBTOTAL"), (300, "10.00")), words_at(95, (10, "ROUNDING"), (300, "0.01")),
+            words_at(120, (10, "TOTAL"), (300, "12.00")), words_at(145, (10, "CASH"), (300, "12.00"))]
+    extraction = extract_fields([page(rows)], CONFIG)
+    assert (extraction.fields["subtotal"].value, extraction.fields["rounding"].value) == ("10.00", "0.01")
+    weak = {name for flag in extraction.flags if flag.code == "low_confidence" for name in flag.fields}
+    assert "subtotal" in weak and "rounding" not in weak
