@@ -44,7 +44,8 @@ class ExtractionConfig:
     low_confidence: float = 0.8
     # The fields read by their label (phone, tax id, receipt number, time, subtotal, tax, ...) have no calibration to
     # learn from (the labelled folders do not key them): their confidence is the OCR's times how sure the label makes
-    # it, on another scale, so they keep the threshold they had.
+    # it, on another scale, so they keep the threshold they had. The time and the parts picked by label alone are set
+    # from how often they match the folders' transcriptions (bench/label_confidence.py).
     low_label_confidence: float = 0.7
     # An address less likely to be right than this is left empty for the reviewer to type; its reading stays in `raw`
     # and an `unreadable` flag quotes it. Filling in a value that is right with chance p adds p to what is right and 1
