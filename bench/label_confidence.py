@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ocr.config import ExtractionConfig  # noqa: E402
+from ocr.evaluate import box_rows  # noqa: E402
 from ocr.fields.extract import extract_fields  # noqa: E402
 from ocr.parse import times_in  # noqa: E402
 from ocr.types import BoundingBox, PageResult, Word  # noqa: E402
@@ -38,9 +39,8 @@ LABEL_READ = ("vendor_phone", "vendor_tax_id", "receipt_number", "payment_method
 def transcribed_page(box: Path, like: PageResult) -> PageResult:
     """The transcription's lines as a page of words (each line's box shared out by the words' lengths), read surely."""
     words = []
-    for number, line in enumerate(box.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-        parts = line.split(",", 8)
-        if len(parts) != 9 or not parts[8].split():
+    for number, parts in enumerate(box_rows(box), start=1):
+        if not parts[8].split():
             continue
         try:
             xs, ys = [int(parts[i]) for i in (0, 2, 4, 6)], [int(parts[i]) for i in (1, 3, 5, 7)]

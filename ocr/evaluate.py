@@ -262,14 +262,15 @@ def load_gold(key_path: Path) -> dict[str, str]:
     return {ours: str(data.get(theirs) or "") for theirs, ours in catalogue.FIELDS.scored.items()}
 
 
+def box_rows(box_path: Path) -> list[list[str]]:
+    """The rows of a box CSV as their nine fields: x1,y1,...,x4,y4 and the text (which may itself contain commas)."""
+    rows = [row.split(",", 8) for row in Path(box_path).read_text(encoding="utf-8", errors="replace").splitlines()]
+    return [parts for parts in rows if len(parts) == 9]
+
+
 def box_text(box_path: Path) -> str:
-    """The labelled text lines of a box CSV (x1,y1,...,x4,y4,TEXT; the text may itself contain commas)."""
-    lines = []
-    for row in Path(box_path).read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = row.split(",", 8)
-        if len(parts) == 9:
-            lines.append(parts[8])
-    return "\n".join(lines)
+    """The labelled text lines of a box CSV."""
+    return "\n".join(parts[8] for parts in box_rows(box_path))
 
 
 def list_receipts(dataset: Path, *, start: int = 0, limit: int | None = None) -> list[Path]:
