@@ -62,10 +62,10 @@ class Settings(BaseSettings):
     low_label_confidence: float = Field(_EXTRACT.low_label_confidence, ge=0, le=1, description="The other fields "
                                         "(read by their label: phone, tax id, receipt number, time, amounts, ...) "
                                         "read less surely than this are flagged for review.")
-    unreadable_address_below: float = Field(_EXTRACT.unreadable_address_below, ge=0, le=1,
-                                            description="An address read less surely than this is left empty, its "
-                                            "reading quoted in an `unreadable` flag, for the reviewer to type; 0 "
-                                            "always fills it in.")
+    unreadable_below: float = Field(_EXTRACT.unreadable_below, ge=0, le=1,
+                                    description="A vendor or address read less surely than this is left empty, its "
+                                    "reading quoted in an `unreadable` flag, for the reviewer to type; 0 always fills "
+                                    "it in.")
     reading: ReadingMode = Field(_OCR.reading, description="`accurate`: the lines that can hold a field (the header, "
                                  "labelled amounts, dates) are read a second time, by PP-OCRv6-small; `fast`: only the "
                                  "shop's name (its first two lines), and Tesseract does not read poorly read lines "
@@ -113,7 +113,7 @@ class Settings(BaseSettings):
             extraction=ExtractionConfig(default_currency=self.default_currency, date_order=self.date_order,
                                         low_confidence=self.low_confidence,
                                         low_label_confidence=self.low_label_confidence,
-                                        unreadable_address_below=self.unreadable_address_below,
+                                        unreadable_below=self.unreadable_below,
                                         vendor_similarity=self.vendor_memory_similarity,
                                         locales=tuple(code.strip() for code in self.locales.split(","))))
 

@@ -47,10 +47,11 @@ class ExtractionConfig:
     # it, on another scale, so they keep the threshold they had. The time and the parts picked by label alone are set
     # from how often they match the folders' transcriptions (bench/label_confidence.py).
     low_label_confidence: float = 0.7
-    # An address less likely to be right than this is left empty for the reviewer to type; its reading stays in `raw`
-    # and an `unreadable` flag quotes it. Filling in a value that is right with chance p adds p to what is right and 1
-    # to what is filled in, which raises F1 only when p > F1 / 2: about 0.4 here.
-    unreadable_address_below: float = 0.4
+    # A vendor or address less likely to be right than this is left empty for the reviewer to type; its reading stays
+    # in `raw` and an `unreadable` flag quotes it. Filling in a value that is right with chance p adds p to what is
+    # right and 1 to what is filled in, which raises F1 only when p > F1 / 2: about 0.4 here. The date and total are
+    # filled in however unsure: those read under 0.4 were right more often than that.
+    unreadable_below: float = 0.4
     vendor_similarity: float = 70.0  # how alike (0-100) a receipt's top must read to an approved one's
     locales: tuple[str, ...] = ("en", "ms")  # the word lists (ocr/fields/locales) labels and names are read with
 

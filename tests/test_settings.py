@@ -56,7 +56,7 @@ def test_the_ocr_layer_is_told_the_settings_as_one_config(monkeypatch):
     assert Settings(_env_file=None).ocr_config() == OcrConfig()  # the same defaults
     for name, value in [("OCR_LANGUAGE", "eng+msa"), ("OCR_PAGE_TIMEOUT_S", "5"), ("MAX_PAGES", "3"),
                         ("PDF_DPI", "150"), ("DEFAULT_CURRENCY", "SGD"), ("DATE_ORDER", "MDY"),
-                        ("LOW_CONFIDENCE", "0.65"), ("LOW_LABEL_CONFIDENCE", "0.6"), ("UNREADABLE_ADDRESS_BELOW", "0"),
+                        ("LOW_CONFIDENCE", "0.65"), ("LOW_LABEL_CONFIDENCE", "0.6"), ("UNREADABLE_BELOW", "0"),
                         ("READING", "fast"),
                         ("VENDOR_MEMORY_SIMILARITY", "90"), ("SPLIT_PAGES", "never")]:
         monkeypatch.setenv(f"DOCDESK_{name}", value)
@@ -66,4 +66,4 @@ def test_the_ocr_layer_is_told_the_settings_as_one_config(monkeypatch):
     extraction = config.extraction
     assert (extraction.default_currency, extraction.date_order, extraction.low_confidence) == ("SGD", "MDY", 0.65)
     assert extraction.low_label_confidence == 0.6
-    assert (extraction.unreadable_address_below, extraction.vendor_similarity, extraction.today) == (0.0, 90.0, None)
+    assert (extraction.unreadable_below, extraction.vendor_similarity, extraction.today) == (0.0, 90.0, None)

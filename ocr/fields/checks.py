@@ -88,6 +88,11 @@ def _shortened(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+UNREADABLE_WHEN_UNSURE = ("vendor", "vendor_address")  # names a reviewer types from the image rather than mends
+
+
 def filled_if_readable(field: Field, unreadable_below: float) -> Field:
-    """The address, its value left empty when it was read too unsurely to be worth correcting; other fields as read."""
-    return replace(field, value="") if field.name == "vendor_address" and field.confidence < unreadable_below else field
+    """The vendor or address, its value left empty when it was read too unsurely to be worth correcting; other
+    fields as read."""
+    unsure = field.name in UNREADABLE_WHEN_UNSURE and field.confidence < unreadable_below
+    return replace(field, value="") if unsure else field

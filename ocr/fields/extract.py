@@ -90,7 +90,7 @@ def extract_fields(pages: Sequence[PageResult], config: ExtractionConfig = Extra
     chosen.update(parts_of(doc, chosen.get("total"), amounts))
     chosen.update(_by_label(doc, chosen, config))
     items = line_items(doc, *_items_span(doc, chosen))
-    fields = {name: filled_if_readable(c.to_field(), config.unreadable_address_below) for name, c in chosen.items()}
+    fields = {name: filled_if_readable(c.to_field(), config.unreadable_below) for name, c in chosen.items()}
     note = confirmation(doc, chosen.get("total"), amounts)
     flags = check_fields(fields, items, config, notes=[note] if note else [])
     return Extraction(fields=fields, line_items=tuple(items), flags=tuple(flags))

@@ -90,11 +90,14 @@ def test_a_field_with_a_reading_but_no_value_is_flagged_unreadable_not_low():
     assert not [flag for flag in flags if flag.code == "low_confidence"]
 
 
-def test_only_an_address_read_too_unsurely_is_left_empty():
+def test_only_a_vendor_or_address_read_too_unsurely_is_left_empty():
     unsure = Field("vendor_address", "12 JALAN X", "12 JALAN X", 0.2)
     assert filled_if_readable(unsure, 0.25).value == "" and filled_if_readable(unsure, 0.25).raw == "12 JALAN X"
     assert filled_if_readable(unsure, 0.0) == unsure
-    assert filled_if_readable(replace(unsure, name="vendor"), 0.25) == replace(unsure, name="vendor")
+    assert filled_if_readable(replace(unsure, name="vendor"), 0.25).value == ""
+    for name, value in (("total", "12.50"), ("date", "2024-03-14")):
+        field = Field(name, value, value, 0.2)
+        assert filled_if_readable(field, 0.25) == field
 
 
 def test_the_uncertain_fields_are_named_by_their_form_labels():

@@ -75,16 +75,18 @@ def test_a_total_nothing_confirms_is_less_sure_than_one_the_other_amounts_add_up
     assert unconfirmed.value == "42.95" and unconfirmed.confidence < confirmed
 
 
-def test_an_address_read_too_unsurely_is_left_empty_and_its_reading_quoted_in_a_flag():
+def test_a_vendor_and_address_read_too_unsurely_are_left_empty_and_their_readings_quoted_in_flags():
     clean = receipt()
-    extraction = extract_fields([clean], replace(CONFIG, unreadable_address_below=1.0))  # nothing is sure enough
-    address = extraction.fields["vendor_address"]
+    extraction = extract_fields([clean], replace(CONFIG, unreadable_below=1.0))  # nothing is sure enough
+    vendor, address = extraction.fields["vendor"], extraction.fields["vendor_address"]
     assert address.value == "" and "JALAN CEMPAKA" in address.raw and address.box is not None
-    [unreadable] = [flag for flag in extraction.flags if flag.code == "unreadable"]
-    assert unreadable.fields == ("vendor_address",) and "JALAN CEMPAKA" in unreadable.message
-    assert extraction.fields["vendor"].value == "GREENLEAF HARDWARE SDN BHD"  # only the address is held back
-    filled = extract_fields([clean], replace(CONFIG, unreadable_address_below=0)).fields["vendor_address"]
-    assert filled.value.startswith("12 JALAN CEMPAKA")
+    assert vendor.value == "" and vendor.raw == "GREENLEAF HARDWARE SDN BHD" and vendor.box is not None
+    unreadable = {flag.fields: flag.message for flag in extraction.flags if flag.code == "unreadable"}
+    assert set(unreadable) == {("vendor",), ("vendor_address",)} and "JALAN CEMPAKA" in unreadable[("vendor_address",)]
+    assert extraction.fields["total"].value == "42.95"  # an amount is filled in however unsure
+    filled = extract_fields([clean], replace(CONFIG, unreadable_below=0)).fields
+    assert filled["vendor_address"].value.startswith("12 JALAN CEMPAKA")
+    assert filled["vendor"].value == "GREENLEAF HARDWARE SDN BHD"
 
 
 def test_missing_fields_are_flagged_and_default_currency_used():
